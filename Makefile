@@ -1,0 +1,43 @@
+# Careerchain — see README.md. Everything here runs on a fresh machine with Go 1.26.
+GO       ?= go
+PKGS     ?= ./...
+BIN      := bin
+PLUGINS  := $(wildcard plugins/*/main.go)
+
+.PHONY: all build run test bench soak lint fmt plugins clean
+
+all: build
+
+build: plugins
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+## run: start the whole network on this machine (careerd dev) and print its URLs.
+run: build
+	$(BIN)/careerd dev --data data
+
+## plugins: build the shipped Wasm plugins from source.
+plugins:
+	@if [ -x plugins/build.sh ]; then plugins/build.sh; fi
+
+## test: every test with the race detector, fuzz seed corpora included.
+test: plugins
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+
+## bench: the benchmarks whose figures docs/BENCHMARKS.md reports.
+bench: plugins
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 $(PKGS)
+
+## soak: the long deterministic simulation (thousands of seeds).
+soak:
+	PBFT_SOAK=1 $(GO) test -count=1 -timeout 60m -run 'TestSim' ./pbft/
+
+lint:
+	@out=$$(gofmt -l . | grep -v '^plugins/build/' || true); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
+
+fmt:
+	gofmt -w .
+
+clean:
+	rm -rf $(BIN) plugins/build

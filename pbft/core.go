@@ -1,0 +1,609 @@
+package pbft
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"slices"
+)
+
+// Verdict is the application's judgement of a proposed block.
+type Verdict int
+
+// Verdicts.
+const (
+	Accept  Verdict = iota // the block is valid: prepare it
+	Reject                 // the block is invalid on every correct replica: the primary is faulty
+	Abstain                // this replica cannot tell (e.g. a plugin hit a wall-clock limit): do not vote
+)
+
+// Validator checks a block before the replica votes for it. It must be
+// deterministic for Accept and Reject; Abstain is for local trouble.
+type Validator interface {
+	ValidateBlock(seq uint64, b *Block) Verdict
+}
+
+// Config configures a Core. Zero values take the defaults of withDefaults.
+type Config struct {
+	ID         uint64
+	Membership *Membership // in force after the last executed block
+	Signer     Signer
+	Verifier   Verifier
+	Validator  Validator // nil accepts every block
+
+	CheckpointInterval uint64 // K: a checkpoint every K blocks (default 16)
+	WindowSize         uint64 // L: high watermark = low + L (default 4K)
+	MaxBatch           int    // requests per block (default 1024)
+	MaxBatchBytes      int    // bytes of requests per block (default 4 MiB)
+	BatchDelay         int    // ticks the primary may wait to fill a block (default 0: propose at once)
+	MaxInFlight        int    // blocks proposed but not executed (default 4)
+	MaxPending         int    // requests a replica tracks (default 100000)
+	MaxRequestBytes    int    // one request (default 1 MiB)
+	RequestTimeout     int    // ticks before a stuck request triggers a view change (default 20)
+	MaxTimeoutShift    int    // the view-change timeout doubles at most this many times (default 6)
+	StashPerPeer       int    // messages kept per peer for a future view or sequence (default 4L)
+
+	// Restore resumes from persisted state; nil starts at genesis.
+	Restore *Restore
+}
+
+func (c Config) withDefaults() Config {
+	if c.CheckpointInterval == 0 {
+		c.CheckpointInterval = 16
+	}
+	if c.WindowSize == 0 {
+		c.WindowSize = 4 * c.CheckpointInterval
+	}
+	if c.MaxBatch == 0 {
+		c.MaxBatch = 1024
+	}
+	if c.MaxBatchBytes == 0 {
+		c.MaxBatchBytes = 4 << 20
+	}
+	if c.MaxInFlight == 0 {
+		c.MaxInFlight = 4
+	}
+	if c.MaxPending == 0 {
+		c.MaxPending = 100000
+	}
+	if c.MaxRequestBytes == 0 {
+		c.MaxRequestBytes = 1 << 20
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = 20
+	}
+	if c.MaxTimeoutShift == 0 {
+		c.MaxTimeoutShift = 6
+	}
+	if c.StashPerPeer == 0 {
+		c.StashPerPeer = int(4 * c.WindowSize)
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.ID == 0:
+		return fmt.Errorf("%w: ID must be non-zero", ErrBadConfig)
+	case c.Signer == nil || c.Verifier == nil:
+		return fmt.Errorf("%w: Signer and Verifier are required", ErrBadConfig)
+	case c.WindowSize < c.CheckpointInterval:
+		return fmt.Errorf("%w: WindowSize %d is below CheckpointInterval %d", ErrBadConfig, c.WindowSize, c.CheckpointInterval)
+	case c.MaxInFlight < 1 || uint64(c.MaxInFlight) > c.WindowSize:
+		return fmt.Errorf("%w: MaxInFlight must be in [1, WindowSize]", ErrBadConfig)
+	}
+	m := c.Membership
+	if c.Restore != nil && c.Restore.Membership != nil {
+		m = c.Restore.Membership
+	}
+	return m.Validate()
+}
+
+// HardState is what a replica must never forget: its view and stable
+// checkpoint. Persist it (with fsync) before sending a Ready's messages.
+type HardState struct {
+	View         uint64
+	InViewChange bool
+	StableSeq    uint64
+	StableDigest Hash
+	StableProof  []Message
+}
+
+// EntryRecord is the persisted state of one sequence number: the pre-prepare
+// this replica accepted, the votes it sent, and its best prepared proof. A
+// restarted replica that reloads these never votes twice differently.
+type EntryRecord struct {
+	Seq        uint64
+	PrePrepare *Message // accepted (or, at the primary, sent) pre-prepare, with its block
+	Prepare    *Message // PREPARE this replica sent
+	Commit     *Message // COMMIT this replica sent
+	Prepared   *PreparedProof
+}
+
+// Restore is the state a replica resumes from after a restart.
+type Restore struct {
+	HardState   HardState
+	Entries     []EntryRecord
+	Executed    uint64     // last block the application applied
+	StateDigest Hash       // chain digest after Executed (Committed.StateDigest)
+	Membership  *Membership // in force after Executed
+}
+
+// Committed is a block to apply, in order, with the proof that it committed.
+type Committed struct {
+	Seq         uint64
+	Digest      Hash
+	Block       *Block
+	Cert        Certificate
+	StateDigest Hash // H(previous StateDigest || Seq || Digest): the chain digest
+}
+
+// Fetch asks the application to get the committed blocks in [From, To] with
+// their certificates from peers and hand them to Install in order.
+type Fetch struct {
+	From, To uint64
+	Peers    []uint64 // members known to have them
+}
+
+// Event reports something an operator would want in the log.
+type Event struct {
+	Kind string // "view-change", "new-view", "stable-checkpoint", "reconfigured", "equivocation", "rejected-block"
+	View uint64
+	Seq  uint64
+	Peer uint64
+	Note string
+}
+
+// Ready holds what the application must do, in this order: persist
+// HardState (if set) and Entries, send Messages, apply Committed, start
+// Fetch. Then it calls Advance.
+type Ready struct {
+	HardState  *HardState
+	Entries    []EntryRecord
+	PruneBelow uint64 // entries at or below this sequence number may be deleted
+	Messages   []Message
+	Committed  []Committed
+	Fetch      *Fetch
+	Events     []Event
+}
+
+// IsEmpty reports whether there is nothing to do.
+func (r *Ready) IsEmpty() bool {
+	return r.HardState == nil && len(r.Entries) == 0 && len(r.Messages) == 0 &&
+		len(r.Committed) == 0 && r.Fetch == nil && len(r.Events) == 0 && r.PruneBelow == 0
+}
+
+// entry is the log state of one sequence number.
+type entry struct {
+	seq      uint64
+	view     uint64 // view of the accepted pre-prepare
+	digest   Hash
+	pp       *Message // accepted pre-prepare in view
+	prepares map[uint64]*Message
+	commits  map[uint64]*Message
+	myPrep   *Message
+	myCommit *Message
+	prepared *PreparedProof // highest-view prepared proof, kept across views
+	commitOK bool           // committed-local in view
+	cert     Certificate
+}
+
+type pendingReq struct {
+	data []byte
+	tick int64
+}
+
+// Core is the pBFT state machine of one replica. It is not safe for
+// concurrent use: one goroutine owns it.
+type Core struct {
+	cfg Config
+	id  uint64
+	m   *Membership
+
+	view      uint64
+	inVC      bool
+	executed  uint64
+	stateDig  Hash
+	stableSeq uint64
+	stableDig Hash
+	stableMsg []Message
+
+	log         map[uint64]*entry
+	checkpoints map[uint64]map[uint64]*Message // seq → from → checkpoint
+	viewChanges map[uint64]map[uint64]*Message // view → from → view-change
+
+	nextSeq uint64 // primary: last sequence number assigned
+	barrier uint64 // sequence of a reconfiguration block not yet executed (0 = none)
+
+	// requests: known, not yet executed; queue holds hashes in arrival order.
+	pending  map[Hash]*pendingReq
+	queue    []Hash
+	proposed map[Hash]uint64 // request → seq it was proposed at (primary)
+	forward  [][]byte        // backup: requests to forward to the primary
+	configQ  []*Block        // reconfiguration blocks waiting to be proposed
+
+	ticks        int64
+	now          int64 // wall clock of the last Tick, Unix ms
+	lastTime     int64 // time of the last block this replica proposed
+	waitSince    int64 // tick since which requests wait without progress (-1 none)
+	vcDeadline   int64 // tick at which the current view change gives up (-1 none)
+	vcResend     int64 // tick at which to resend our VIEW-CHANGE while no quorum has answered
+	timeoutShift int
+
+	stash map[uint64][]Message // per sender: messages for a later view or sequence
+
+	verified  map[Hash]struct{} // signatures already checked (message hash)
+	peerView  map[uint64]uint64 // highest view each peer spoke in
+	vcFrom    map[uint64]uint64 // sender → view of its stored VIEW-CHANGE
+	lastNV    *Message          // the NEW-VIEW this replica sent last, to resend to laggards
+	prevM     *Membership       // membership before the last reconfiguration
+	configSeq uint64            // sequence number of the last reconfiguration
+
+	// Ready accumulation.
+	hsDirty    bool
+	dirty      map[uint64]bool
+	msgs       []Message
+	committed  []Committed
+	fetch      *Fetch
+	events     []Event
+	pruneBelow uint64
+}
+
+// New creates a Core. It fails if the configuration is unusable.
+func New(cfg Config) (*Core, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	c := &Core{
+		cfg:         cfg,
+		id:          cfg.ID,
+		m:           cfg.Membership.Clone(),
+		log:         make(map[uint64]*entry),
+		checkpoints: make(map[uint64]map[uint64]*Message),
+		viewChanges: make(map[uint64]map[uint64]*Message),
+		pending:     make(map[Hash]*pendingReq),
+		proposed:    make(map[Hash]uint64),
+		stash:       make(map[uint64][]Message),
+		dirty:       make(map[uint64]bool),
+		waitSince:   -1,
+		vcDeadline:  -1,
+	}
+	if r := cfg.Restore; r != nil {
+		c.restore(r)
+	}
+	return c, nil
+}
+
+func (c *Core) restore(r *Restore) {
+	if r.Membership != nil {
+		c.m = r.Membership.Clone()
+	}
+	hs := r.HardState
+	c.view, c.inVC = hs.View, hs.InViewChange
+	c.stableSeq, c.stableDig, c.stableMsg = hs.StableSeq, hs.StableDigest, hs.StableProof
+	c.executed, c.stateDig = r.Executed, r.StateDigest
+	for _, er := range r.Entries {
+		// Entries above the stable checkpoint are kept even when executed:
+		// their prepared proofs belong in this replica's view changes.
+		if er.Seq <= c.stableSeq {
+			continue
+		}
+		e := c.entry(er.Seq)
+		if er.PrePrepare != nil && er.PrePrepare.Block != nil {
+			e.view, e.digest, e.pp = er.PrePrepare.View, er.PrePrepare.Digest, er.PrePrepare
+		}
+		e.myPrep, e.myCommit, e.prepared = er.Prepare, er.Commit, er.Prepared
+		if e.myPrep != nil {
+			e.prepares[c.id] = e.myPrep
+		}
+		if e.myCommit != nil {
+			e.commits[c.id] = e.myCommit
+		}
+		if e.pp != nil && e.pp.From == c.id && er.Seq > c.nextSeq {
+			c.nextSeq = er.Seq
+		}
+	}
+	if c.nextSeq < c.executed {
+		c.nextSeq = c.executed
+	}
+	if c.inVC {
+		c.vcDeadline = c.ticks + c.timeout()
+	}
+	if c.stableSeq > c.executed {
+		c.requestFetch(c.executed+1, c.stableSeq, nil)
+	}
+}
+
+// Status is a snapshot for monitoring.
+type Status struct {
+	ID, View, Primary, Executed, StableSeq uint64
+	InViewChange                           bool
+	Pending                                int
+	Membership                             *Membership
+}
+
+// Status returns a snapshot of the replica's state.
+func (c *Core) Status() Status {
+	return Status{
+		ID: c.id, View: c.view, Primary: c.m.Primary(c.view), Executed: c.executed,
+		StableSeq: c.stableSeq, InViewChange: c.inVC, Pending: len(c.pending), Membership: c.m.Clone(),
+	}
+}
+
+// IsPrimary reports whether this replica is the primary of its view.
+func (c *Core) IsPrimary() bool { return !c.inVC && c.m.Primary(c.view) == c.id }
+
+func (c *Core) entry(seq uint64) *entry {
+	e, ok := c.log[seq]
+	if !ok {
+		e = &entry{seq: seq, prepares: make(map[uint64]*Message), commits: make(map[uint64]*Message)}
+		c.log[seq] = e
+	}
+	return e
+}
+
+func (c *Core) low() uint64  { return c.stableSeq }
+func (c *Core) high() uint64 { return c.stableSeq + c.cfg.WindowSize }
+
+func (c *Core) timeout() int64 {
+	return int64(c.cfg.RequestTimeout) << min(c.timeoutShift, c.cfg.MaxTimeoutShift)
+}
+
+func (c *Core) sign(m *Message) {
+	m.From = c.id
+	m.Sig = c.cfg.Signer.Sign(m.signingBytes())
+}
+
+func (c *Core) send(m Message, to uint64) {
+	m.To = to
+	c.msgs = append(c.msgs, m)
+}
+
+func (c *Core) event(kind string, view, seq, peer uint64, note string) {
+	c.events = append(c.events, Event{Kind: kind, View: view, Seq: seq, Peer: peer, Note: note})
+}
+
+func reqHash(r []byte) Hash { return sha256.Sum256(r) }
+
+// Propose submits a client request. A backup forwards it to the primary and
+// watches it: if it is not executed within the timeout, the replica starts a
+// view change. Duplicates of a pending request are ignored.
+func (c *Core) Propose(req []byte) error {
+	if len(req) == 0 || len(req) > c.cfg.MaxRequestBytes {
+		return fmt.Errorf("%w: %d bytes (limit %d)", ErrTooLarge, len(req), c.cfg.MaxRequestBytes)
+	}
+	if len(c.pending) >= c.cfg.MaxPending {
+		return ErrBusy
+	}
+	if !c.addPending(req) {
+		return nil
+	}
+	if c.m.Primary(c.view) != c.id {
+		c.forward = append(c.forward, req)
+	}
+	return nil
+}
+
+// addPending records a request; it reports false for a duplicate.
+func (c *Core) addPending(req []byte) bool {
+	h := reqHash(req)
+	if _, ok := c.pending[h]; ok {
+		return false
+	}
+	if len(c.pending) >= c.cfg.MaxPending {
+		return false
+	}
+	c.pending[h] = &pendingReq{data: req, tick: c.ticks}
+	c.queue = append(c.queue, h)
+	if c.waitSince < 0 {
+		c.waitSince = c.ticks
+	}
+	return true
+}
+
+// ProposeConfig asks the primary to commit a reconfiguration: a block that
+// carries the new membership and the transactions that authorise it. Every
+// replica's Validator must check that authorisation. The new membership is
+// in force from the sequence number after the block's.
+func (c *Core) ProposeConfig(m *Membership, txs [][]byte) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	if m.Epoch <= c.m.Epoch {
+		return fmt.Errorf("%w: epoch %d is not above the current %d", ErrBadMembership, m.Epoch, c.m.Epoch)
+	}
+	c.configQ = append(c.configQ, &Block{Config: m.Clone(), Txs: txs})
+	for _, tx := range txs {
+		c.addPending(tx)
+	}
+	return nil
+}
+
+// RequestPrimary starts a view change to the first view after fromView whose
+// primary is id (an operator's leader swap, committed on chain, so every
+// replica asks for the same view). It does nothing if that view is not
+// ahead of the current one or id is not a member.
+func (c *Core) RequestPrimary(id, fromView uint64) {
+	if !c.m.Has(id) {
+		return
+	}
+	v := fromView + 1
+	for c.m.Primary(v) != id {
+		v++
+	}
+	if v > c.view {
+		c.startViewChange(v)
+	}
+}
+
+// Tick advances the logical clock by one tick. now is the wall clock in
+// Unix milliseconds, used only to stamp blocks this replica proposes.
+func (c *Core) Tick(now int64) {
+	c.ticks++
+	c.now = now
+	if c.inVC {
+		switch {
+		case c.vcDeadline >= 0 && c.ticks >= c.vcDeadline:
+			// A quorum wanted this view but no valid NEW-VIEW came in time.
+			c.timeoutShift++
+			c.startViewChange(c.view + 1)
+		case c.ticks >= c.vcResend:
+			// No quorum yet: our VIEW-CHANGE may have been lost; say it again.
+			c.vcResend = c.ticks + c.timeout()
+			if m, ok := c.viewChanges[c.view][c.id]; ok {
+				c.send(*m, 0)
+			}
+		}
+		return
+	}
+	if c.waitSince >= 0 && c.ticks-c.waitSince >= c.timeout() {
+		c.event("timeout", c.view, c.executed+1, c.m.Primary(c.view), "requests not executed in time")
+		c.timeoutShift++
+		c.startViewChange(c.view + 1)
+	}
+}
+
+// Ready returns what the application must do now. It also lets the primary
+// close a batch, so requests that arrive together share a block.
+func (c *Core) Ready() Ready {
+	c.flush()
+	rd := Ready{Messages: c.msgs, Committed: c.committed, Fetch: c.fetch, Events: c.events, PruneBelow: c.pruneBelow}
+	if c.hsDirty {
+		rd.HardState = &HardState{View: c.view, InViewChange: c.inVC, StableSeq: c.stableSeq, StableDigest: c.stableDig, StableProof: c.stableMsg}
+	}
+	if len(c.dirty) > 0 {
+		seqs := make([]uint64, 0, len(c.dirty))
+		for s := range c.dirty {
+			seqs = append(seqs, s)
+		}
+		slices.Sort(seqs)
+		for _, s := range seqs {
+			if e, ok := c.log[s]; ok {
+				rd.Entries = append(rd.Entries, EntryRecord{Seq: s, PrePrepare: e.pp, Prepare: e.myPrep, Commit: e.myCommit, Prepared: e.prepared})
+			}
+		}
+	}
+	return rd
+}
+
+// HasReady reports whether Ready would return anything.
+func (c *Core) HasReady() bool {
+	c.flush()
+	return c.hsDirty || len(c.dirty) > 0 || len(c.msgs) > 0 || len(c.committed) > 0 ||
+		c.fetch != nil || len(c.events) > 0 || c.pruneBelow > 0
+}
+
+// Advance tells the core that the last Ready was handled.
+func (c *Core) Advance() {
+	c.hsDirty = false
+	clear(c.dirty)
+	c.msgs, c.committed, c.events = nil, nil, nil
+	c.fetch = nil
+	c.pruneBelow = 0
+}
+
+// flush forwards queued requests and lets the primary propose.
+func (c *Core) flush() {
+	c.flushForward()
+	for c.IsPrimary() && c.propose() {
+	}
+}
+
+// propose assigns the next sequence number to a batch; it reports whether it did.
+func (c *Core) propose() bool {
+	seq := c.nextSeq + 1
+	if seq <= c.executed {
+		seq = c.executed + 1
+	}
+	if seq > c.high() || seq-c.executed-1 >= uint64(c.cfg.MaxInFlight) || c.barrier != 0 {
+		return false
+	}
+	var b *Block
+	if len(c.configQ) > 0 {
+		b = c.configQ[0]
+		c.configQ = c.configQ[1:]
+		if b.Config.Epoch <= c.m.Epoch {
+			return true // superseded; try the next one
+		}
+		for _, tx := range b.Txs {
+			c.proposed[reqHash(tx)] = seq
+		}
+	} else {
+		b = c.batch(seq)
+		if b == nil {
+			return false
+		}
+	}
+	b.View, b.Proposer, b.Time = c.view, c.id, max(c.now, c.lastTime)
+	c.lastTime = b.Time
+	c.nextSeq = seq
+	pp := Message{Type: MsgPrePrepare, View: c.view, Seq: seq, Digest: b.Digest(seq), Block: b}
+	c.sign(&pp)
+	e := c.entry(seq)
+	c.acceptPrePrepare(e, &pp)
+	if b.Config != nil {
+		c.barrier = seq
+	}
+	c.send(pp, 0)
+	return true
+}
+
+// batch takes requests from the queue, oldest first. With BatchDelay set,
+// a partial block waits until its oldest request is that many ticks old.
+func (c *Core) batch(seq uint64) *Block {
+	for len(c.queue) > 0 && !c.proposable(c.queue[0]) {
+		c.queue = c.queue[1:]
+	}
+	if len(c.queue) == 0 {
+		return nil
+	}
+	if c.cfg.BatchDelay > 0 && len(c.queue) < c.cfg.MaxBatch && c.ticks-c.pending[c.queue[0]].tick < int64(c.cfg.BatchDelay) {
+		return nil
+	}
+	var txs [][]byte
+	size, i := 0, 0
+	for ; i < len(c.queue) && len(txs) < c.cfg.MaxBatch; i++ {
+		h := c.queue[i]
+		if !c.proposable(h) {
+			continue
+		}
+		r := c.pending[h]
+		if size+len(r.data) > c.cfg.MaxBatchBytes && len(txs) > 0 {
+			break
+		}
+		txs = append(txs, r.data)
+		size += len(r.data)
+		c.proposed[h] = seq
+	}
+	c.queue = c.queue[i:]
+	return &Block{Txs: txs}
+}
+
+func (c *Core) proposable(h Hash) bool {
+	if _, ok := c.pending[h]; !ok {
+		return false
+	}
+	_, done := c.proposed[h]
+	return !done
+}
+
+// requeue rebuilds the queue from the pending requests not yet proposed, in
+// arrival order (ties broken by hash, so every replica orders alike).
+func (c *Core) requeue() {
+	c.queue = c.queue[:0]
+	for h := range c.pending {
+		if _, done := c.proposed[h]; !done {
+			c.queue = append(c.queue, h)
+		}
+	}
+	slices.SortFunc(c.queue, func(a, b Hash) int {
+		ta, tb := c.pending[a].tick, c.pending[b].tick
+		if ta != tb {
+			if ta < tb {
+				return -1
+			}
+			return 1
+		}
+		return slices.Compare(a[:], b[:])
+	})
+}

@@ -1,0 +1,29 @@
+// Package pbft is the consensus core of a Careerchain replica: Practical
+// Byzantine Fault Tolerance after Castro and Liskov (OSDI '99, TOCS 2002),
+// written as a pure, deterministic state machine in the style of
+// go.etcd.io/raft.
+//
+// The core has no goroutines, sockets, clocks or randomness. The
+// application drives it with Step (a message from a peer), Tick (one unit of
+// logical time), Propose (a client request), and reads what to do from
+// Ready: state to persist, messages to send, committed blocks to apply, and
+// blocks to fetch from peers. It then calls Advance.
+//
+// The one ordering rule: persist Ready.HardState and Ready.Entries (with
+// fsync) before sending Ready.Messages, so a replica never forgets a vote it
+// cast and never votes differently after a restart.
+//
+// Invariants kept by the core:
+//   - n = len(members), f = (n-1)/3, quorum = (n+f)/2+1 (2f+1 when n = 3f+1);
+//     no constant depends on n.
+//   - A block is committed when a quorum of matching signed COMMITs exists;
+//     those signatures are its Certificate, verifiable offline against the
+//     membership with Certificate.Verify.
+//   - Blocks are delivered in sequence order, each exactly once.
+//   - A reconfiguration block at sequence s puts its membership in force at
+//     s+1 on every correct replica; the primary proposes nothing beyond s
+//     until s has executed.
+//   - Every message a replica forwards (view changes, new views,
+//     checkpoints, prepared proofs) is signed and verified before use;
+//     decoding is bounded (Decode) and never panics.
+package pbft
