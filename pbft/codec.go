@@ -167,8 +167,10 @@ func (r *reader) u() uint64 {
 		return 0
 	}
 	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail("truncated or overlong integer")
+	if n <= 0 || (n > 1 && r.b[n-1] == 0) {
+		// A minimal uvarint never ends in a zero byte: refusing padded
+		// forms keeps the encoding canonical (one message, one byte string).
+		r.fail("truncated, overlong or padded integer")
 		return 0
 	}
 	r.b = r.b[n:]

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -88,6 +89,7 @@ type sim struct {
 	delay   int
 	cfg     Config
 	canon   []Committed // the first block seen committed at each height
+	trace   *strings.Builder
 	genesis *Membership
 	reqs    int
 	newSig  func(id uint64) Signer
@@ -184,6 +186,14 @@ func (s *sim) handle(nd *simNode) {
 				if bytes.HasPrefix(tx, []byte("req-")) {
 					nd.seen[string(tx)] = true
 				}
+			}
+		}
+		if s.trace != nil {
+			for _, c := range rd.Committed {
+				fmt.Fprintf(s.trace, "%d commit s=%d d=%s txs=%d cert=%d\n", nd.id, c.Seq, c.Digest.Short(), len(c.Block.Txs), len(c.Cert.Sigs))
+			}
+			for _, e := range rd.Events {
+				fmt.Fprintf(s.trace, "%d event %s v=%d s=%d\n", nd.id, e.Kind, e.View, e.Seq)
 			}
 		}
 		if debugSim {

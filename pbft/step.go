@@ -29,8 +29,8 @@ func (c *Core) Step(m Message) error {
 }
 
 func (c *Core) step(m Message) error {
-	if !c.m.Has(c.id) {
-		return nil // a learner only installs fetched blocks
+	if !c.m.Has(c.id) && m.Type != MsgCheckpoint {
+		return nil // a learner only follows checkpoints and installs fetched blocks
 	}
 	switch m.Type {
 	case MsgRequest:
