@@ -1,0 +1,203 @@
+// Command careerd runs Careerchain's daemons: a replica (node), the whole
+// network on one machine (dev), and the genesis generator (init).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/careerchain/careerchain/node"
+)
+
+const usage = `usage: careerd <command> [flags]
+
+commands:
+  dev    [--data DIR] [--replicas N]   the whole network on this machine (default: ./data, 4 replicas)
+  node   --config FILE                 one replica, from a config file written by init
+  init   --dir DIR [--replicas N] [--host H] [--base-port P] [--chain-id ID] [--pow D]
+                                       write genesis, keys and per-replica configs
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var err error
+	switch os.Args[1] {
+	case "dev":
+		err = runDev(ctx, os.Args[2:], log, os.Stdout)
+	case "node":
+		err = runNode(ctx, os.Args[2:], log)
+	case "init":
+		err = runInit(os.Args[2:], os.Stdout)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "careerd: unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintf(os.Stderr, "careerd %s: %v\n", os.Args[1], err)
+		os.Exit(1)
+	}
+}
+
+func runInit(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("init", flag.ContinueOnError)
+	dir := fs.String("dir", "", "directory to write the testnet into (required)")
+	n := fs.Int("replicas", 4, "number of replicas")
+	host := fs.String("host", "127.0.0.1", "host the replicas listen on")
+	port := fs.Int("base-port", 7400, "replica i listens on base+i (QUIC) and base+100+i (API)")
+	chainID := fs.String("chain-id", "careerchain-dev", "chain id")
+	pow := fs.Uint("pow", 0, "PoW difficulty in leading zero bits (0 = off)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return errors.New("--dir is required")
+	}
+	if *pow > 32 {
+		return fmt.Errorf("--pow %d is too high (at most 32)", *pow)
+	}
+	tn, err := node.GenerateTestnet(*dir, *n, node.TestnetOptions{ChainID: *chainID, Host: *host, BasePort: *port, PoWDifficulty: uint8(*pow)})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "wrote %s and %d replica configs:\n", tn.GenesisPath, len(tn.ConfigPaths))
+	for _, p := range tn.ConfigPaths {
+		fmt.Fprintf(out, "  careerd node --config %s\n", p)
+	}
+	return nil
+}
+
+func runNode(ctx context.Context, args []string, log *slog.Logger) error {
+	fs := flag.NewFlagSet("node", flag.ContinueOnError)
+	cfgPath := fs.String("config", "", "replica config file (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *cfgPath == "" {
+		return errors.New("--config is required")
+	}
+	cfg, err := node.LoadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	cfg.Logger = log.With("replica", cfg.ID)
+	n, err := node.New(cfg)
+	if err != nil {
+		return err
+	}
+	return n.Run(ctx)
+}
+
+// runDev starts MSP-less development network: n replicas in this process
+// over real QUIC on loopback, each with its own bbolt ledger under DIR. A
+// second start on the same DIR resumes the chain.
+func runDev(ctx context.Context, args []string, log *slog.Logger, out io.Writer) error {
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	dir := fs.String("data", "data", "data directory (created if missing; reused if present)")
+	n := fs.Int("replicas", 4, "number of replicas (only when the directory is new)")
+	port := fs.Int("base-port", 7400, "replica i listens on base+i (QUIC) and base+100+i (API)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	gpath := filepath.Join(*dir, "genesis.json")
+	if _, err := os.Stat(gpath); errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(out, "creating a %d-replica network in %s\n", *n, *dir)
+		if _, err := node.GenerateTestnet(*dir, *n, node.TestnetOptions{BasePort: *port}); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(out, "resuming the network in %s\n", *dir)
+	}
+	paths, err := filepath.Glob(filepath.Join(*dir, "node*", "config.json"))
+	if err != nil || len(paths) == 0 {
+		return fmt.Errorf("no replica configs under %s: remove the directory to start afresh", *dir)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(paths))
+	var urls []string
+	for _, p := range paths {
+		cfg, err := node.LoadConfig(p)
+		if err != nil {
+			return err
+		}
+		cfg.Logger = log.With("replica", cfg.ID)
+		nd, err := node.New(cfg)
+		if err != nil {
+			return fmt.Errorf("replica %d: %w", cfg.ID, err)
+		}
+		urls = append(urls, "http://"+cfg.APIAddr)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := nd.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				errs <- fmt.Errorf("replica %d: %w", cfg.ID, err)
+				cancel()
+			}
+		}()
+	}
+	if err := waitReady(ctx, urls); err != nil {
+		cancel()
+		wg.Wait()
+		return err
+	}
+	fmt.Fprintln(out, "Careerchain dev network is up. Replica APIs:")
+	for _, u := range urls {
+		fmt.Fprintf(out, "  %s   (GET %s/api/v1/status)\n", u, u)
+	}
+	fmt.Fprintln(out, "Press Ctrl-C to stop; run again on the same --data to resume.")
+	<-ctx.Done()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		return err
+	}
+	fmt.Fprintln(out, "stopped")
+	return nil
+}
+
+// waitReady polls each replica's status endpoint until all answer.
+func waitReady(ctx context.Context, urls []string) error {
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(60 * time.Second)
+	for _, u := range urls {
+		for {
+			resp, err := client.Get(u + "/api/v1/status")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("replica at %s did not answer within 60 s: %v", u, err)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,181 @@
+package node
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/careerchain/careerchain/quicnet"
+)
+
+// Config configures a Node. Zero values take the defaults of withDefaults.
+// Only cmd/ reads files and flags; LoadConfig is the helper it uses.
+type Config struct {
+	ID      uint64
+	DataDir string // holds ledger.db
+	Genesis *Genesis
+	Keys    NodeKeys
+
+	// ListenAddr is the QUIC address (host:port) when Transport is nil.
+	ListenAddr string
+	// APIAddr is where Run serves the client API; "" serves nothing
+	// (mount APIHandler yourself). APIListener, if set, is used instead.
+	APIAddr     string
+	APIListener net.Listener
+
+	TickInterval       time.Duration // default 10 ms
+	CheckpointInterval uint64        // pBFT K, default 16
+	MaxBatch           int           // transactions per block, default 1024
+	MaxInFlight        int           // pBFT blocks in flight, default 4
+	RequestTimeout     int           // ticks before a stuck request starts a view change, default 100 (1 s at 10 ms)
+	SubmitTimeout      time.Duration // how long ?wait=1 waits for the commit, default 30 s
+	MaxBodyBytes       int64         // POST body limit, default 256 KiB
+	MaxTxBytes         int           // one transaction, default chain.DefaultMaxTxBytes
+	PluginTimeout      time.Duration // per block validation, default 2 s; exceeding it abstains
+	FetchTimeout       time.Duration // per state-transfer HTTP request, default 10 s
+
+	FullCheck bool // run bbolt's full page check at start (reads the whole file)
+	NoSync    bool // skip fsync: benchmarks only, never production
+
+	Logger     *slog.Logger
+	Transport  quicnet.Transport // nil: QUIC on ListenAddr with Keys.NetKey
+	Plugins    Plugins           // nil: NopPlugins
+	HTTPClient *http.Client      // state transfer; default a client with FetchTimeout
+	Now        func() time.Time  // default time.Now
+}
+
+func (c Config) withDefaults() Config {
+	if c.TickInterval <= 0 {
+		c.TickInterval = 10 * time.Millisecond
+	}
+	if c.CheckpointInterval == 0 {
+		c.CheckpointInterval = 16
+	}
+	if c.MaxBatch == 0 {
+		c.MaxBatch = 1024
+	}
+	if c.MaxInFlight == 0 {
+		c.MaxInFlight = 4
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = 100
+	}
+	if c.SubmitTimeout <= 0 {
+		c.SubmitTimeout = 30 * time.Second
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = 256 << 10
+	}
+	if c.PluginTimeout <= 0 {
+		c.PluginTimeout = 2 * time.Second
+	}
+	if c.FetchTimeout <= 0 {
+		c.FetchTimeout = 10 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Plugins == nil {
+		c.Plugins = NopPlugins{}
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: c.FetchTimeout}
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.ID == 0:
+		return fmt.Errorf("%w: ID must be non-zero", ErrBadConfig)
+	case c.DataDir == "":
+		return fmt.Errorf("%w: DataDir is empty", ErrBadConfig)
+	case c.Genesis == nil:
+		return fmt.Errorf("%w: Genesis is missing", ErrBadConfig)
+	case c.Transport == nil && (c.ListenAddr == "" || len(c.Keys.NetKey) == 0):
+		return fmt.Errorf("%w: ListenAddr and Keys.NetKey are required without an injected Transport", ErrBadConfig)
+	}
+	return c.Genesis.Validate()
+}
+
+// FileConfig is the JSON form of a replica's config file. Relative paths
+// are resolved against the file's directory.
+type FileConfig struct {
+	ID                 uint64 `json:"id"`
+	DataDir            string `json:"data_dir"`
+	Genesis            string `json:"genesis"`
+	KeyFile            string `json:"key_file"`
+	Listen             string `json:"listen"`
+	APIListen          string `json:"api_listen"`
+	Tick               string `json:"tick,omitempty"`           // Go duration, e.g. "10ms"
+	SubmitTimeout      string `json:"submit_timeout,omitempty"` // Go duration
+	CheckpointInterval uint64 `json:"checkpoint_interval,omitempty"`
+	MaxBatch           int    `json:"max_batch,omitempty"`
+	RequestTimeout     int    `json:"request_timeout_ticks,omitempty"`
+	FullCheck          bool   `json:"full_check,omitempty"`
+}
+
+// LoadConfig reads a replica's config file with its genesis and key file.
+// Logger, Transport and Plugins are left for the caller to set.
+func LoadConfig(path string) (Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("%w: %w", ErrBadConfig, err)
+	}
+	var fc FileConfig
+	if err := strictJSON(b, &fc); err != nil {
+		return Config{}, fmt.Errorf("%w: %s: %w", ErrBadConfig, path, err)
+	}
+	dir := filepath.Dir(path)
+	rel := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	cfg := Config{ID: fc.ID, DataDir: rel(fc.DataDir), ListenAddr: fc.Listen, APIAddr: fc.APIListen,
+		CheckpointInterval: fc.CheckpointInterval, MaxBatch: fc.MaxBatch, RequestTimeout: fc.RequestTimeout, FullCheck: fc.FullCheck}
+	for _, d := range []struct {
+		s   string
+		dst *time.Duration
+		key string
+	}{{fc.Tick, &cfg.TickInterval, "tick"}, {fc.SubmitTimeout, &cfg.SubmitTimeout, "submit_timeout"}} {
+		if d.s == "" {
+			continue
+		}
+		if *d.dst, err = time.ParseDuration(d.s); err != nil || *d.dst <= 0 {
+			return Config{}, fmt.Errorf("%w: %s: %s %q is not a positive duration like \"10ms\"", ErrBadConfig, path, d.key, d.s)
+		}
+	}
+	if cfg.Genesis, err = LoadGenesis(rel(fc.Genesis)); err != nil {
+		return Config{}, err
+	}
+	if cfg.Keys, err = LoadNodeKeys(rel(fc.KeyFile)); err != nil {
+		return Config{}, err
+	}
+	return cfg, cfg.withDefaults().validate()
+}
+
+// strictJSON decodes one JSON value into v: no unknown fields, no trailing data.
+func strictJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("trailing data after the JSON value")
+	}
+	return nil
+}

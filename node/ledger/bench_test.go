@@ -1,0 +1,97 @@
+package ledger
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/careerchain/careerchain/pbft"
+)
+
+// benchLedger builds a ledger of n transactions (1000 per block, spread
+// over n/10 addresses) directly through the ledger API. Set
+// LEDGER_BENCH_N=1000000 for the million-record figure.
+func benchLedger(b *testing.B) (*Ledger, int, int) {
+	n := 100_000
+	if s := os.Getenv("LEDGER_BENCH_N"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	addrs := max(n/10, 1)
+	l, err := Open(filepath.Join(b.TempDir(), "bench.db"), Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { l.Close() })
+	l.Init(Meta{ChainID: "bench"}, newCertifier(b).m, nil)
+	for h := uint64(1); int(h-1)*1000 < n; h++ {
+		err := l.Update(func(tx *Tx) error {
+			blk := &pbft.Block{}
+			for i := uint32(0); i < 1000 && int(h-1)*1000+int(i) < n; i++ {
+				k := int(h-1)*1000 + int(i)
+				id := benchID(k)
+				blk.Txs = append(blk.Txs, id[:])
+				if err := tx.PutTx(id, Loc{Height: h, Index: i}); err != nil {
+					return err
+				}
+				if err := tx.AddAddress(benchAddr(k%addrs), id, h, i, 1); err != nil {
+					return err
+				}
+			}
+			return tx.AppendBlock(&BlockRecord{Height: h, Block: blk, Cert: &pbft.Certificate{Seq: h}, Results: make([]Result, len(blk.Txs))})
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	return l, n, addrs
+}
+
+func benchID(k int) [32]byte { return sha256.Sum256(binary.BigEndian.AppendUint64(nil, uint64(k))) }
+func benchAddr(a int) string { return fmt.Sprintf("cc1%048x", a) }
+
+func BenchmarkLookupByTxID(b *testing.B) {
+	l, n, _ := benchLedger(b)
+	b.ResetTimer()
+	k := 0
+	for b.Loop() {
+		k = (k + 7919) % n
+		l.View(func(tx *Tx) error {
+			if _, ok := tx.TxLoc(benchID(k)); !ok {
+				b.Fatal("missing")
+			}
+			return nil
+		})
+	}
+}
+
+func BenchmarkLookupByAddress(b *testing.B) {
+	l, _, addrs := benchLedger(b)
+	b.ResetTimer()
+	a := 0
+	for b.Loop() {
+		a = (a + 7919) % addrs
+		l.View(func(tx *Tx) error {
+			if es, _ := tx.AddressTxs(benchAddr(a), false, 0, 0, 50); len(es) == 0 {
+				b.Fatal("empty")
+			}
+			return nil
+		})
+	}
+}
+
+func BenchmarkProof(b *testing.B) {
+	l, n, _ := benchLedger(b)
+	b.ResetTimer()
+	k := 0
+	for b.Loop() {
+		k = (k + 7919) % n
+		l.View(func(tx *Tx) error {
+			_, _, _, err := tx.Proof(benchID(k))
+			return err
+		})
+	}
+}

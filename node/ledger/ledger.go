@@ -1,0 +1,624 @@
+package ledger
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/careerchain/careerchain/pbft"
+	"github.com/careerchain/careerchain/sdk/chain"
+)
+
+// SchemaVersion is the version of the bucket layout this package writes.
+const SchemaVersion = 1
+
+// Sentinel errors.
+var (
+	// ErrCorrupt reports a database file that cannot be trusted: not a
+	// bbolt file, truncated, inconsistent, or with undecodable records.
+	ErrCorrupt = errors.New("ledger: database is corrupted")
+	// ErrNotFound reports a block, transaction or record that is not stored.
+	ErrNotFound = errors.New("ledger: not found")
+	// ErrMismatch reports a database that belongs to another chain or schema.
+	ErrMismatch = errors.New("ledger: database belongs to another chain")
+	// ErrOutOfOrder reports a block appended at the wrong height.
+	ErrOutOfOrder = errors.New("ledger: block out of order")
+	// ErrLocked reports a database held by another process.
+	ErrLocked = errors.New("ledger: database is locked by another process")
+)
+
+var (
+	bMeta       = []byte("meta")
+	bBlocks     = []byte("blocks")
+	bConsensus  = []byte("consensus")
+	bEntries    = []byte("entries")
+	bMembers    = []byte("members")
+	bTxs        = []byte("txs")
+	bAddrs      = []byte("addrs")
+	bStatements = []byte("statements")
+	bPayments   = []byte("payments")
+	bRecords    = []byte("records")
+	bState      = []byte("state")
+
+	allBuckets = [][]byte{bMeta, bBlocks, bConsensus, bEntries, bMembers, bTxs, bAddrs, bStatements, bPayments, bRecords, bState}
+
+	kChainID     = []byte("chain_id")
+	kGenesisHash = []byte("genesis_hash")
+	kSchema      = []byte("schema")
+	kHeight      = []byte("height")
+	kHardState   = []byte("hardstate")
+	kChainConfig = []byte("chainconfig")
+)
+
+// Options configures Open.
+type Options struct {
+	// Timeout bounds the wait for the file lock (default 2 s).
+	Timeout time.Duration
+	// NoSync skips fsync on commit: for benchmarks of everything but the
+	// disk, never for a replica that must survive a crash.
+	NoSync bool
+	// FullCheck runs bbolt's page-level consistency check (tx.Check) at
+	// open. It reads the whole file; the bounded checks always run.
+	FullCheck bool
+}
+
+// Meta identifies the chain a database belongs to.
+type Meta struct {
+	ChainID     string
+	GenesisHash [32]byte
+	Schema      uint32
+}
+
+// Ledger is an open database. Its methods are safe for concurrent use;
+// bbolt serialises writers and lets readers run beside them.
+type Ledger struct {
+	db   *bbolt.DB
+	once sync.Once
+	err  error
+}
+
+// Open opens (creating if needed) the database at path and runs the
+// bounded integrity checks. A fresh file gets empty buckets; call Init.
+func Open(path string, o Options) (*Ledger, error) {
+	if o.Timeout <= 0 {
+		o.Timeout = 2 * time.Second
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	if err := checkFileSize(path); err != nil {
+		return nil, err
+	}
+	db, err := openBolt(path, o)
+	if err != nil {
+		return nil, err
+	}
+	l := &Ledger{db: db}
+	if err := l.check(o.FullCheck); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// openBolt opens the file; bbolt may panic on some malformed files, which
+// is turned into ErrCorrupt.
+func openBolt(path string, o Options) (db *bbolt.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, r)
+		}
+	}()
+	db, err = bbolt.Open(path, 0o600, &bbolt.Options{Timeout: o.Timeout, NoSync: o.NoSync, FreelistType: bbolt.FreelistMapType})
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("%w: %s (waited %v)", ErrLocked, path, o.Timeout)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %s: %w (restore the file from a backup or a peer, or move it away to resync)", ErrCorrupt, path, err)
+	}
+	return db, nil
+}
+
+func (l *Ledger) check(full bool) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", ErrCorrupt, r)
+		}
+	}()
+	if full {
+		if err := l.db.View(func(tx *bbolt.Tx) error {
+			for cerr := range tx.Check() {
+				return fmt.Errorf("%w: %w", ErrCorrupt, cerr)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	return l.db.Update(func(btx *bbolt.Tx) error {
+		if btx.Bucket(bMeta) == nil {
+			if firstKey(btx) != nil {
+				return fmt.Errorf("%w: the meta bucket is missing", ErrCorrupt)
+			}
+			for _, name := range allBuckets {
+				if _, err := btx.CreateBucket(name); err != nil {
+					return fmt.Errorf("ledger: create bucket %s: %w", name, err)
+				}
+			}
+			return nil
+		}
+		for _, name := range allBuckets {
+			if btx.Bucket(name) == nil {
+				return fmt.Errorf("%w: bucket %s is missing", ErrCorrupt, name)
+			}
+		}
+		t := &Tx{tx: btx}
+		meta := btx.Bucket(bMeta)
+		if meta.Get(kChainID) == nil {
+			if t.Height() != 0 || firstKeyOf(btx.Bucket(bBlocks)) != nil {
+				return fmt.Errorf("%w: blocks without chain metadata", ErrCorrupt)
+			}
+			return nil // created but never initialised
+		}
+		if s := meta.Get(kSchema); len(s) != 4 || binary.BigEndian.Uint32(s) != SchemaVersion {
+			return fmt.Errorf("%w: schema version %x, this build reads %d", ErrMismatch, s, SchemaVersion)
+		}
+		h := t.Height()
+		k, _ := btx.Bucket(bBlocks).Cursor().Last()
+		var last uint64
+		if k != nil {
+			if len(k) != 8 {
+				return fmt.Errorf("%w: block key of %d bytes", ErrCorrupt, len(k))
+			}
+			last = binary.BigEndian.Uint64(k)
+		}
+		if last != h {
+			return fmt.Errorf("%w: height is %d but the last block is %d", ErrCorrupt, h, last)
+		}
+		if h > 0 {
+			if _, err := t.Block(h); err != nil {
+				return err
+			}
+		}
+		if _, err := t.MembershipAt(h + 1); err != nil {
+			return err
+		}
+		return nil
+	})
+}
+
+func firstKey(btx *bbolt.Tx) []byte {
+	k, _ := btx.Cursor().First()
+	return k
+}
+
+func firstKeyOf(b *bbolt.Bucket) []byte {
+	k, _ := b.Cursor().First()
+	return k
+}
+
+// Close closes the database. It is idempotent.
+func (l *Ledger) Close() error {
+	l.once.Do(func() { l.err = l.db.Close() })
+	return l.err
+}
+
+// Path returns the file's path.
+func (l *Ledger) Path() string { return l.db.Path() }
+
+// Update runs fn in one read-write transaction, committed (and fsynced)
+// when fn returns nil and rolled back otherwise.
+func (l *Ledger) Update(fn func(*Tx) error) error {
+	return l.db.Update(func(btx *bbolt.Tx) error { return fn(&Tx{tx: btx}) })
+}
+
+// View runs fn in a read-only transaction.
+func (l *Ledger) View(fn func(*Tx) error) error {
+	return l.db.View(func(btx *bbolt.Tx) error { return fn(&Tx{tx: btx}) })
+}
+
+// Check runs bbolt's full consistency check and returns the first problem.
+func (l *Ledger) Check() error {
+	return l.db.View(func(tx *bbolt.Tx) error {
+		for err := range tx.Check() {
+			return fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
+		return nil
+	})
+}
+
+// Initialized reports whether Init has run on this database.
+func (l *Ledger) Initialized() bool {
+	ok := false
+	_ = l.View(func(t *Tx) error { ok = t.tx.Bucket(bMeta).Get(kChainID) != nil; return nil })
+	return ok
+}
+
+// Init writes the chain's metadata, its genesis membership (in force from
+// height 1) and its initial chain configuration. It fails if the database
+// was initialised before.
+func (l *Ledger) Init(m Meta, members *pbft.Membership, chainConfig []byte) error {
+	return l.Update(func(t *Tx) error {
+		meta := t.tx.Bucket(bMeta)
+		if meta.Get(kChainID) != nil {
+			return fmt.Errorf("ledger: already initialised")
+		}
+		var schema [4]byte
+		binary.BigEndian.PutUint32(schema[:], SchemaVersion)
+		if err := errors.Join(
+			meta.Put(kChainID, []byte(m.ChainID)),
+			meta.Put(kGenesisHash, m.GenesisHash[:]),
+			meta.Put(kSchema, schema[:]),
+			meta.Put(kHeight, u64(0)),
+		); err != nil {
+			return err
+		}
+		if err := t.PutMembership(1, members); err != nil {
+			return err
+		}
+		return t.PutChainConfig(chainConfig)
+	})
+}
+
+// VerifyLast checks the last block's certificate against the membership in
+// force at its height: the bounded proof that the tail of the file is a
+// block the replicas really committed.
+func (l *Ledger) VerifyLast(v pbft.Verifier) error {
+	return l.View(func(t *Tx) error {
+		h := t.Height()
+		if h == 0 {
+			return nil
+		}
+		br, err := t.Block(h)
+		if err != nil {
+			return err
+		}
+		m, err := t.MembershipAt(h)
+		if err != nil {
+			return err
+		}
+		if br.Cert.Seq != h || br.Cert.Digest != br.Block.Digest(h) {
+			return fmt.Errorf("%w: certificate of block %d is for another block", ErrCorrupt, h)
+		}
+		if err := br.Cert.Verify(m, v); err != nil {
+			return fmt.Errorf("%w: block %d: %w", ErrCorrupt, h, err)
+		}
+		return nil
+	})
+}
+
+// Tx is a ledger transaction: reads see one consistent snapshot; writes
+// (only inside Update) commit together.
+type Tx struct{ tx *bbolt.Tx }
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+// Meta returns the chain's metadata.
+func (t *Tx) Meta() (Meta, error) {
+	b := t.tx.Bucket(bMeta)
+	id, gh := b.Get(kChainID), b.Get(kGenesisHash)
+	if id == nil || len(gh) != 32 {
+		return Meta{}, fmt.Errorf("%w: chain metadata", ErrNotFound)
+	}
+	m := Meta{ChainID: string(id), Schema: SchemaVersion}
+	copy(m.GenesisHash[:], gh)
+	return m, nil
+}
+
+// Height returns the height of the last committed block (0: none).
+func (t *Tx) Height() uint64 {
+	v := t.tx.Bucket(bMeta).Get(kHeight)
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+// BlockRaw returns the stored bytes of the block at height h (see
+// DecodeBlockRecord). The slice is valid only inside the transaction.
+func (t *Tx) BlockRaw(h uint64) ([]byte, error) {
+	v := t.tx.Bucket(bBlocks).Get(u64(h))
+	if v == nil {
+		return nil, fmt.Errorf("%w: block %d", ErrNotFound, h)
+	}
+	return v, nil
+}
+
+// Block returns the block at height h.
+func (t *Tx) Block(h uint64) (*BlockRecord, error) {
+	v, err := t.BlockRaw(h)
+	if err != nil {
+		return nil, err
+	}
+	br, err := DecodeBlockRecord(v)
+	if err != nil {
+		return nil, err
+	}
+	if br.Height != h {
+		return nil, fmt.Errorf("%w: block stored at %d says it is %d", ErrCorrupt, h, br.Height)
+	}
+	return br, nil
+}
+
+// AppendBlock stores the next block and moves the height to it.
+func (t *Tx) AppendBlock(br *BlockRecord) error {
+	if h := t.Height(); br.Height != h+1 {
+		return fmt.Errorf("%w: appending %d at height %d", ErrOutOfOrder, br.Height, h)
+	}
+	if len(br.Results) != len(br.Block.Txs) {
+		return fmt.Errorf("ledger: block %d has %d transactions and %d results", br.Height, len(br.Block.Txs), len(br.Results))
+	}
+	if err := t.tx.Bucket(bBlocks).Put(u64(br.Height), encodeBlockRecord(br)); err != nil {
+		return err
+	}
+	return t.tx.Bucket(bMeta).Put(kHeight, u64(br.Height))
+}
+
+// StateDigest returns the chain digest after the last block (zero at genesis).
+func (t *Tx) StateDigest() (pbft.Hash, error) {
+	h := t.Height()
+	if h == 0 {
+		return pbft.Hash{}, nil
+	}
+	br, err := t.Block(h)
+	if err != nil {
+		return pbft.Hash{}, err
+	}
+	return br.StateDigest, nil
+}
+
+// HardState returns the persisted consensus hard state, or nil.
+func (t *Tx) HardState() (*pbft.HardState, error) {
+	v := t.tx.Bucket(bConsensus).Get(kHardState)
+	if v == nil {
+		return nil, nil
+	}
+	return DecodeHardState(v)
+}
+
+// PutHardState persists the consensus hard state.
+func (t *Tx) PutHardState(hs *pbft.HardState) error {
+	return t.tx.Bucket(bConsensus).Put(kHardState, EncodeHardState(hs))
+}
+
+// Entries returns the persisted entry records in sequence order.
+func (t *Tx) Entries() ([]pbft.EntryRecord, error) {
+	var out []pbft.EntryRecord
+	err := t.tx.Bucket(bEntries).ForEach(func(k, v []byte) error {
+		e, err := DecodeEntry(v)
+		if err != nil {
+			return err
+		}
+		out = append(out, *e)
+		return nil
+	})
+	return out, err
+}
+
+// PutEntry persists one entry record, replacing the previous one.
+func (t *Tx) PutEntry(e *pbft.EntryRecord) error {
+	return t.tx.Bucket(bEntries).Put(u64(e.Seq), EncodeEntry(e))
+}
+
+// PruneEntries deletes entry records at or below seq.
+func (t *Tx) PruneEntries(seq uint64) error {
+	c := t.tx.Bucket(bEntries).Cursor()
+	for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= seq; k, _ = c.First() {
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// MembershipAt returns the membership in force at height h.
+func (t *Tx) MembershipAt(h uint64) (*pbft.Membership, error) {
+	c := t.tx.Bucket(bMembers).Cursor()
+	k, v := c.Seek(u64(h))
+	if k == nil || binary.BigEndian.Uint64(k) > h {
+		k, v = c.Prev()
+	}
+	if k == nil {
+		if t.tx.Bucket(bMeta).Get(kChainID) == nil {
+			return nil, fmt.Errorf("%w: membership (database not initialised)", ErrNotFound)
+		}
+		return nil, fmt.Errorf("%w: no membership in force at height %d", ErrCorrupt, h)
+	}
+	m, err := pbft.DecodeMembership(v)
+	if err != nil {
+		return nil, fmt.Errorf("%w: membership from %d: %w", ErrCorrupt, binary.BigEndian.Uint64(k), err)
+	}
+	return m, nil
+}
+
+// PutMembership records that m is in force from height from on.
+func (t *Tx) PutMembership(from uint64, m *pbft.Membership) error {
+	return t.tx.Bucket(bMembers).Put(u64(from), pbft.EncodeMembership(m))
+}
+
+// ChainConfig returns the stored chain configuration (a copy).
+func (t *Tx) ChainConfig() []byte {
+	return bytes.Clone(t.tx.Bucket(bState).Get(kChainConfig))
+}
+
+// PutChainConfig replaces the chain configuration.
+func (t *Tx) PutChainConfig(b []byte) error {
+	return t.tx.Bucket(bState).Put(kChainConfig, b)
+}
+
+// Loc is where a transaction sits on chain and how it executed.
+type Loc struct {
+	Height uint64
+	Index  uint32
+	Code   Code
+}
+
+// TxLoc returns the location of a transaction by its raw TxID.
+func (t *Tx) TxLoc(id [32]byte) (Loc, bool) {
+	v := t.tx.Bucket(bTxs).Get(id[:])
+	if len(v) != 13 {
+		return Loc{}, false
+	}
+	return Loc{Height: binary.BigEndian.Uint64(v), Index: binary.BigEndian.Uint32(v[8:]), Code: Code(v[12])}, true
+}
+
+// PutTx indexes a transaction. The first occurrence of a TxID wins: a
+// replayed copy in a later block does not move the index.
+func (t *Tx) PutTx(id [32]byte, loc Loc) error {
+	b := t.tx.Bucket(bTxs)
+	if b.Get(id[:]) != nil {
+		return nil
+	}
+	v := binary.BigEndian.AppendUint64(nil, loc.Height)
+	v = binary.BigEndian.AppendUint32(v, loc.Index)
+	return b.Put(id[:], append(v, byte(loc.Code)))
+}
+
+// AddrEntry is one transaction in an address's listing. Kind is a small
+// tag the executor chose (the transaction's type), so a listing needs no
+// block reads.
+type AddrEntry struct {
+	TxID   [32]byte
+	Height uint64
+	Index  uint32
+	Kind   byte
+}
+
+func addrKey(addr string, h uint64, i uint32) []byte {
+	k := make([]byte, 0, 1+len(addr)+12)
+	k = append(k, byte(len(addr)))
+	k = append(k, addr...)
+	k = binary.BigEndian.AppendUint64(k, h)
+	return binary.BigEndian.AppendUint32(k, i)
+}
+
+// AddAddress lists a transaction under an address.
+func (t *Tx) AddAddress(addr string, id [32]byte, h uint64, i uint32, kind byte) error {
+	if len(addr) == 0 || len(addr) > 255 {
+		return fmt.Errorf("ledger: address of %d bytes", len(addr))
+	}
+	return t.tx.Bucket(bAddrs).Put(addrKey(addr, h, i), append(id[:], kind))
+}
+
+// AddressTxs lists up to limit transactions of addr in chain order,
+// starting after position (afterH, afterI) when after is true. It reads
+// only that address's key range. more reports whether entries remain.
+func (t *Tx) AddressTxs(addr string, after bool, afterH uint64, afterI uint32, limit int) (out []AddrEntry, more bool) {
+	if len(addr) == 0 || len(addr) > 255 || limit <= 0 {
+		return nil, false
+	}
+	prefix := addrKey(addr, 0, 0)[:1+len(addr)]
+	start := prefix
+	if after {
+		start = addrKey(addr, afterH, afterI)
+	}
+	c := t.tx.Bucket(bAddrs).Cursor()
+	k, v := c.Seek(start)
+	if after && k != nil && bytes.Equal(k, start) {
+		k, v = c.Next()
+	}
+	for ; k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+12; k, v = c.Next() {
+		if len(out) == limit {
+			return out, true
+		}
+		if len(v) != 33 {
+			continue
+		}
+		e := AddrEntry{Kind: v[32]}
+		copy(e.TxID[:], v)
+		e.Height = binary.BigEndian.Uint64(k[len(prefix):])
+		e.Index = binary.BigEndian.Uint32(k[len(prefix)+8:])
+		out = append(out, e)
+	}
+	return out, false
+}
+
+// Statement returns the TxID that put a statement digest on chain.
+func (t *Tx) Statement(digest [32]byte) ([32]byte, bool) {
+	return get32(t.tx.Bucket(bStatements), digest[:])
+}
+
+// PutStatement records a statement digest as used by TxID id.
+func (t *Tx) PutStatement(digest, id [32]byte) error {
+	return t.tx.Bucket(bStatements).Put(digest[:], id[:])
+}
+
+func paymentKey(issuer, paymentID string) []byte {
+	k := make([]byte, 0, 1+len(issuer)+len(paymentID))
+	k = append(k, byte(len(issuer)))
+	k = append(k, issuer...)
+	return append(k, paymentID...)
+}
+
+// Payment returns the TxID that used a payment id of an issuer.
+func (t *Tx) Payment(issuer, paymentID string) ([32]byte, bool) {
+	if len(issuer) > 255 {
+		return [32]byte{}, false
+	}
+	return get32(t.tx.Bucket(bPayments), paymentKey(issuer, paymentID))
+}
+
+// PutPayment records a payment id as used by TxID id.
+func (t *Tx) PutPayment(issuer, paymentID string, id [32]byte) error {
+	if len(issuer) > 255 {
+		return fmt.Errorf("ledger: issuer of %d bytes", len(issuer))
+	}
+	return t.tx.Bucket(bPayments).Put(paymentKey(issuer, paymentID), id[:])
+}
+
+// Record returns the state of a career record.
+func (t *Tx) Record(id [32]byte) (*Record, error) {
+	v := t.tx.Bucket(bRecords).Get(id[:])
+	if v == nil {
+		return nil, fmt.Errorf("%w: record %x", ErrNotFound, id[:8])
+	}
+	return decodeRecord(v)
+}
+
+// PutRecord stores the state of a career record.
+func (t *Tx) PutRecord(id [32]byte, r *Record) error {
+	return t.tx.Bucket(bRecords).Put(id[:], encodeRecord(r))
+}
+
+func get32(b *bbolt.Bucket, k []byte) ([32]byte, bool) {
+	var out [32]byte
+	v := b.Get(k)
+	if len(v) != 32 {
+		return out, false
+	}
+	copy(out[:], v)
+	return out, true
+}
+
+// Proof returns the block holding a transaction, its index, and the RFC
+// 6962 audit path from the transaction to Block.TxRoot (leaves are the
+// SHA-256 of each raw transaction, i.e. the TxIDs).
+func (t *Tx) Proof(id [32]byte) (*BlockRecord, int, []chain.ProofStep, error) {
+	loc, ok := t.TxLoc(id)
+	if !ok {
+		return nil, 0, nil, fmt.Errorf("%w: transaction %x", ErrNotFound, id[:8])
+	}
+	br, err := t.Block(loc.Height)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	i := int(loc.Index)
+	if i >= len(br.Block.Txs) {
+		return nil, 0, nil, fmt.Errorf("%w: index %d beyond block %d", ErrCorrupt, i, loc.Height)
+	}
+	leaves := make([][]byte, len(br.Block.Txs))
+	for j, tx := range br.Block.Txs {
+		h := sha256.Sum256(tx)
+		leaves[j] = h[:]
+	}
+	return br, i, chain.MerkleProof(leaves, i), nil
+}

@@ -1,0 +1,704 @@
+package node
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/careerchain/careerchain/node/ledger"
+	"github.com/careerchain/careerchain/pbft"
+	"github.com/careerchain/careerchain/quicnet"
+)
+
+// Node is a running replica. New opens its ledger and transport; Run drives
+// it; Close releases everything. All concurrency of the package is in this
+// file: the loop goroutine (owner of the core and of ledger writes), the
+// API server, the state-transfer goroutine, and short-lived workers that
+// verify signatures in parallel.
+type Node struct {
+	cfg     Config
+	log     *slog.Logger
+	led     *ledger.Ledger
+	core    *pbft.Core // owned by the loop goroutine
+	tr      quicnet.Transport
+	val     *validator
+	chainID string
+	ln      net.Listener
+	api     http.Handler
+
+	state    atomic.Pointer[chainState] // configuration in force, replaced on change
+	status   atomic.Pointer[Status]     // published by the loop
+	proposeC chan proposal
+	fetchedC chan fetchedBlock
+	outReqs  [][]byte // submissions to broadcast to the backups (loop-owned)
+	waiters  waiters
+	metrics  metrics
+
+	runMu     sync.Mutex
+	running   bool
+	stop      context.CancelFunc
+	runDone   chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+	closed    atomic.Bool
+}
+
+// proposal is a submission handed from the API to the loop.
+type proposal struct {
+	raw        []byte
+	id         [32]byte
+	version    uint64           // chain state version it was checked under
+	membership *pbft.Membership // set for a membership change
+	resp       chan error
+}
+
+// fetchedBlock is a block a peer served during state transfer.
+type fetchedBlock struct {
+	seq   uint64
+	block *pbft.Block
+	cert  *pbft.Certificate
+	peer  string
+}
+
+// New opens the replica's ledger (refusing a corrupted one), restores its
+// consensus state and starts its transport. It does not start the loop.
+func New(cfg Config) (*Node, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: cfg.Logger.With("replica", cfg.ID), chainID: cfg.Genesis.ChainID,
+		proposeC: make(chan proposal), fetchedC: make(chan fetchedBlock)}
+	n.waiters.m = make(map[[32]byte][]chan committedTx)
+	ok := false
+	defer func() {
+		if !ok {
+			n.release()
+		}
+	}()
+	var err error
+	n.led, err = ledger.Open(filepath.Join(cfg.DataDir, "ledger.db"), ledger.Options{FullCheck: cfg.FullCheck, NoSync: cfg.NoSync})
+	if err != nil {
+		return nil, err
+	}
+	if err := n.initLedger(); err != nil {
+		return nil, err
+	}
+	restore, ms, st, err := n.loadState()
+	if err != nil {
+		return nil, err
+	}
+	n.state.Store(st)
+	signer, pub := pbft.NewMLDSASigner(cfg.Keys.SignSeed)
+	if mb, isMember := ms.Member(cfg.ID); isMember && string(mb.SignKey) != string(pub) {
+		return nil, fmt.Errorf("%w: the signing key does not match member %d of the membership", ErrBadConfig, cfg.ID)
+	}
+	n.tr = cfg.Transport
+	if n.tr == nil {
+		n.tr, err = quicnet.NewQUIC(quicnet.QUICConfig{ID: cfg.ID, ListenAddr: cfg.ListenAddr, Key: cfg.Keys.NetKey, Peers: peersOf(ms), Logger: cfg.Logger})
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		n.tr.SetPeers(peersOf(ms))
+	}
+	n.val = &validator{state: n.state.Load, plugins: cfg.Plugins, parallel: parallel, cache: make(map[[32]byte]uint64),
+		timeout: func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), cfg.PluginTimeout)
+		}}
+	n.core, err = pbft.New(pbft.Config{ID: cfg.ID, Membership: ms, Signer: signer, Verifier: &pbft.MLDSAVerifier{},
+		Validator: n.val, CheckpointInterval: cfg.CheckpointInterval, MaxBatch: cfg.MaxBatch,
+		MaxInFlight: cfg.MaxInFlight, RequestTimeout: cfg.RequestTimeout, MaxRequestBytes: cfg.maxTx(), Restore: restore})
+	if err != nil {
+		return nil, err
+	}
+	n.ln = cfg.APIListener
+	if n.ln == nil && cfg.APIAddr != "" {
+		if n.ln, err = net.Listen("tcp", cfg.APIAddr); err != nil {
+			return nil, fmt.Errorf("node: API listen %s: %w", cfg.APIAddr, err)
+		}
+	}
+	n.api = n.newAPI()
+	n.publishStatus()
+	ok = true
+	return n, nil
+}
+
+func (c Config) maxTx() int {
+	if c.MaxTxBytes > 0 {
+		return c.MaxTxBytes
+	}
+	return 64 << 10
+}
+
+func peersOf(m *pbft.Membership) []quicnet.Peer {
+	out := make([]quicnet.Peer, 0, len(m.Members))
+	for _, mb := range m.Members {
+		out = append(out, quicnet.Peer{ID: mb.ID, Addr: mb.Addr, Key: ed25519.PublicKey(mb.NetKey)})
+	}
+	return out
+}
+
+func (n *Node) initLedger() error {
+	g := n.cfg.Genesis
+	gh, err := g.Hash()
+	if err != nil {
+		return err
+	}
+	if !n.led.Initialized() {
+		ms, err := g.Membership()
+		if err != nil {
+			return err
+		}
+		cb, err := json.Marshal(g.Config)
+		if err != nil {
+			return err
+		}
+		return n.led.Init(ledger.Meta{ChainID: g.ChainID, GenesisHash: gh}, ms, cb)
+	}
+	var meta ledger.Meta
+	if err := n.led.View(func(t *ledger.Tx) error { meta, err = t.Meta(); return err }); err != nil {
+		return err
+	}
+	if meta.ChainID != g.ChainID || meta.GenesisHash != gh {
+		return fmt.Errorf("%w: %s holds chain %q with genesis %x, the config names %q with genesis %x",
+			ledger.ErrMismatch, n.led.Path(), meta.ChainID, meta.GenesisHash[:8], g.ChainID, gh[:8])
+	}
+	if err := n.led.VerifyLast(&pbft.MLDSAVerifier{}); err != nil {
+		return fmt.Errorf("%s: %w", n.led.Path(), err)
+	}
+	return nil
+}
+
+// loadState reads what the core resumes from.
+func (n *Node) loadState() (*pbft.Restore, *pbft.Membership, *chainState, error) {
+	var r pbft.Restore
+	var st *chainState
+	err := n.led.View(func(t *ledger.Tx) error {
+		hs, err := t.HardState()
+		if err != nil {
+			return err
+		}
+		if hs != nil {
+			r.HardState = *hs
+		}
+		if r.Entries, err = t.Entries(); err != nil {
+			return err
+		}
+		r.Executed = t.Height()
+		if r.StateDigest, err = t.StateDigest(); err != nil {
+			return err
+		}
+		if r.Membership, err = t.MembershipAt(r.Executed + 1); err != nil {
+			return err
+		}
+		var cc ChainConfig
+		if err := json.Unmarshal(t.ChainConfig(), &cc); err != nil {
+			return fmt.Errorf("%w: chain config: %w", ledger.ErrCorrupt, err)
+		}
+		st = newChainState(n.chainID, cc, n.cfg.maxTx(), 0)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return &r, r.Membership, st, nil
+}
+
+// parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines and returns when
+// all calls have returned.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// Run drives the replica until ctx ends or Close is called: the API server
+// (if an address or listener was configured) and the consensus loop. It
+// returns nil on a clean stop and an error if the ledger fails (the replica
+// must not go on without persisting).
+func (n *Node) Run(ctx context.Context) error {
+	n.runMu.Lock()
+	if n.running || n.closed.Load() {
+		n.runMu.Unlock()
+		return fmt.Errorf("%w: Run called twice or after Close", ErrClosed)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	n.running, n.stop, n.runDone = true, cancel, make(chan struct{})
+	n.runMu.Unlock()
+	defer close(n.runDone)
+	defer cancel()
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	if n.ln != nil {
+		srv := &http.Server{Handler: n.api, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(n.log.Handler(), slog.LevelWarn)}
+		wg.Go(func() {
+			if err := srv.Serve(n.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				n.log.Error("api server stopped", "err", err)
+			}
+		})
+		wg.Go(func() {
+			<-ctx.Done()
+			sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer scancel()
+			_ = srv.Shutdown(sctx)
+		})
+	}
+	err := n.loop(ctx, &wg)
+	cancel()
+	return err
+}
+
+// loop is the one goroutine that owns the core.
+func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
+	ticker := time.NewTicker(n.cfg.TickInterval)
+	defer ticker.Stop()
+	var fetch struct {
+		cancel context.CancelFunc
+		done   chan struct{}
+		want   uint64
+	}
+	stopFetch := func() {
+		if fetch.cancel != nil {
+			fetch.cancel()
+			<-fetch.done
+			fetch.cancel, fetch.done = nil, nil
+		}
+	}
+	defer stopFetch()
+	startFetch := func(f *pbft.Fetch) {
+		fetch.want = max(fetch.want, f.To)
+		if fetch.cancel != nil {
+			return
+		}
+		from := n.core.Status().Executed + 1
+		if from > fetch.want {
+			return
+		}
+		urls := n.peerAPIs(f.Peers)
+		fctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		fetch.cancel, fetch.done = cancel, done
+		wg.Go(func() {
+			defer close(done)
+			n.runFetch(fctx, from, fetch.want, urls)
+		})
+	}
+	recv := n.tr.Receive()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case m, ok := <-recv:
+			if !ok {
+				return fmt.Errorf("%w: the transport closed", ErrClosed)
+			}
+			n.stepFrame(m)
+			// Drain what else has arrived, so one Ready (one fsync) covers it all.
+		drain:
+			for range 256 {
+				select {
+				case m, ok := <-recv:
+					if !ok {
+						break drain
+					}
+					n.stepFrame(m)
+				default:
+					break drain
+				}
+			}
+		case <-ticker.C:
+			n.core.Tick(n.cfg.Now().UnixMilli())
+		case p := <-n.proposeC:
+			p.resp <- n.propose(p)
+		case fb := <-n.fetchedC:
+			if err := n.core.Install(fb.seq, fb.block, fb.cert); err != nil {
+				n.log.Warn("state transfer: block refused", "seq", fb.seq, "peer", fb.peer, "err", err)
+				n.metrics.fetchErrors.Add(1)
+				stopFetch()
+			}
+		case <-fetchDone(fetch.done):
+			fetch.cancel, fetch.done = nil, nil
+			if n.core.Status().Executed < fetch.want {
+				startFetch(&pbft.Fetch{To: fetch.want})
+			}
+		}
+		var fetches []*pbft.Fetch
+		if err := n.handleReadies(&fetches); err != nil {
+			n.log.Error("stopping: cannot persist", "err", err)
+			return err
+		}
+		for _, f := range fetches {
+			startFetch(f)
+		}
+	}
+}
+
+func fetchDone(c chan struct{}) <-chan struct{} {
+	if c == nil {
+		return nil // a nil channel never fires
+	}
+	return c
+}
+
+// runFetch asks peers for blocks from..to in order and hands each to the
+// loop, which installs it through the core (certificate check). It gives up
+// after a few rounds without progress; the core asks again at its next
+// stable checkpoint.
+func (n *Node) runFetch(ctx context.Context, from, to uint64, urls []string) {
+	if len(urls) == 0 {
+		return
+	}
+	next := 0
+	for h := from; h <= to; h++ {
+		var fb *fetchedBlock
+		for attempt := 0; fb == nil; attempt++ {
+			if attempt >= 5*len(urls) {
+				n.log.Warn("state transfer: no peer served the block", "seq", h)
+				return
+			}
+			url := urls[next%len(urls)]
+			b, err := fetchBlock(ctx, n.cfg.HTTPClient, url, h)
+			if err != nil {
+				next++
+				if ctx.Err() != nil {
+					return
+				}
+				n.log.Debug("state transfer: fetch failed", "seq", h, "peer", url, "err", err)
+				if attempt%len(urls) == len(urls)-1 {
+					select {
+					case <-ctx.Done():
+						return
+					case <-time.After(200 * time.Millisecond):
+					}
+				}
+				continue
+			}
+			fb = b
+		}
+		select {
+		case n.fetchedC <- *fb:
+			n.metrics.fetched.Add(1)
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// stepFrame decodes a peer's frame and steps the core. Requests forwarded
+// by peers pass the same checks as submissions first, so the primary never
+// proposes a transaction that correct replicas would reject.
+func (n *Node) stepFrame(f quicnet.Message) {
+	m, err := pbft.Decode(f.Data, n.maxFrame())
+	if err != nil {
+		n.metrics.badFrames.Add(1)
+		n.log.Debug("dropping undecodable frame", "peer", f.From, "err", err)
+		return
+	}
+	if m.From != f.From {
+		n.metrics.badFrames.Add(1)
+		n.log.Warn("dropping frame whose sender differs from the authenticated peer", "peer", f.From, "claimed", m.From)
+		return
+	}
+	if m.Type == pbft.MsgRequest {
+		m.Requests = n.filterRequests(m.Requests)
+		if len(m.Requests) == 0 {
+			return
+		}
+	}
+	if err := n.core.Step(*m); err != nil {
+		n.metrics.badFrames.Add(1)
+		n.log.Debug("core refused a message", "peer", f.From, "type", m.Type.String(), "err", err)
+	}
+}
+
+func (n *Node) maxFrame() int { return pbft.MaxMessageSize }
+
+func (n *Node) filterRequests(reqs [][]byte) [][]byte {
+	st := n.state.Load()
+	ok := make([]bool, len(reqs))
+	parallel(len(reqs), func(i int) {
+		r := checkTx(context.Background(), reqs[i], st, n.cfg.Plugins, BlockContext{ChainID: st.chainID, Plugins: st.cfg.Plugins})
+		ok[i] = r.verdict.Decision != Reject && !isMembershipTx(r.tx)
+	})
+	out := reqs[:0]
+	for i, r := range reqs {
+		if ok[i] {
+			out = append(out, r)
+		} else {
+			n.metrics.badRequests.Add(1)
+		}
+	}
+	return out
+}
+
+func (n *Node) propose(p proposal) error {
+	if p.membership != nil {
+		if !n.core.IsPrimary() {
+			return ErrNotLeader
+		}
+		return n.core.ProposeConfig(p.membership, [][]byte{p.raw})
+	}
+	n.val.remember(p.id, p.version)
+	if err := n.core.Propose(p.raw); err != nil {
+		return err
+	}
+	if !n.core.IsPrimary() {
+		// Like a client that broadcasts its request (Castro and Liskov,
+		// section 4.1): every backup then watches it, so a primary that
+		// is down or ignores it is voted out by a quorum, not by one.
+		n.outReqs = append(n.outReqs, p.raw)
+	}
+	return nil
+}
+
+// handleReadies processes every Ready the core has: persist (one bbolt
+// transaction: consensus state, committed blocks, their execution and
+// indexes; fsync), send, publish, Advance.
+func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
+	if len(n.outReqs) > 0 {
+		m := pbft.Message{Type: pbft.MsgRequest, From: n.cfg.ID, View: n.core.Status().View, Requests: n.outReqs}
+		n.tr.Broadcast(quicnet.ClassBulk, m.Encode())
+		n.outReqs = nil
+	}
+	for n.core.HasReady() {
+		rd := n.core.Ready()
+		var fx effects
+		if rd.HardState != nil || len(rd.Entries) > 0 || rd.PruneBelow > 0 || len(rd.Committed) > 0 {
+			start := time.Now()
+			now := n.cfg.Now().UnixMilli()
+			err := n.led.Update(func(t *ledger.Tx) error {
+				if rd.HardState != nil {
+					if err := t.PutHardState(rd.HardState); err != nil {
+						return err
+					}
+				}
+				for i := range rd.Entries {
+					if err := t.PutEntry(&rd.Entries[i]); err != nil {
+						return err
+					}
+				}
+				if rd.PruneBelow > 0 {
+					if err := t.PruneEntries(rd.PruneBelow); err != nil {
+						return err
+					}
+				}
+				for i := range rd.Committed {
+					if err := applyBlock(t, &rd.Committed[i], n.state.Load(), n.cfg.maxTx(), now, &fx); err != nil {
+						return fmt.Errorf("apply block %d: %w", rd.Committed[i].Seq, err)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("node: persist: %w", err)
+			}
+			n.metrics.observeFsync(time.Since(start))
+		}
+		for i := range rd.Messages {
+			m := &rd.Messages[i]
+			class := quicnet.ClassControl
+			switch m.Type {
+			case pbft.MsgPrePrepare, pbft.MsgNewView, pbft.MsgRequest, pbft.MsgViewChange:
+				class = quicnet.ClassBulk
+			}
+			if m.To == 0 {
+				n.tr.Broadcast(class, m.Encode())
+			} else {
+				n.tr.Send(m.To, class, m.Encode())
+			}
+		}
+		if fx.state != nil {
+			n.state.Store(fx.state)
+		}
+		if fx.membership != nil {
+			n.tr.SetPeers(peersOf(fx.membership))
+		}
+		if len(rd.Committed) > 0 {
+			n.metrics.blocks.Add(uint64(len(rd.Committed)))
+			for _, d := range fx.done {
+				if d.result.Code == ledger.Accepted {
+					n.metrics.txAccepted.Add(1)
+				} else {
+					n.metrics.txRejected.Add(1)
+				}
+			}
+			n.waiters.notify(fx.done)
+		}
+		for _, ev := range rd.Events {
+			if ev.Kind == "view-change" {
+				n.metrics.viewChanges.Add(1)
+			}
+			n.log.Info("pbft: "+ev.Kind, "view", ev.View, "seq", ev.Seq, "peer", ev.Peer, "note", ev.Note)
+		}
+		if rd.Fetch != nil {
+			f := *rd.Fetch
+			*fetches = append(*fetches, &f)
+		}
+		n.core.Advance()
+		if fx.leader != nil {
+			n.log.Info("leader swap committed", "leader", fx.leader.id, "view", fx.leader.view)
+			n.core.RequestPrimary(fx.leader.id, fx.leader.view)
+		}
+	}
+	n.publishStatus()
+	return nil
+}
+
+func (n *Node) peerAPIs(ids []uint64) []string {
+	ms := n.core.Status().Membership
+	var urls []string
+	for _, id := range ids {
+		if mb, ok := ms.Member(id); ok && mb.API != "" && id != n.cfg.ID {
+			urls = append(urls, mb.API)
+		}
+	}
+	if len(urls) == 0 {
+		for _, mb := range ms.Members {
+			if mb.ID != n.cfg.ID && mb.API != "" {
+				urls = append(urls, mb.API)
+			}
+		}
+	}
+	return urls
+}
+
+func (n *Node) publishStatus() {
+	s := n.core.Status()
+	st := &Status{ID: s.ID, ChainID: n.chainID, View: s.View, Leader: s.Primary, Height: s.Executed,
+		StableSeq: s.StableSeq, InViewChange: s.InViewChange, Pending: s.Pending, Epoch: s.Membership.Epoch}
+	for _, mb := range s.Membership.Members {
+		st.Members = append(st.Members, StatusMember{ID: mb.ID, Addr: mb.Addr, API: mb.API})
+	}
+	n.metrics.height.Store(s.Executed)
+	n.metrics.view.Store(s.View)
+	n.status.Store(st)
+}
+
+// submit hands a checked transaction to the loop.
+func (n *Node) submit(ctx context.Context, p proposal) error {
+	p.resp = make(chan error, 1)
+	n.runMu.Lock()
+	running, done := n.running, n.runDone
+	n.runMu.Unlock()
+	if !running || n.closed.Load() {
+		return fmt.Errorf("%w: the replica is not running", ErrNotReady)
+	}
+	select {
+	case n.proposeC <- p:
+	case <-done:
+		return fmt.Errorf("%w: the replica stopped", ErrNotReady)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-p.resp:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// waiters wakes submitters when their transaction commits.
+type waiters struct {
+	mu sync.Mutex
+	m  map[[32]byte][]chan committedTx
+}
+
+func (w *waiters) add(id [32]byte) (<-chan committedTx, func()) {
+	c := make(chan committedTx, 1)
+	w.mu.Lock()
+	w.m[id] = append(w.m[id], c)
+	w.mu.Unlock()
+	return c, func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		list := w.m[id]
+		for i, x := range list {
+			if x == c {
+				list = append(list[:i], list[i+1:]...)
+				break
+			}
+		}
+		if len(list) == 0 {
+			delete(w.m, id)
+		} else {
+			w.m[id] = list
+		}
+	}
+}
+
+func (w *waiters) notify(done []committedTx) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.m) == 0 {
+		return
+	}
+	for _, d := range done {
+		for _, c := range w.m[d.id] {
+			select {
+			case c <- d:
+			default:
+			}
+		}
+		delete(w.m, d.id)
+	}
+}
+
+// Close stops Run (if running) and releases the ledger and the transport.
+// It is idempotent.
+func (n *Node) Close() error {
+	n.closeOnce.Do(func() {
+		n.closed.Store(true)
+		n.runMu.Lock()
+		stop, done := n.stop, n.runDone
+		n.runMu.Unlock()
+		if stop != nil {
+			stop()
+			<-done
+		}
+		n.closeErr = n.release()
+	})
+	return n.closeErr
+}
+
+func (n *Node) release() error {
+	var errs []error
+	if n.tr != nil {
+		errs = append(errs, n.tr.Close())
+	}
+	if n.ln != nil {
+		if err := n.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if n.led != nil {
+		errs = append(errs, n.led.Close())
+	}
+	return errors.Join(errs...)
+}
