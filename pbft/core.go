@@ -123,8 +123,8 @@ type EntryRecord struct {
 type Restore struct {
 	HardState   HardState
 	Entries     []EntryRecord
-	Executed    uint64     // last block the application applied
-	StateDigest Hash       // chain digest after Executed (Committed.StateDigest)
+	Executed    uint64      // last block the application applied
+	StateDigest Hash        // chain digest after Executed (Committed.StateDigest)
 	Membership  *Membership // in force after Executed
 }
 

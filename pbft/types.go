@@ -262,10 +262,10 @@ type Message struct {
 	View     uint64
 	Seq      uint64
 	Digest   Hash
-	Block    *Block       // MsgPrePrepare
-	Requests [][]byte     // MsgRequest
-	VC       *ViewChange  // MsgViewChange
-	NV       *NewView     // MsgNewView
+	Block    *Block      // MsgPrePrepare
+	Requests [][]byte    // MsgRequest
+	VC       *ViewChange // MsgViewChange
+	NV       *NewView    // MsgNewView
 	Sig      []byte
 }
 
