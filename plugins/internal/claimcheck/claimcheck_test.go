@@ -1,0 +1,102 @@
+package claimcheck
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/careerchain/careerchain/sdk/chain"
+)
+
+const blockTime = 1_735_689_600 // 2025-01-01T00:00:00Z
+
+func tx(edit func(*chain.Tx)) chain.Tx {
+	t := chain.Tx{Type: chain.TypeRegister, Career: &chain.Career{Statement: chain.Statement{
+		Type: chain.TypeRegister,
+		Claim: chain.Claim{Role: "Backend Engineer", Organisation: "Hanbit Labs", Start: "2021-03-01", End: "2023-08-31",
+			Description: "Payments API.\nOn-call.", Skills: []string{"go", "sql"},
+			Evidence: []string{"sha256:" + strings.Repeat("0a", 32)}},
+	}}}
+	if edit != nil {
+		edit(&t)
+	}
+	return t
+}
+
+func claim(edit func(*chain.Claim)) func(*chain.Tx) {
+	return func(t *chain.Tx) { edit(&t.Career.Statement.Claim) }
+}
+
+func TestCheck(t *testing.T) {
+	tests := []struct {
+		name string
+		tx   chain.Tx
+		code string // "" accepts
+	}{
+		{"valid", tx(nil), ""},
+		{"ongoing", tx(claim(func(c *chain.Claim) { c.End = "" })), ""},
+		{"starts on block day", tx(claim(func(c *chain.Claim) { c.Start, c.End = "2025-01-01", "" })), ""},
+		{"one day", tx(claim(func(c *chain.Claim) { c.Start, c.End = "2024-02-29", "2024-02-29" })), ""},
+		{"unicode names", tx(claim(func(c *chain.Claim) { c.Role, c.Organisation = "백엔드 개발자", "한빛랩스" })), ""},
+		{"revoke passes", chain.Tx{Type: chain.TypeRevoke}, ""},
+		{"no career", chain.Tx{Type: chain.TypeRegister}, CodeNoCareer},
+		{"type mismatch", tx(func(t *chain.Tx) { t.Career.Statement.Type = chain.TypeAmend }), CodeWrongType},
+		{"amend without target", tx(func(t *chain.Tx) { t.Type, t.Career.Statement.Type = chain.TypeAmend, chain.TypeAmend }), CodeSupersedes},
+		{"amend", tx(func(t *chain.Tx) {
+			t.Type, t.Career.Statement.Type, t.Career.Statement.Supersedes = chain.TypeAmend, chain.TypeAmend, strings.Repeat("ab", 32)
+		}), ""},
+		{"register superseding", tx(func(t *chain.Tx) { t.Career.Statement.Supersedes = strings.Repeat("ab", 32) }), CodeSupersedes},
+		{"empty role", tx(claim(func(c *chain.Claim) { c.Role = "" })), CodeMissingField},
+		{"blank org", tx(claim(func(c *chain.Claim) { c.Organisation = " \t" })), CodeMissingField},
+		{"long org", tx(claim(func(c *chain.Claim) { c.Organisation = strings.Repeat("a", MaxOrg+1) })), CodeTooLong},
+		{"role no letters", tx(claim(func(c *chain.Claim) { c.Role = "!!!" })), CodeBadText},
+		{"role repeats", tx(claim(func(c *chain.Claim) { c.Role = "Devvvvvvvvvvv" })), CodeBadText},
+		{"role control", tx(claim(func(c *chain.Claim) { c.Role = "Dev\nOps" })), CodeBadText},
+		{"role bad utf8", tx(claim(func(c *chain.Claim) { c.Role = "Dev\xff" })), CodeBadText},
+		{"no start", tx(claim(func(c *chain.Claim) { c.Start = "" })), CodeMissingField},
+		{"bad start", tx(claim(func(c *chain.Claim) { c.Start = "2021-13-01" })), CodeBadDate},
+		{"feb 30", tx(claim(func(c *chain.Claim) { c.Start = "2021-02-30" })), CodeBadDate},
+		{"not padded", tx(claim(func(c *chain.Claim) { c.Start = "2021-3-01" })), CodeBadDate},
+		{"ancient", tx(claim(func(c *chain.Claim) { c.Start = "1850-01-01" })), CodeBadDate},
+		{"bad end", tx(claim(func(c *chain.Claim) { c.End = "yesterday" })), CodeBadDate},
+		{"end before start", tx(claim(func(c *chain.Claim) { c.End = "2021-02-28" })), CodeEndBeforeStart},
+		{"future start", tx(claim(func(c *chain.Claim) { c.Start, c.End = "2025-01-02", "" })), CodeFutureStart},
+		{"long description", tx(claim(func(c *chain.Claim) { c.Description = strings.Repeat("x", MaxDescription+1) })), CodeTooLong},
+		{"description control", tx(claim(func(c *chain.Claim) { c.Description = "a\x07b" })), CodeBadText},
+		{"too many skills", tx(claim(func(c *chain.Claim) { c.Skills = make([]string, MaxSkills+1) })), CodeTooLong},
+		{"empty skill", tx(claim(func(c *chain.Claim) { c.Skills = []string{"go", ""} })), CodeMissingField},
+		{"long skill", tx(claim(func(c *chain.Claim) { c.Skills = []string{strings.Repeat("g", MaxSkill+1)} })), CodeTooLong},
+		{"evidence upper hex", tx(claim(func(c *chain.Claim) { c.Evidence = []string{"sha256:" + strings.Repeat("0A", 32)} })), CodeBadEvidence},
+		{"evidence short", tx(claim(func(c *chain.Claim) { c.Evidence = []string{"sha256:abcd"} })), CodeBadEvidence},
+		{"evidence no prefix", tx(claim(func(c *chain.Claim) { c.Evidence = []string{strings.Repeat("0a", 32)} })), CodeBadEvidence},
+		{"evidence twice", tx(claim(func(c *chain.Claim) { c.Evidence = append(c.Evidence, c.Evidence[0]) })), CodeBadEvidence},
+		{"too much evidence", tx(claim(func(c *chain.Claim) { c.Evidence = make([]string, MaxEvidence+1) })), CodeTooLong},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Check(tt.tx, blockTime)
+			switch {
+			case tt.code == "" && p != nil:
+				t.Fatalf("rejected: %v", p)
+			case tt.code != "" && (p == nil || p.Code != tt.code):
+				t.Fatalf("got %v, want code %s", p, tt.code)
+			}
+		})
+	}
+}
+
+// FuzzCheck: any claim gets an answer without panicking, and the same
+// answer twice.
+func FuzzCheck(f *testing.F) {
+	f.Add("Engineer", "Acme", "2020-01-01", "2021-01-01", "desc", "sha256:"+strings.Repeat("0", 64))
+	f.Add("", "", "", "", "", "")
+	f.Add("x", "y", "2020-02-30", "1999-12-31", "\x00", "sha256:")
+	f.Fuzz(func(t *testing.T, role, org, start, end, desc, ev string) {
+		x := tx(claim(func(c *chain.Claim) {
+			c.Role, c.Organisation, c.Start, c.End, c.Description, c.Evidence = role, org, start, end, desc, []string{ev}
+		}))
+		a, b := Check(x, blockTime), Check(x, blockTime)
+		if (a == nil) != (b == nil) || a != nil && *a != *b {
+			t.Fatalf("not deterministic: %v vs %v", a, b)
+		}
+	})
+}

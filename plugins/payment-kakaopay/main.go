@@ -1,0 +1,25 @@
+// Command payment-kakaopay is the payment plugin for the "kakaopay" provider: it
+// accepts a career transaction only if its receipt is signed by a payment
+// service the plugin config lists, names provider "kakaopay", pays the
+// configured fee and pays for this transaction's statement. The rules live
+// in plugins/internal/payment.
+package main
+
+import (
+	"github.com/careerchain/careerchain/plugins/internal/payment"
+	"github.com/careerchain/careerchain/sdk/plugin"
+)
+
+// Provider is the receipt provider this module accepts.
+const Provider = "kakaopay"
+
+var _ = plugin.Register(check)
+
+func check(in plugin.Input) plugin.Output {
+	if p := payment.Check(Provider, in.Config, in.Tx); p != nil {
+		return plugin.Reject(p.Code, p.Reason)
+	}
+	return plugin.Accept()
+}
+
+func main() {}

@@ -1,0 +1,173 @@
+package wasm
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/careerchain/careerchain/sdk/chain"
+)
+
+// ABIVersion is the plugin ABI this host speaks.
+const ABIVersion = 1
+
+// Names the ABI v1 module exports.
+const (
+	ExportMarker   = "careerchain_abi_v1"
+	ExportAlloc    = "alloc"
+	ExportFree     = "free"
+	ExportEvaluate = "evaluate"
+	ExportMemory   = "memory"
+)
+
+// Plugin kinds, as named in chain.PluginRef.Kind.
+const (
+	KindValidator = "validator"
+	KindPayment   = "payment"
+	KindScorer    = "scorer"
+)
+
+// MaxScorePPM is the largest score a scorer may return: 1.0 in parts per million.
+const MaxScorePPM = 1_000_000
+
+// Limits on the text a plugin returns; longer text is cut, the same way on
+// every replica.
+const (
+	maxCodeLen   = 64
+	maxReasonLen = 1024
+)
+
+// Verdict is the outcome of one plugin call.
+type Verdict string
+
+const (
+	// VerdictAccept: the plugin accepts the transaction.
+	VerdictAccept Verdict = "accept"
+	// VerdictReject: the plugin rejects the transaction; Code and Reason say why.
+	VerdictReject Verdict = "reject"
+	// VerdictFault: the plugin misbehaved (trap, exit, bad pointer, oversized
+	// or malformed output). Deterministic, so it counts as a reject.
+	VerdictFault Verdict = "fault"
+	// VerdictAbstain: this host could not get an answer (wall-clock limit,
+	// cancelled context, host closed, no instance). It casts no vote.
+	VerdictAbstain Verdict = "abstain"
+)
+
+// Rejects reports whether a replica treats the verdict as a rejection of
+// the transaction: a reject or a plugin fault.
+func (v Verdict) Rejects() bool { return v == VerdictReject || v == VerdictFault }
+
+// Codes of the results the host produces itself (faults and abstentions).
+const (
+	CodeTrap          = "trap"        // the guest trapped or exited
+	CodeBadPointer    = "bad_pointer" // a guest pointer/length outside its memory
+	CodeOutputTooBig  = "output_too_large"
+	CodeBadOutput     = "malformed_output"
+	CodeTimeout       = "timeout"
+	CodeCanceled      = "canceled"
+	CodeNotLoaded     = "not_loaded"
+	CodeHostClosed    = "host_closed"
+	CodeInstantiate   = "instantiate_failed"
+	CodeInputTooLarge = "input_too_large"
+)
+
+// Input is what the caller knows about the transaction a plugin judges. The
+// host adds the ABI version, the plugin's kind and its config string.
+type Input struct {
+	ChainID string
+	Height  uint64
+	Time    int64 // block time from the header, Unix seconds
+	Tx      chain.Tx
+}
+
+// Result is the outcome of [Host.Evaluate].
+type Result struct {
+	Plugin   string  `json:"plugin"`
+	Verdict  Verdict `json:"verdict"`
+	Code     string  `json:"code,omitempty"`
+	Reason   string  `json:"reason,omitempty"`
+	ScorePPM int64   `json:"score_ppm"`
+}
+
+// wireInput is the ABI v1 input document.
+type wireInput struct {
+	ABI     int      `json:"abi"`
+	Kind    string   `json:"kind"`
+	ChainID string   `json:"chain_id"`
+	Height  uint64   `json:"height"`
+	Time    int64    `json:"time"`
+	Config  string   `json:"config"`
+	Tx      chain.Tx `json:"tx"`
+}
+
+// wireOutput is the ABI v1 output document.
+type wireOutput struct {
+	Verdict  string `json:"verdict"`
+	Code     string `json:"code"`
+	Reason   string `json:"reason"`
+	ScorePPM *int64 `json:"score_ppm"`
+}
+
+func encodeInput(ref chain.PluginRef, in Input) ([]byte, error) {
+	return json.Marshal(wireInput{
+		ABI: ABIVersion, Kind: ref.Kind, ChainID: in.ChainID, Height: in.Height,
+		Time: in.Time, Config: ref.Config, Tx: in.Tx,
+	})
+}
+
+// decodeOutput turns a guest's output document into a Result. Anything but a
+// well-formed ABI v1 output is a fault, since every replica reads the same
+// bytes.
+func decodeOutput(name string, raw []byte) Result {
+	var out wireOutput
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&out); err != nil {
+		return fault(name, CodeBadOutput, fmt.Sprintf("output is not an ABI v1 JSON object: %v", err))
+	}
+	if dec.More() {
+		return fault(name, CodeBadOutput, "output has data after the JSON object")
+	}
+	r := Result{Plugin: name, Code: clip(out.Code, maxCodeLen), Reason: clip(out.Reason, maxReasonLen)}
+	switch out.Verdict {
+	case string(VerdictAccept):
+		r.Verdict = VerdictAccept
+	case string(VerdictReject):
+		r.Verdict = VerdictReject
+		if r.Code == "" {
+			r.Code = "rejected"
+		}
+	default:
+		return fault(name, CodeBadOutput, fmt.Sprintf("verdict %q is neither \"accept\" nor \"reject\"", clip(out.Verdict, maxCodeLen)))
+	}
+	if out.ScorePPM != nil {
+		if *out.ScorePPM < 0 || *out.ScorePPM > MaxScorePPM {
+			return fault(name, CodeBadOutput, fmt.Sprintf("score_ppm %d is outside 0..%d", *out.ScorePPM, MaxScorePPM))
+		}
+		r.ScorePPM = *out.ScorePPM
+	}
+	return r
+}
+
+func fault(name, code, reason string) Result {
+	return Result{Plugin: name, Verdict: VerdictFault, Code: code, Reason: reason}
+}
+
+func abstain(name, code, reason string) Result {
+	return Result{Plugin: name, Verdict: VerdictAbstain, Code: code, Reason: reason}
+}
+
+// clip cuts s to at most n bytes without splitting a UTF-8 sequence and
+// replaces invalid UTF-8, so a result is always printable JSON.
+func clip(s string, n int) string {
+	if !utf8.ValidString(s) {
+		s = string([]rune(s)) // invalid bytes become U+FFFD
+	}
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,76 @@
+package wasm
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestDecodeOutput(t *testing.T) {
+	tests := []struct {
+		out     string
+		verdict Verdict
+		code    string
+		score   int64
+	}{
+		{`{"verdict":"accept"}`, VerdictAccept, "", 0},
+		{`{"verdict":"accept","score_ppm":1000000}`, VerdictAccept, "", 1_000_000},
+		{`{"verdict":"accept","score_ppm":0,"extra":1}`, VerdictAccept, "", 0},
+		{`{"verdict":"reject","code":"bad_dates","reason":"end before start"}`, VerdictReject, "bad_dates", 0},
+		{`{"verdict":"reject"}`, VerdictReject, "rejected", 0},
+		{`{"verdict":"accept","score_ppm":1000001}`, VerdictFault, CodeBadOutput, 0},
+		{`{"verdict":"accept","score_ppm":-1}`, VerdictFault, CodeBadOutput, 0},
+		{`{"verdict":"accept","score_ppm":0.5}`, VerdictFault, CodeBadOutput, 0},
+		{`{"verdict":"fault"}`, VerdictFault, CodeBadOutput, 0},
+		{`{"verdict":"abstain"}`, VerdictFault, CodeBadOutput, 0},
+		{`{}`, VerdictFault, CodeBadOutput, 0},
+		{`{"verdict":"accept"} {}`, VerdictFault, CodeBadOutput, 0},
+		{`[1]`, VerdictFault, CodeBadOutput, 0},
+		{``, VerdictFault, CodeBadOutput, 0},
+		{"\x00\xff", VerdictFault, CodeBadOutput, 0},
+	}
+	for _, tt := range tests {
+		r := decodeOutput("p", []byte(tt.out))
+		if r.Verdict != tt.verdict || r.Code != tt.code || r.ScorePPM != tt.score || r.Plugin != "p" {
+			t.Errorf("decodeOutput(%q) = %+v, want %s/%s/%d", tt.out, r, tt.verdict, tt.code, tt.score)
+		}
+	}
+}
+
+func TestDecodeOutputClipsText(t *testing.T) {
+	r := decodeOutput("p", []byte(`{"verdict":"reject","code":"`+strings.Repeat("c", 100)+`","reason":"`+strings.Repeat("é", 1000)+`"}`))
+	if len(r.Code) != maxCodeLen || len(r.Reason) > maxReasonLen || !utf8.ValidString(r.Reason) {
+		t.Errorf("code %d bytes, reason %d bytes (valid UTF-8: %v)", len(r.Code), len(r.Reason), utf8.ValidString(r.Reason))
+	}
+}
+
+func TestVerdictRejects(t *testing.T) {
+	for v, want := range map[Verdict]bool{VerdictAccept: false, VerdictReject: true, VerdictFault: true, VerdictAbstain: false} {
+		if v.Rejects() != want {
+			t.Errorf("%s.Rejects() = %v", v, !want)
+		}
+	}
+}
+
+// FuzzDecodeOutput: any guest output yields a well-formed Result.
+func FuzzDecodeOutput(f *testing.F) {
+	for _, s := range []string{`{"verdict":"accept"}`, `{"verdict":"reject","code":"x","reason":"y"}`,
+		`{"verdict":"accept","score_ppm":5}`, `null`, `{"verdict":"accept","code":"\udc00"}`, "\xff"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, out []byte) {
+		r := decodeOutput("p", out)
+		switch r.Verdict {
+		case VerdictAccept, VerdictReject, VerdictFault:
+		default:
+			t.Fatalf("verdict %q", r.Verdict)
+		}
+		if r.ScorePPM < 0 || r.ScorePPM > MaxScorePPM || len(r.Code) > maxCodeLen || len(r.Reason) > maxReasonLen+200 ||
+			!utf8.ValidString(r.Code) || !utf8.ValidString(r.Reason) {
+			t.Fatalf("bad result %+v", r)
+		}
+		if r.Verdict == VerdictReject && r.Code == "" {
+			t.Fatal("reject without code")
+		}
+	})
+}

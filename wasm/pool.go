@@ -1,0 +1,183 @@
+package wasm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
+)
+
+// plugin is one loaded module and its bounded pool of instances.
+//
+// Invariant: a goroutine holding a token from slots owns at most one
+// instance, taken from idle or newly created; so idle instances plus
+// instances in use never exceed the pool size, and idle never blocks on send.
+type plugin struct {
+	host     *Host
+	ref      chain.PluginRef
+	compiled wazero.CompiledModule
+	slots    chan struct{} // one token per instance the pool may hold
+	idle     chan *instance
+}
+
+// instance is one instantiated module with its exports looked up once.
+type instance struct {
+	mod      api.Module
+	mem      api.Memory
+	alloc    api.Function
+	free     api.Function
+	evaluate api.Function
+	stack    [2]uint64 // params and results of CallWithStack
+}
+
+func newPlugin(h *Host, ref chain.PluginRef, compiled wazero.CompiledModule) *plugin {
+	return &plugin{
+		host:     h,
+		ref:      ref,
+		compiled: compiled,
+		slots:    make(chan struct{}, h.opts.PoolSize),
+		idle:     make(chan *instance, h.opts.PoolSize),
+	}
+}
+
+// instantiate creates an instance: anonymous (so many can coexist), with
+// _initialize run first and wazero's deterministic defaults for everything
+// WASI offers.
+func (p *plugin) instantiate(ctx context.Context) (*instance, error) {
+	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize")
+	mod, err := p.host.runtime.InstantiateModule(ctx, p.compiled, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &instance{
+		mod:      mod,
+		mem:      mod.Memory(),
+		alloc:    mod.ExportedFunction(ExportAlloc),
+		free:     mod.ExportedFunction(ExportFree),
+		evaluate: mod.ExportedFunction(ExportEvaluate),
+	}, nil
+}
+
+// evaluate runs one call on a pooled instance within the host's CallTimeout.
+func (p *plugin) evaluate(ctx context.Context, input []byte) Result {
+	name := p.ref.Name
+	ctx, cancel := context.WithTimeout(ctx, p.host.opts.CallTimeout)
+	defer cancel()
+
+	select {
+	case p.slots <- struct{}{}:
+	case <-ctx.Done():
+		return p.ctxResult(ctx, "waiting for a free instance")
+	}
+	defer func() { <-p.slots }()
+
+	var inst *instance
+	select {
+	case inst = <-p.idle:
+	default:
+		var err error
+		if inst, err = p.instantiate(ctx); err != nil {
+			if ctx.Err() != nil {
+				return p.ctxResult(ctx, "creating an instance")
+			}
+			return abstain(name, CodeInstantiate, fmt.Sprintf("create instance: %v", err))
+		}
+	}
+
+	out, res, ok := inst.call(ctx, input, p.host.opts.MaxOutput)
+	if !ok {
+		// Whatever went wrong, this instance's state is suspect: discard it.
+		_ = inst.mod.Close(context.Background())
+		if res.Verdict == "" {
+			res = p.ctxResult(ctx, "running")
+		}
+		res.Plugin = name
+		return res
+	}
+	res = decodeOutput(name, out)
+	if res.Verdict == VerdictFault {
+		_ = inst.mod.Close(context.Background()) // a guest that misbehaves is not reused
+		return res
+	}
+	p.idle <- inst
+	return res
+}
+
+// ctxResult is the abstention for a call whose context ended while doing what.
+func (p *plugin) ctxResult(ctx context.Context, doing string) Result {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return abstain(p.ref.Name, CodeTimeout, fmt.Sprintf("wall-clock limit reached while %s", doing))
+	}
+	return abstain(p.ref.Name, CodeCanceled, fmt.Sprintf("call canceled while %s", doing))
+}
+
+// call writes input into the guest, runs evaluate and copies the output
+// out. ok is false if the instance must be discarded; then res is the
+// fault, or has an empty Verdict when the context ended (the caller turns
+// that into an abstention).
+func (in *instance) call(ctx context.Context, input []byte, maxOutput int) (out []byte, res Result, ok bool) {
+	in.stack[0] = uint64(len(input))
+	if err := in.alloc.CallWithStack(ctx, in.stack[:]); err != nil {
+		return nil, callFault(ctx, ExportAlloc, err), false
+	}
+	inPtr := uint32(in.stack[0])
+	if !in.mem.Write(inPtr, input) {
+		return nil, Result{Verdict: VerdictFault, Code: CodeBadPointer,
+			Reason: fmt.Sprintf("alloc(%d) returned %#x, outside the guest's %d bytes of memory", len(input), inPtr, in.mem.Size())}, false
+	}
+
+	in.stack[0], in.stack[1] = uint64(inPtr), uint64(len(input))
+	if err := in.evaluate.CallWithStack(ctx, in.stack[:]); err != nil {
+		return nil, callFault(ctx, ExportEvaluate, err), false
+	}
+	outPtr, outLen := uint32(in.stack[0]>>32), uint32(in.stack[0])
+	if uint64(outLen) > uint64(maxOutput) {
+		return nil, Result{Verdict: VerdictFault, Code: CodeOutputTooBig,
+			Reason: fmt.Sprintf("output is %d bytes, limit %d", outLen, maxOutput)}, false
+	}
+	view, inRange := in.mem.Read(outPtr, outLen)
+	if !inRange {
+		return nil, Result{Verdict: VerdictFault, Code: CodeBadPointer,
+			Reason: fmt.Sprintf("output %#x+%d lies outside the guest's %d bytes of memory", outPtr, outLen, in.mem.Size())}, false
+	}
+	out = append([]byte(nil), view...) // copy before the guest frees or reuses it
+
+	in.stack[0] = uint64(outPtr)
+	if err := in.free.CallWithStack(ctx, in.stack[:]); err != nil {
+		return nil, callFault(ctx, ExportFree, err), false
+	}
+	return out, Result{}, true
+}
+
+// callFault classifies an error from a guest function: the context ending
+// yields an empty Result (abstain), anything else is the guest's fault.
+func callFault(ctx context.Context, fn string, err error) Result {
+	var exit *sys.ExitError
+	if errors.As(err, &exit) {
+		switch exit.ExitCode() {
+		case sys.ExitCodeDeadlineExceeded, sys.ExitCodeContextCanceled:
+			return Result{}
+		}
+	}
+	if ctx.Err() != nil {
+		return Result{}
+	}
+	if exit != nil {
+		return Result{Verdict: VerdictFault, Code: CodeTrap,
+			Reason: fmt.Sprintf("plugin exited with code %d during %s", exit.ExitCode(), fn)}
+	}
+	return Result{Verdict: VerdictFault, Code: CodeTrap,
+		Reason: fmt.Sprintf("plugin trapped during %s: %s", fn, firstLine(err.Error()))}
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
