@@ -193,6 +193,11 @@ type TestnetOptions struct {
 	Time          time.Time // default now
 	Rand          io.Reader // default crypto/rand
 	TickInterval  time.Duration
+	// Plugins pins Wasm plugins in the genesis chain config (see PluginRefs);
+	// payment plugins get a config naming the testnet's payment key.
+	PluginDir string
+	Fee       int64  // payment plugins' fee, default 10000
+	Currency  string // default "KRW"
 }
 
 // Testnet is what GenerateTestnet wrote.
@@ -256,6 +261,20 @@ func GenerateTestnet(dir string, n int, o TestnetOptions) (*Testnet, error) {
 		PaymentIssuers: []string{tn.Payment.KeyHex()},
 		ConfigSigners:  []string{tn.Operator.KeyHex(), tn.MSP.KeyHex()},
 	}}
+	if o.PluginDir != "" {
+		if o.Fee == 0 {
+			o.Fee = 10000
+		}
+		if o.Currency == "" {
+			o.Currency = "KRW"
+		}
+		pc, _ := json.Marshal(map[string]any{"issuers": []string{tn.Payment.KeyHex()}, "amount": o.Fee, "currency": o.Currency})
+		refs, err := PluginRefs(o.PluginDir, string(pc))
+		if err != nil {
+			return nil, err
+		}
+		g.Config.Plugins = refs
+	}
 	for i := 1; i <= n; i++ {
 		var seeds [64]byte
 		if _, err := io.ReadFull(o.Rand, seeds[:]); err != nil {

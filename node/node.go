@@ -443,7 +443,7 @@ func (n *Node) filterRequests(reqs [][]byte) [][]byte {
 	st := n.state.Load()
 	ok := make([]bool, len(reqs))
 	parallel(len(reqs), func(i int) {
-		r := checkTx(context.Background(), reqs[i], st, n.cfg.Plugins, BlockContext{ChainID: st.chainID, Plugins: st.cfg.Plugins})
+		r := checkTx(context.Background(), reqs[i], st, n.cfg.Plugins, BlockContext{ChainID: st.chainID, Time: n.cfg.Now().UnixMilli(), Plugins: st.cfg.Plugins})
 		ok[i] = r.verdict.Decision != Reject && !isMembershipTx(r.tx)
 	})
 	out := reqs[:0]

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/careerchain/careerchain/node"
+	"github.com/careerchain/careerchain/wasm"
 )
 
 const usage = `usage: careerd <command> [flags]
@@ -89,6 +90,7 @@ func runInit(args []string, out io.Writer) error {
 func runNode(ctx context.Context, args []string, log *slog.Logger) error {
 	fs := flag.NewFlagSet("node", flag.ContinueOnError)
 	cfgPath := fs.String("config", "", "replica config file (required)")
+	pluginDir := fs.String("plugins", "plugins/build", "directory holding the Wasm modules the chain config pins (<name>.wasm)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -100,6 +102,14 @@ func runNode(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	cfg.Logger = log.With("replica", cfg.ID)
+	if len(cfg.Genesis.Config.Plugins) > 0 {
+		p, err := node.NewWasmPlugins(ctx, *pluginDir, wasm.Options{CacheDir: filepath.Join(cfg.DataDir, "wasm-cache"), Logger: log})
+		if err != nil {
+			return err
+		}
+		defer p.Close(context.Background())
+		cfg.Plugins = p
+	}
 	n, err := node.New(cfg)
 	if err != nil {
 		return err
@@ -107,7 +117,7 @@ func runNode(ctx context.Context, args []string, log *slog.Logger) error {
 	return n.Run(ctx)
 }
 
-// runDev starts MSP-less development network: n replicas in this process
+// runDev starts the development network: n replicas in this process
 // over real QUIC on loopback, each with its own bbolt ledger under DIR. A
 // second start on the same DIR resumes the chain.
 func runDev(ctx context.Context, args []string, log *slog.Logger, out io.Writer) error {
@@ -115,13 +125,21 @@ func runDev(ctx context.Context, args []string, log *slog.Logger, out io.Writer)
 	dir := fs.String("data", "data", "data directory (created if missing; reused if present)")
 	n := fs.Int("replicas", 4, "number of replicas (only when the directory is new)")
 	port := fs.Int("base-port", 7400, "replica i listens on base+i (QUIC) and base+100+i (API)")
+	pluginDir := fs.String("plugins", "plugins/build", "directory of built Wasm plugins to pin in a new genesis (make plugins)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	gpath := filepath.Join(*dir, "genesis.json")
 	if _, err := os.Stat(gpath); errors.Is(err, os.ErrNotExist) {
 		fmt.Fprintf(out, "creating a %d-replica network in %s\n", *n, *dir)
-		if _, err := node.GenerateTestnet(*dir, *n, node.TestnetOptions{BasePort: *port}); err != nil {
+		opts := node.TestnetOptions{BasePort: *port}
+		if mods, _ := filepath.Glob(filepath.Join(*pluginDir, "*.wasm")); len(mods) > 0 {
+			opts.PluginDir = *pluginDir
+			fmt.Fprintf(out, "pinning %d plugins from %s in the genesis\n", len(mods), *pluginDir)
+		} else {
+			fmt.Fprintf(out, "no plugins in %s (run make plugins): the chain runs without Wasm plugins\n", *pluginDir)
+		}
+		if _, err := node.GenerateTestnet(*dir, *n, opts); err != nil {
 			return err
 		}
 	} else {
@@ -133,6 +151,13 @@ func runDev(ctx context.Context, args []string, log *slog.Logger, out io.Writer)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// One plugin host serves the in-process replicas: a module compiles once.
+	var plugins *node.WasmPlugins
+	defer func() {
+		if plugins != nil {
+			plugins.Close(context.Background())
+		}
+	}()
 	var wg sync.WaitGroup
 	errs := make(chan error, len(paths))
 	var urls []string
@@ -142,6 +167,14 @@ func runDev(ctx context.Context, args []string, log *slog.Logger, out io.Writer)
 			return err
 		}
 		cfg.Logger = log.With("replica", cfg.ID)
+		if len(cfg.Genesis.Config.Plugins) > 0 {
+			if plugins == nil {
+				if plugins, err = node.NewWasmPlugins(ctx, *pluginDir, wasm.Options{CacheDir: filepath.Join(*dir, "wasm-cache"), Logger: log}); err != nil {
+					return err
+				}
+			}
+			cfg.Plugins = plugins
+		}
 		nd, err := node.New(cfg)
 		if err != nil {
 			return fmt.Errorf("replica %d: %w", cfg.ID, err)
