@@ -154,6 +154,7 @@ func (n *Node) newAPI() http.Handler {
 		r.Get("/address/{addr}/careers", n.adapt(n.getCareers))
 		r.Get("/blocks/{height}", n.adapt(n.getBlock))
 		r.Get("/status", n.adapt(n.getStatus))
+		r.Get("/membership", n.adapt(n.getMembership))
 	})
 	r.NotFound(n.adapt(func(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("%w: no such endpoint %s", ErrNotFound, r.URL.Path)

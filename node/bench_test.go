@@ -4,21 +4,40 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/careerchain/careerchain/sdk/chain"
 )
 
 func BenchmarkClusterMem(b *testing.B)  { benchCluster(b, false) }
 func BenchmarkClusterQUIC(b *testing.B) { benchCluster(b, true) }
 
+// BenchmarkClusterInFlight compares pipelining depths over the in-memory transport.
+func BenchmarkClusterInFlight(b *testing.B) {
+	for _, k := range []int{1, 4, 16} {
+		b.Run(fmt.Sprintf("inflight=%d", k), func(b *testing.B) {
+			benchClusterTuned(b, false, func(cfg *Config) { cfg.MaxInFlight = k })
+		})
+	}
+}
+
 // benchCluster measures committed transactions per second and commit
 // latency (submission to execution on the receiving replica) for 4
 // replicas with real ML-DSA certificates, Ed25519 transaction signatures
 // and fsync, with 64 concurrent submitters spread over the replicas.
-func benchCluster(b *testing.B, useQUIC bool) {
-	c := newCluster(b, 4, useQUIC, func(cfg *Config) { cfg.RequestTimeout = 1000 })
+func benchCluster(b *testing.B, useQUIC bool) { benchClusterTuned(b, useQUIC, nil) }
+
+func benchClusterTuned(b *testing.B, useQUIC bool, tune func(*Config)) {
+	c := newCluster(b, 4, useQUIC, func(cfg *Config) {
+		cfg.RequestTimeout = 1000
+		if tune != nil {
+			tune(cfg)
+		}
+	})
 	const clients = 64
 	txs := make([][]byte, b.N)
 	for k := range txs {
@@ -64,4 +83,34 @@ func benchCluster(b *testing.B, useQUIC bool) {
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "tx/s")
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+
+	// The per-transaction CPU ceiling, measured in the same run: the
+	// stateless checks (signatures) every replica must do, four replicas'
+	// worth, spread over the machine's cores.
+	st := c.node(0).state.Load()
+	cores := runtime.GOMAXPROCS(0)
+	work := make(chan []byte, len(txs))
+	for range 4 {
+		for _, raw := range txs {
+			work <- raw
+		}
+	}
+	close(work)
+	t0 := time.Now()
+	var cw sync.WaitGroup
+	for range cores {
+		cw.Go(func() {
+			for raw := range work {
+				tx, err := chain.DecodeTx(raw, st.params.MaxTxBytes)
+				if err != nil || tx.CheckStateless(st.params) != nil {
+					b.Error("bench transaction fails its checks")
+					return
+				}
+			}
+		})
+	}
+	cw.Wait()
+	ceiling := float64(len(txs)) / time.Since(t0).Seconds()
+	b.ReportMetric(ceiling, "ceiling-tx/s")
+	b.ReportMetric(float64(b.N)/elapsed.Seconds()/ceiling, "of-ceiling")
 }

@@ -12,12 +12,9 @@ import (
 	"github.com/careerchain/careerchain/wasm/wasmtest"
 )
 
-// pluginModule returns a shipped plugin's module: the one `make plugins`
-// built, or a fresh build when the tests run on their own.
+// pluginModule builds a shipped plugin from its source (never a stale
+// module left in plugins/build).
 func pluginModule(t *testing.T, name string) []byte {
-	if b, err := os.ReadFile(filepath.Join("..", "plugins", "build", name+".wasm")); err == nil {
-		return b
-	}
 	return wasmtest.MustBuild(t, filepath.Join("..", "plugins", name))
 }
 

@@ -19,6 +19,8 @@ const usage = `usage: careerctl COMMAND [ARGS]
 commands:
   plugin run MODULE --tx FILE [--config STR] [--kind KIND] [--height N] [--time UNIX]
         run a Wasm plugin on a transaction and print its result as JSON
+  admin leader ID | remove ID | promote ID | status | enrol ...   (see careerctl admin -h)
+        operator actions through the MSP's authenticated admin API
 `
 
 func main() {
@@ -38,6 +40,8 @@ func run(args []string) error {
 	switch args[0] {
 	case "plugin":
 		return runPlugin(args[1:])
+	case "admin":
+		return runAdmin(args[1:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

@@ -1,5 +1,6 @@
-// Command careerd runs Careerchain's daemons: a replica (node), the whole
-// network on one machine (dev), and the genesis generator (init).
+// Command careerd runs Careerchain's daemons: a replica (node), the
+// membership service (msp), the whole network on one machine (dev), and the
+// genesis generator (init).
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/careerchain/careerchain/msp"
 	"github.com/careerchain/careerchain/node"
 	"github.com/careerchain/careerchain/wasm"
 )
@@ -26,6 +28,7 @@ const usage = `usage: careerd <command> [flags]
 commands:
   dev    [--data DIR] [--replicas N]   the whole network on this machine (default: ./data, 4 replicas)
   node   --config FILE                 one replica, from a config file written by init
+  msp    --config FILE | --testnet DIR the membership service provider
   init   --dir DIR [--replicas N] [--host H] [--base-port P] [--chain-id ID] [--pow D]
                                        write genesis, keys and per-replica configs
 `
@@ -46,6 +49,8 @@ func main() {
 		err = runNode(ctx, os.Args[2:], log)
 	case "init":
 		err = runInit(os.Args[2:], os.Stdout)
+	case "msp":
+		err = runMSP(ctx, os.Args[2:], log)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
@@ -125,6 +130,7 @@ func runDev(ctx context.Context, args []string, log *slog.Logger, out io.Writer)
 	dir := fs.String("data", "data", "data directory (created if missing; reused if present)")
 	n := fs.Int("replicas", 4, "number of replicas (only when the directory is new)")
 	port := fs.Int("base-port", 7400, "replica i listens on base+i (QUIC) and base+100+i (API)")
+	mspAddr := fs.String("msp", "127.0.0.1:7390", "address of the MSP's API")
 	pluginDir := fs.String("plugins", "plugins/build", "directory of built Wasm plugins to pin in a new genesis (make plugins)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -194,9 +200,37 @@ func runDev(ctx context.Context, args []string, log *slog.Logger, out io.Writer)
 		wg.Wait()
 		return err
 	}
-	fmt.Fprintln(out, "Careerchain dev network is up. Replica APIs:")
+	mcfg, err := msp.TestnetConfig(*dir, *mspAddr)
+	if err != nil {
+		cancel()
+		wg.Wait()
+		return err
+	}
+	mcfg.Logger = log.With("role", "msp")
+	svc, err := msp.New(mcfg)
+	if err != nil {
+		cancel()
+		wg.Wait()
+		return err
+	}
+	defer svc.Close()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := svc.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			errs <- fmt.Errorf("msp: %w", err)
+			cancel()
+		}
+	}()
+	if err := waitReady(ctx, []string{"http://" + *mspAddr}); err != nil {
+		cancel()
+		wg.Wait()
+		return err
+	}
+	fmt.Fprintln(out, "Careerchain dev network is up.")
+	fmt.Fprintf(out, "  MSP:       http://%s   (GET /api/v1/status: members, leader, view, height)\n", *mspAddr)
 	for _, u := range urls {
-		fmt.Fprintf(out, "  %s   (GET %s/api/v1/status)\n", u, u)
+		fmt.Fprintf(out, "  replica:   %s   (GET %s/api/v1/status)\n", u, u)
 	}
 	fmt.Fprintln(out, "Press Ctrl-C to stop; run again on the same --data to resume.")
 	<-ctx.Done()

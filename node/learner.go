@@ -1,0 +1,114 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Catch-up for learners. A replica that is not in the membership in force
+// (a node admitted by the MSP, waiting for the reconfiguration block that
+// makes it a member, or a standby) receives no consensus traffic: the
+// members' transports do not connect to it. It learns that it is behind by
+// polling the members' GET /api/v1/status and asks the loop to fetch the
+// missing blocks; every block is installed through pbft.Core.Install, which
+// verifies its commit certificate against the membership in force, so a
+// lying member can waste the learner's time but never feed it a block.
+//
+// A member that has fallen more than a checkpoint interval behind uses the
+// same hint; normally checkpoints tell it first.
+
+// catchUpEvery is how often, in ticks, the poller asks the members.
+const catchUpEvery = 20
+
+// runCatchUp polls the members until ctx ends and sends the height the
+// chain has reached (one that at least f+1 members report, so at least one
+// correct member has it) to hints when this replica is behind.
+func (n *Node) runCatchUp(ctx context.Context, hints chan<- uint64) {
+	t := time.NewTicker(catchUpEvery * n.cfg.TickInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		st := n.status.Load()
+		member := false
+		var urls []string
+		for _, m := range st.Members {
+			if m.ID == st.ID {
+				member = true
+			} else if m.API != "" {
+				urls = append(urls, m.API)
+			}
+		}
+		if len(urls) == 0 {
+			continue
+		}
+		h := n.chainHeight(ctx, urls)
+		behind := h > st.Height
+		if member {
+			behind = h > st.Height+n.cfg.CheckpointInterval
+		}
+		if !behind {
+			continue
+		}
+		select {
+		case hints <- h:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// chainHeight asks the other members for their heights and returns the
+// (f+1)-th highest answer, with f = len(urls)/3 (at least the f of the
+// membership), so a height that only faulty members claim is never chased.
+// Members that do not answer count as height 0.
+func (n *Node) chainHeight(ctx context.Context, urls []string) uint64 {
+	ctx, cancel := context.WithTimeout(ctx, 20*catchUpEvery*n.cfg.TickInterval)
+	defer cancel()
+	heights := make([]uint64, len(urls))
+	var wg sync.WaitGroup
+	for i, u := range urls {
+		wg.Go(func() {
+			if h, err := peerHeight(ctx, n.cfg.HTTPClient, u); err == nil {
+				heights[i] = h
+			}
+		})
+	}
+	wg.Wait()
+	slices.Sort(heights)
+	slices.Reverse(heights)
+	f := len(urls) / 3 // members = len(urls) (+1 if this replica is one); f = (n-1)/3
+	return heights[f]
+}
+
+func peerHeight(ctx context.Context, c *http.Client, base string) (uint64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/api/v1/status", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("%s: %s", base, resp.Status)
+	}
+	var s struct {
+		Height uint64 `json:"height"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&s); err != nil {
+		return 0, err
+	}
+	return s.Height, nil
+}
