@@ -31,14 +31,22 @@ func BenchmarkClusterInFlight(b *testing.B) {
 // and fsync, with 64 concurrent submitters spread over the replicas.
 func benchCluster(b *testing.B, useQUIC bool) { benchClusterTuned(b, useQUIC, nil) }
 
+// BenchmarkClusterLightLoad has one client: commit latency without queueing.
+func BenchmarkClusterLightLoad(b *testing.B) {
+	benchClusterClients(b, false, 1, nil)
+}
+
 func benchClusterTuned(b *testing.B, useQUIC bool, tune func(*Config)) {
+	benchClusterClients(b, useQUIC, 64, tune)
+}
+
+func benchClusterClients(b *testing.B, useQUIC bool, clients int, tune func(*Config)) {
 	c := newCluster(b, 4, useQUIC, func(cfg *Config) {
 		cfg.RequestTimeout = 1000
 		if tune != nil {
 			tune(cfg)
 		}
 	})
-	const clients = 64
 	txs := make([][]byte, b.N)
 	for k := range txs {
 		txs[k] = encode(b, c.careerTx(b, wallet(b, fmt.Sprintf("bench %d", k)), uint64(k)))
@@ -89,7 +97,7 @@ func benchClusterTuned(b *testing.B, useQUIC bool, tune func(*Config)) {
 	// worth, spread over the machine's cores.
 	st := c.node(0).state.Load()
 	cores := runtime.GOMAXPROCS(0)
-	work := make(chan []byte, len(txs))
+	work := make(chan []byte, 4*len(txs))
 	for range 4 {
 		for _, raw := range txs {
 			work <- raw

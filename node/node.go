@@ -41,8 +41,10 @@ type Node struct {
 	status   atomic.Pointer[Status]     // published by the loop
 	proposeC chan proposal
 	fetchedC chan fetchedBlock
-	hintC    chan uint64 // heights the catch-up poller saw (learner.go)
-	outReqs  [][]byte    // submissions to broadcast to the backups (loop-owned)
+	hintC    chan uint64          // heights the catch-up poller saw (learner.go)
+	checkC   chan pbft.Message    // forwarded requests waiting for their checks
+	checkedC chan checkedRequests // forwarded requests that passed them
+	outReqs  [][]byte             // submissions to broadcast to the backups (loop-owned)
 	waiters  waiters
 	metrics  metrics
 
@@ -64,6 +66,13 @@ type proposal struct {
 	resp       chan error
 }
 
+// checkedRequests is a forwarded MsgRequest whose transactions passed the
+// stateless checks and plugins under configuration version.
+type checkedRequests struct {
+	msg     pbft.Message
+	version uint64
+}
+
 // fetchedBlock is a block a peer served during state transfer.
 type fetchedBlock struct {
 	seq   uint64
@@ -80,7 +89,8 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger.With("replica", cfg.ID), chainID: cfg.Genesis.ChainID,
-		proposeC: make(chan proposal), fetchedC: make(chan fetchedBlock), hintC: make(chan uint64)}
+		proposeC: make(chan proposal), fetchedC: make(chan fetchedBlock), hintC: make(chan uint64),
+		checkC: make(chan pbft.Message, 1024), checkedC: make(chan checkedRequests, 1024)}
 	n.waiters.m = make(map[[32]byte][]chan committedTx)
 	ok := false
 	defer func() {
@@ -272,6 +282,7 @@ func (n *Node) Run(ctx context.Context) error {
 		})
 	}
 	wg.Go(func() { n.runCatchUp(ctx, n.hintC) })
+	wg.Go(func() { n.runChecks(ctx) })
 	err := n.loop(ctx, &wg)
 	cancel()
 	return err
@@ -347,6 +358,29 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 			}
 		case h := <-n.hintC:
 			startFetch(&pbft.Fetch{To: h})
+		case cr := <-n.checkedC:
+			// A copy that arrives after its transaction executed must not
+			// be proposed again: drop what the ledger already holds.
+			fresh := cr.msg.Requests[:0]
+			_ = n.led.View(func(t *ledger.Tx) error {
+				for _, r := range cr.msg.Requests {
+					id := sha256.Sum256(r)
+					if _, done := t.TxLoc(id); done {
+						continue
+					}
+					// Checked under this configuration: block validation
+					// need not verify its signatures again.
+					n.val.remember(id, cr.version)
+					fresh = append(fresh, r)
+				}
+				return nil
+			})
+			if cr.msg.Requests = fresh; len(fresh) == 0 {
+				continue
+			}
+			if err := n.core.Step(cr.msg); err != nil {
+				n.log.Debug("core refused forwarded requests", "peer", cr.msg.From, "err", err)
+			}
 		case <-fetchDone(fetch.done):
 			fetch.cancel, fetch.done = nil, nil
 			if n.core.Status().Executed < fetch.want {
@@ -431,10 +465,15 @@ func (n *Node) stepFrame(f quicnet.Message) {
 		return
 	}
 	if m.Type == pbft.MsgRequest {
-		m.Requests = n.filterRequests(m.Requests)
-		if len(m.Requests) == 0 {
-			return
+		// Checked off the loop, so signature checks never hold up votes;
+		// the loop steps the survivors when they come back (checkedC).
+		select {
+		case n.checkC <- *m:
+		default:
+			n.metrics.badRequests.Add(uint64(len(m.Requests)))
+			n.log.Warn("dropping forwarded requests: the checker is saturated", "peer", f.From, "n", len(m.Requests))
 		}
+		return
 	}
 	if err := n.core.Step(*m); err != nil {
 		n.metrics.badFrames.Add(1)
@@ -444,8 +483,29 @@ func (n *Node) stepFrame(f quicnet.Message) {
 
 func (n *Node) maxFrame() int { return pbft.MaxMessageSize }
 
-func (n *Node) filterRequests(reqs [][]byte) [][]byte {
-	st := n.state.Load()
+// runChecks runs the checks of forwarded requests (stateless rules and
+// plugins) on its own goroutine and passes what survives to the loop.
+func (n *Node) runChecks(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-n.checkC:
+			st := n.state.Load()
+			m.Requests = n.filterRequests(st, m.Requests)
+			if len(m.Requests) == 0 {
+				continue
+			}
+			select {
+			case n.checkedC <- checkedRequests{msg: m, version: st.version}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+func (n *Node) filterRequests(st *chainState, reqs [][]byte) [][]byte {
 	ok := make([]bool, len(reqs))
 	parallel(len(reqs), func(i int) {
 		r := checkTx(context.Background(), reqs[i], st, n.cfg.Plugins, BlockContext{ChainID: st.chainID, Time: n.cfg.Now().UnixMilli(), Plugins: st.cfg.Plugins})
@@ -454,9 +514,6 @@ func (n *Node) filterRequests(reqs [][]byte) [][]byte {
 	out := reqs[:0]
 	for i, r := range reqs {
 		if ok[i] {
-			// Checked under this configuration: block validation need not
-			// verify its signatures again.
-			n.val.remember(sha256.Sum256(r), st.version)
 			out = append(out, r)
 		} else {
 			n.metrics.badRequests.Add(1)

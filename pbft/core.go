@@ -518,6 +518,13 @@ func (c *Core) propose() bool {
 	if seq > c.high() || seq-c.executed-1 >= uint64(c.cfg.MaxInFlight) || c.barrier != 0 {
 		return false
 	}
+	// Adaptive batching: an idle pipeline proposes at once (low latency);
+	// while blocks are in flight, only a full batch goes out early, so
+	// requests that arrive meanwhile share the next block and its
+	// signatures.
+	if seq-c.executed-1 > 0 && len(c.configQ) == 0 && len(c.queue) < c.cfg.MaxBatch {
+		return false
+	}
 	var b *Block
 	if len(c.configQ) > 0 {
 		b = c.configQ[0]

@@ -7,10 +7,18 @@ import (
 	"unicode/utf8"
 
 	"github.com/careerchain/careerchain/sdk/chain"
+	guest "github.com/careerchain/careerchain/sdk/plugin"
 )
 
 // ABIVersion is the plugin ABI this host speaks.
-const ABIVersion = 1
+const ABIVersion = guest.ABIVersion
+
+// Host functions a module may import (module HostModule), with their
+// signatures: see docs/PLUGINS.md.
+const (
+	HostModule        = "careerchain"
+	HostEd25519Verify = "ed25519_verify" // (pub, msg, msg_len, sig i32) -> i32
+)
 
 // Names the ABI v1 module exports.
 const (
@@ -90,17 +98,6 @@ type Result struct {
 	ScorePPM int64   `json:"score_ppm"`
 }
 
-// wireInput is the ABI v1 input document.
-type wireInput struct {
-	ABI     int      `json:"abi"`
-	Kind    string   `json:"kind"`
-	ChainID string   `json:"chain_id"`
-	Height  uint64   `json:"height"`
-	Time    int64    `json:"time"`
-	Config  string   `json:"config"`
-	Tx      chain.Tx `json:"tx"`
-}
-
 // wireOutput is the ABI v1 output document.
 type wireOutput struct {
 	Verdict  string `json:"verdict"`
@@ -109,11 +106,45 @@ type wireOutput struct {
 	ScorePPM *int64 `json:"score_ppm"`
 }
 
-func encodeInput(ref chain.PluginRef, in Input) ([]byte, error) {
-	return json.Marshal(wireInput{
-		ABI: ABIVersion, Kind: ref.Kind, ChainID: in.ChainID, Height: in.Height,
-		Time: in.Time, Config: ref.Config, Tx: in.Tx,
-	})
+// encodeInput appends the ABI v1 input document for ref's kind to dst
+// (see plugin.AppendInput): the call context and the transaction's type,
+// then for validators and scorers the career statement with its claim, for
+// payment plugins the receipt, the statement digest and the receipt's
+// signing bytes, computed here natively.
+func encodeInput(dst []byte, ref chain.PluginRef, in *Input) []byte {
+	pi := guest.Input{
+		Kind: ref.Kind, ChainID: in.ChainID, Height: in.Height, Time: in.Time, Config: ref.Config,
+		TxType: in.Tx.Type,
+	}
+	c := in.Tx.Career
+	if c == nil {
+		return guest.AppendInput(dst, &pi)
+	}
+	pi.HasCareer = true
+	st := &c.Statement
+	if ref.Kind == KindPayment {
+		// A payment plugin needs the receipt and what the host derives from
+		// the statement, not the statement itself.
+		r := c.Receipt
+		pi.Receipt = guest.Receipt{
+			Provider: r.Provider, PaymentID: r.PaymentID, Amount: r.Amount, Currency: r.Currency,
+			Claim: r.Claim, Issuer: r.Issuer, Sig: r.Sig,
+		}
+		pi.StatementDigest = st.Digest()
+		if b, err := chain.ReceiptSigningBytes(r); err == nil {
+			pi.ReceiptSigningBytes = b
+		}
+		return guest.AppendInput(dst, &pi)
+	}
+	pi.Statement = guest.Statement{
+		ChainID: st.ChainID, Type: st.Type, Nonce: st.Nonce, Holder: st.Holder, HolderKey: st.HolderKey,
+		Supersedes: st.Supersedes,
+		Claim: guest.Claim{
+			Role: st.Claim.Role, Organisation: st.Claim.Organisation, Start: st.Claim.Start, End: st.Claim.End,
+			Description: st.Claim.Description, Skills: st.Claim.Skills, Evidence: st.Claim.Evidence,
+		},
+	}
+	return guest.AppendInput(dst, &pi)
 }
 
 // decodeOutput turns a guest's output document into a Result. Anything but a

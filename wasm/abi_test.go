@@ -1,9 +1,13 @@
 package wasm
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/careerchain/careerchain/sdk/chain"
+	guest "github.com/careerchain/careerchain/sdk/plugin"
 )
 
 func TestDecodeOutput(t *testing.T) {
@@ -73,4 +77,41 @@ func FuzzDecodeOutput(f *testing.F) {
 			t.Fatal("reject without code")
 		}
 	})
+}
+
+// Each kind gets what it needs, and the payment plugins' derived values are
+// sdk/chain's.
+func TestEncodeInput(t *testing.T) {
+	tx := careerTx(t, 4, goodClaim(4), "sandbox", nil)
+	in := Input{ChainID: testChain, Height: 5, Time: blockTime, Tx: tx}
+	refs := shippedRefs()
+	decode := func(ref chain.PluginRef, in Input) guest.Input {
+		t.Helper()
+		var g guest.Input
+		if err := guest.DecodeInput(encodeInput(nil, ref, &in), &g); err != nil {
+			t.Fatal(err)
+		}
+		if g.Kind != ref.Kind || g.Config != ref.Config || g.ChainID != testChain || g.Height != 5 || g.Time != blockTime || g.TxType != in.Tx.Type {
+			t.Fatalf("context %+v", g)
+		}
+		return g
+	}
+	v := decode(refs[0], in)
+	if !v.HasCareer || v.Statement.Claim.Role != tx.Career.Statement.Claim.Role || v.Statement.HolderKey != tx.Career.Statement.HolderKey ||
+		len(v.Statement.Claim.Evidence) != 1 || v.Receipt != (guest.Receipt{}) || v.ReceiptSigningBytes != nil {
+		t.Errorf("validator input %+v", v)
+	}
+	p := decode(refs[1], in)
+	wantMsg, err := chain.ReceiptSigningBytes(tx.Career.Receipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.HasCareer || p.Receipt.Sig != tx.Career.Receipt.Sig || p.Receipt.Amount != fee || p.StatementDigest != tx.Career.Statement.Digest() ||
+		!bytes.Equal(p.ReceiptSigningBytes, wantMsg) || p.Statement.Claim.Role != "" {
+		t.Errorf("payment input %+v", p)
+	}
+	in.Tx = chain.Tx{Type: chain.TypeRevoke}
+	if r := decode(refs[1], in); r.HasCareer || r.StatementDigest != "" {
+		t.Errorf("revoke input %+v", r)
+	}
 }

@@ -2,7 +2,11 @@ package wasm
 
 import (
 	"context"
+	"crypto/ed25519"
 	"testing"
+	"time"
+
+	"github.com/careerchain/careerchain/sdk/chain"
 )
 
 // benchInputs are typical inputs per shipped plugin: a valid, paid claim.
@@ -22,18 +26,45 @@ func BenchmarkEvaluate(b *testing.B) {
 	b.Run("career-validator/no-interrupt", func(b *testing.B) { benchEvaluate(b, "career-validator", false) })
 }
 
+// BenchmarkRoundTrip measures the fixed cost of a call: the host's work
+// and the ABI calls into a hand-assembled module that answers at once
+// ("wat"), and the same plus the Go runtime and the SDK's decoding of the
+// input in a Go guest whose handler accepts at once ("go-sdk").
+func BenchmarkRoundTrip(b *testing.B) {
+	wat := abiModule(goodBody).bytes()
+	for _, m := range []struct {
+		label  string
+		module []byte
+	}{{"wat", wat}, {"go-sdk", modules["accept"]}} {
+		for _, interruptible := range []bool{true, false} {
+			label := m.label
+			if !interruptible {
+				label += "/no-interrupt"
+			}
+			b.Run(label, func(b *testing.B) {
+				benchEvaluateRef(b, pin("p", KindValidator, "", m.module), m.module, interruptible)
+			})
+		}
+	}
+}
+
 func benchEvaluate(b *testing.B, name string, interruptible bool) {
+	for _, ref := range shippedRefs() {
+		if ref.Name == name {
+			benchEvaluateRef(b, ref, modules[name], interruptible)
+		}
+	}
+}
+
+func benchEvaluateRef(b *testing.B, ref chain.PluginRef, module []byte, interruptible bool) {
 	ctx := context.Background()
 	h, err := newHost(ctx, Options{CacheDir: cacheDir, PoolSize: 1}, interruptible)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer h.Close(ctx)
-	for _, ref := range shippedRefs() {
-		if ref.Name == name {
-			mustLoad(b, h, ref, modules[name])
-		}
-	}
+	name := ref.Name
+	mustLoad(b, h, ref, module)
 	in := benchInput(b)
 	want := h.Evaluate(ctx, name, in)
 	if want.Verdict != VerdictAccept {
@@ -95,5 +126,71 @@ func BenchmarkInstantiate(b *testing.B) {
 			b.Fatal(err)
 		}
 		_ = inst.mod.Close(ctx)
+	}
+}
+
+// BenchmarkPluginShare compares, on the same valid, signed, paid and
+// attested career.register transaction and in the same loop, what a
+// replica spends on sdk/chain CheckStateless with what it spends on the
+// validator and payment plugin calls. plugin-% is plugins / (plugins +
+// CheckStateless): the plugins' share of the replica's per-transaction CPU
+// if the stateless checks were all it did besides (an upper bound on the
+// real share, since execution, storage and consensus cost more on top).
+func BenchmarkPluginShare(b *testing.B) {
+	ctx := context.Background()
+	h := newTestHost(b, Options{PoolSize: 1})
+	refs := shippedRefs()[:2] // career-validator, payment-sandbox
+	for _, ref := range refs {
+		mustLoad(b, h, ref, modules[ref.Name])
+	}
+	tx := careerTx(b, 1, goodClaim(1), "sandbox", nil)
+	attester := ed25519.NewKeyFromSeed(seed(250))
+	att, err := chain.Attest(attester, tx.Career.Statement, tx.Career.Receipt, blockTime)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tx.Career.Attestation = att
+	params := chain.Params{
+		ChainID:        testChain,
+		Attesters:      map[string]bool{att.Attester: true},
+		PaymentIssuers: map[string]bool{tx.Career.Receipt.Issuer: true},
+	}
+	in := Input{ChainID: testChain, Height: 9, Time: blockTime, Tx: tx}
+	var check, plugins time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		t0 := time.Now()
+		if err := tx.CheckStateless(params); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		for _, ref := range refs {
+			if r := h.Evaluate(ctx, ref.Name, in); r.Verdict != VerdictAccept {
+				b.Fatalf("%s: %+v", ref.Name, r)
+			}
+		}
+		t2 := time.Now()
+		check += t1.Sub(t0)
+		plugins += t2.Sub(t1)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(check.Microseconds())/n, "checkstateless-µs")
+	b.ReportMetric(float64(plugins.Microseconds())/n, "plugins-µs")
+	b.ReportMetric(100*float64(plugins)/float64(check+plugins), "plugin-%")
+}
+
+// BenchmarkEncodeInput measures the host's native work before a call: the
+// input document, and for payment plugins the statement digest and the
+// receipt's signing bytes (two canonical JSON encodings with sdk/chain).
+func BenchmarkEncodeInput(b *testing.B) {
+	in := benchInput(b)
+	refs := shippedRefs()
+	for _, ref := range []chain.PluginRef{refs[0], refs[1]} {
+		b.Run(ref.Kind, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				encodeInput(nil, ref, &in)
+			}
+		})
 	}
 }

@@ -30,6 +30,12 @@ var allowedImports = []string{
 	"poll_oneoff", "proc_exit", "random_get", "sched_yield",
 }
 
+// hostImports are the functions of module HostModule a plugin may import,
+// with their signatures.
+var hostImports = map[string]struct{ params, results []api.ValueType }{
+	HostEd25519Verify: {[]api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}},
+}
+
 var errMarker = errors.New("no ABI v1 marker export " + ExportMarker + "; build the plugin with sdk/plugin (see docs/PLUGINS.md)")
 
 const (
@@ -38,14 +44,25 @@ const (
 )
 
 // checkModule verifies that compiled speaks ABI v1 and imports nothing but
-// allowedImports. Memory limits are enforced by the runtime at compile time.
+// allowedImports and hostImports. Memory limits are enforced by the runtime at compile time.
 func checkModule(compiled wazero.CompiledModule) error {
 	var problems []string
 	for _, f := range compiled.ImportedFunctions() {
 		mod, name, _ := f.Import()
+		if mod == HostModule {
+			want, ok := hostImports[name]
+			switch {
+			case !ok:
+				problems = append(problems, fmt.Sprintf("forbidden import %s.%s (the host offers only %s.%s)", mod, name, HostModule, HostEd25519Verify))
+			case !slices.Equal(f.ParamTypes(), want.params) || !slices.Equal(f.ResultTypes(), want.results):
+				problems = append(problems, fmt.Sprintf("import %s.%s has signature %s, want %s", mod, name,
+					signature(f.ParamTypes(), f.ResultTypes()), signature(want.params, want.results)))
+			}
+			continue
+		}
 		if mod != wasiModule || !slices.Contains(allowedImports, name) {
-			problems = append(problems, fmt.Sprintf("forbidden import %s.%s (plugins may import only the %s functions %s)",
-				mod, name, wasiModule, strings.Join(allowedImports, ", ")))
+			problems = append(problems, fmt.Sprintf("forbidden import %s.%s (plugins may import only the %s functions %s and %s.%s)",
+				mod, name, wasiModule, strings.Join(allowedImports, ", "), HostModule, HostEd25519Verify))
 		}
 	}
 	for _, m := range compiled.ImportedMemories() {

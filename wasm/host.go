@@ -143,6 +143,11 @@ func newHost(ctx context.Context, opts Options, interruptible bool) (*Host, erro
 		_ = cache.Close(ctx)
 		return nil, fmt.Errorf("wasm: instantiate WASI: %w", err)
 	}
+	if err := instantiateHostFunctions(ctx, rt); err != nil {
+		_ = rt.Close(ctx)
+		_ = cache.Close(ctx)
+		return nil, fmt.Errorf("wasm: instantiate host functions: %w", err)
+	}
 	return &Host{
 		opts:    opts,
 		log:     opts.Logger,
@@ -231,10 +236,7 @@ func (h *Host) Evaluate(ctx context.Context, name string, in Input) Result {
 	h.mu.RUnlock()
 	defer h.inflight.Done()
 
-	input, err := encodeInput(p.ref, in)
-	if err != nil {
-		return abstain(name, CodeBadOutput, fmt.Sprintf("encode input: %v", err))
-	}
+	input := encodeInput(nil, p.ref, &in)
 	if len(input) > h.opts.MaxInput {
 		return abstain(name, CodeInputTooLarge, fmt.Sprintf("input is %d bytes, limit %d", len(input), h.opts.MaxInput))
 	}

@@ -116,6 +116,7 @@ func TestHostileModules(t *testing.T) {
 		{"hostile", "badjson", VerdictFault, CodeBadOutput},
 		{"hostile", "badverdict", VerdictFault, CodeBadOutput},
 		{"hostile", "badscore", VerdictFault, CodeBadOutput},
+		{"hostile", "verifybad", VerdictFault, CodeBadPointer},
 	}
 	h := newTestHost(t, Options{PoolSize: 2, CallTimeout: 2 * time.Second})
 	good := abiModule(goodBody).bytes()

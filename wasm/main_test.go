@@ -27,6 +27,7 @@ var goGuests = map[string]string{
 	"payment-card":        "../plugins/payment-card",
 	"authenticity-scorer": "../plugins/authenticity-scorer",
 	"hostile":             "testdata/hostile",
+	"accept":              "testdata/accept",
 	"fsguest":             "testdata/fsguest",
 }
 

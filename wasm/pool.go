@@ -33,6 +33,9 @@ type instance struct {
 	free     api.Function
 	evaluate api.Function
 	stack    [2]uint64 // params and results of CallWithStack
+	// inPtr and inCap are the input buffer this host got from alloc and
+	// reuses for every call; inCap 0 means none yet.
+	inPtr, inCap uint32
 }
 
 func newPlugin(h *Host, ref chain.PluginRef, compiled wazero.CompiledModule) *plugin {
@@ -120,18 +123,37 @@ func (p *plugin) ctxResult(ctx context.Context, doing string) Result {
 // out. ok is false if the instance must be discarded; then res is the
 // fault, or has an empty Verdict when the context ended (the caller turns
 // that into an abstention).
+//
+// In the steady state this is one guest call: the input buffer is the
+// host's and reused (it is replaced, with free and alloc, only when an
+// input does not fit), and the output stays the guest's, valid until the
+// next call into the module.
 func (in *instance) call(ctx context.Context, input []byte, maxOutput int) (out []byte, res Result, ok bool) {
-	in.stack[0] = uint64(len(input))
-	if err := in.alloc.CallWithStack(ctx, in.stack[:]); err != nil {
-		return nil, callFault(ctx, ExportAlloc, err), false
+	if uint64(len(input)) > uint64(in.inCap) {
+		if in.inCap > 0 {
+			in.stack[0] = uint64(in.inPtr)
+			if err := in.free.CallWithStack(ctx, in.stack[:]); err != nil {
+				return nil, callFault(ctx, ExportFree, err), false
+			}
+			in.inPtr, in.inCap = 0, 0
+		}
+		size := uint32(max(len(input), minInputBuffer))
+		in.stack[0] = uint64(size)
+		if err := in.alloc.CallWithStack(ctx, in.stack[:]); err != nil {
+			return nil, callFault(ctx, ExportAlloc, err), false
+		}
+		ptr := uint32(in.stack[0])
+		if end := uint64(ptr) + uint64(size); end > uint64(in.mem.Size()) {
+			return nil, Result{Verdict: VerdictFault, Code: CodeBadPointer,
+				Reason: fmt.Sprintf("alloc(%d) returned %#x, outside the guest's %d bytes of memory", size, ptr, in.mem.Size())}, false
+		}
+		in.inPtr, in.inCap = ptr, size
 	}
-	inPtr := uint32(in.stack[0])
-	if !in.mem.Write(inPtr, input) {
-		return nil, Result{Verdict: VerdictFault, Code: CodeBadPointer,
-			Reason: fmt.Sprintf("alloc(%d) returned %#x, outside the guest's %d bytes of memory", len(input), inPtr, in.mem.Size())}, false
+	if !in.mem.Write(in.inPtr, input) { // cannot fail: checked at alloc, and memory never shrinks
+		return nil, Result{Verdict: VerdictFault, Code: CodeBadPointer, Reason: "input buffer outside the guest's memory"}, false
 	}
 
-	in.stack[0], in.stack[1] = uint64(inPtr), uint64(len(input))
+	in.stack[0], in.stack[1] = uint64(in.inPtr), uint64(len(input))
 	if err := in.evaluate.CallWithStack(ctx, in.stack[:]); err != nil {
 		return nil, callFault(ctx, ExportEvaluate, err), false
 	}
@@ -145,14 +167,12 @@ func (in *instance) call(ctx context.Context, input []byte, maxOutput int) (out 
 		return nil, Result{Verdict: VerdictFault, Code: CodeBadPointer,
 			Reason: fmt.Sprintf("output %#x+%d lies outside the guest's %d bytes of memory", outPtr, outLen, in.mem.Size())}, false
 	}
-	out = append([]byte(nil), view...) // copy before the guest frees or reuses it
-
-	in.stack[0] = uint64(outPtr)
-	if err := in.free.CallWithStack(ctx, in.stack[:]); err != nil {
-		return nil, callFault(ctx, ExportFree, err), false
-	}
-	return out, Result{}, true
+	return append([]byte(nil), view...), Result{}, true // copied before the guest runs again
 }
+
+// minInputBuffer is the smallest input buffer the host asks a guest for, so
+// that one allocation serves typical inputs.
+const minInputBuffer = 4 << 10
 
 // callFault classifies an error from a guest function: the context ending
 // yields an empty Result (abstain), anything else is the guest's fault.
@@ -166,6 +186,10 @@ func callFault(ctx context.Context, fn string, err error) Result {
 	}
 	if ctx.Err() != nil {
 		return Result{}
+	}
+	if errors.Is(err, errHostBadPointer) {
+		return Result{Verdict: VerdictFault, Code: CodeBadPointer,
+			Reason: fmt.Sprintf("plugin passed a host function a range outside its memory during %s", fn)}
 	}
 	if exit != nil {
 		return Result{Verdict: VerdictFault, Code: CodeTrap,

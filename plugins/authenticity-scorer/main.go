@@ -18,11 +18,10 @@ import (
 var _ = plugin.Register(score)
 
 func score(in plugin.Input) plugin.Output {
-	c := in.Tx.Career
-	if c == nil {
+	if !in.HasCareer {
 		return plugin.Score(0)
 	}
-	return plugin.Score(model.Score(authscore.Features(c.Statement.Claim, in.Time)))
+	return plugin.Score(model.Score(authscore.Features(in.Statement.Claim, in.Time)))
 }
 
 func main() {}

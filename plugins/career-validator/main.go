@@ -14,8 +14,8 @@ import (
 var _ = plugin.Register(validate)
 
 func validate(in plugin.Input) plugin.Output {
-	if err := claimcheck.Check(in.Tx, in.Time); err != nil {
-		return plugin.Reject(err.Code, err.Reason)
+	if p := claimcheck.Check(&in); p != nil {
+		return plugin.Reject(p.Code, p.Reason)
 	}
 	return plugin.Accept()
 }

@@ -13,10 +13,13 @@ import (
 // Provider is the receipt provider this module accepts.
 const Provider = "card"
 
-var _ = plugin.Register(check)
+var (
+	checker = payment.Checker{Provider: Provider} // remembers the parsed config
+	_       = plugin.Register(check)
+)
 
 func check(in plugin.Input) plugin.Output {
-	if p := payment.Check(Provider, in.Config, in.Tx); p != nil {
+	if p := checker.Check(&in); p != nil {
 		return plugin.Reject(p.Code, p.Reason)
 	}
 	return plugin.Accept()

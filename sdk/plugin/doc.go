@@ -1,6 +1,8 @@
 // Package plugin is the guest SDK for Careerchain plugins written in Go. It
-// hides the plugin ABI v1 (see package wasm): memory management, the JSON
-// documents, the ABI marker, turning a panic into a rejection, and letting
+// hides the plugin ABI v1 (see package wasm): memory management, the input
+// and output documents (decoded and encoded without reflection, so that a
+// module stays small and a call cheap), the ABI marker, the host's native
+// Ed25519 ([Ed25519Verify]), turning a panic into a rejection, and letting
 // the Go garbage collector run between calls.
 //
 // A plugin is a package main that registers one [Handler] from a
@@ -13,7 +15,7 @@
 //	var _ = plugin.Register(check)
 //
 //	func check(in plugin.Input) plugin.Output {
-//		if in.Tx.Career == nil {
+//		if !in.HasCareer {
 //			return plugin.Reject("no_career", "not a career transaction")
 //		}
 //		return plugin.Accept()
@@ -26,13 +28,16 @@
 //	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath -buildvcs=false -o check.wasm .
 //
 // On other targets the package compiles without its exports, so a handler
-// can be unit-tested natively with [Handle]; wasm/wasmtest runs the built
-// module in the real host.
+// can be unit-tested natively with [Handle] on a document from
+// [AppendInput]; wasm/wasmtest runs the built module in the real host. The
+// package imports neither sdk/chain nor encoding/json nor fmt: each would
+// add megabytes and milliseconds of start-up to every module.
 //
 // Invariants: a handler must be deterministic — it gets the block time in
 // [Input.Time] and must not read clocks, random numbers or depend on map
 // iteration order, since every replica must reach the same verdict. The
-// package keeps the registered handler and the live ABI buffers in
-// package-level variables: a Wasm instance is single-threaded and runs one
-// call at a time.
+// package keeps the registered handler, the live ABI buffers and the last
+// output in package-level variables: a Wasm instance is single-threaded and
+// runs one call at a time. An [Input] owns its strings (they do not alias
+// the host's buffer), so a handler may keep them.
 package plugin

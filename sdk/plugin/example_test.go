@@ -10,11 +10,10 @@ import (
 //
 //	var _ = plugin.Register(check)
 func check(in plugin.Input) plugin.Output {
-	c := in.Tx.Career
-	if c == nil {
+	if !in.HasCareer {
 		return plugin.Accept() // not a career transaction: not our business
 	}
-	if c.Statement.Claim.Organisation == "" {
+	if in.Statement.Claim.Organisation == "" {
 		return plugin.Reject("missing_field", "organisation is empty")
 	}
 	return plugin.Accept()
@@ -23,9 +22,11 @@ func check(in plugin.Input) plugin.Output {
 // A handler is plain Go: test it natively with Handle, which does exactly
 // what the module's evaluate export does with the host's input document.
 func Example() {
-	input := `{"abi":1,"kind":"validator","time":1735689600,
-		"tx":{"type":"career.register","career":{"statement":{"claim":{"role":"Engineer"}}}}}`
-	fmt.Println(string(plugin.Handle(check, []byte(input))))
+	input := plugin.AppendInput(nil, &plugin.Input{
+		Kind: plugin.KindValidator, Time: 1735689600, TxType: plugin.TypeRegister, HasCareer: true,
+		Statement: plugin.Statement{Type: plugin.TypeRegister, Claim: plugin.Claim{Role: "Engineer"}},
+	})
+	fmt.Println(string(plugin.Handle(check, input)))
 	// Output:
 	// {"verdict":"reject","code":"missing_field","reason":"organisation is empty","score_ppm":0}
 }

@@ -9,41 +9,48 @@ import (
 	"unsafe"
 )
 
-// buffers keeps every buffer handed to the host reachable until the host
-// (or evaluate) frees it; Go's collector does not move objects, so the
-// address stays valid.
-var buffers = map[uint32][]byte{}
+// Per-instance state of the exports. A Wasm instance is single-threaded and
+// runs one export call at a time.
+var (
+	// buffers keeps every buffer alloc handed out reachable until free;
+	// Go's collector does not move objects, so the address stays valid.
+	buffers = map[uint32][]byte{}
+	// out is the last output document. The host copies it before its next
+	// call into the module, so evaluate reuses it.
+	out []byte
+	// calls counts evaluate calls, to yield to the collector every
+	// gcEvery calls.
+	calls uint32
+)
 
-func pin(b []byte) uint32 {
-	if len(b) == 0 {
-		b = make([]byte, 1)
-	}
-	p := uint32(uintptr(unsafe.Pointer(&b[0])))
-	buffers[p] = b
-	return p
-}
+// gcEvery is how often evaluate yields so that the collector's goroutines
+// run: a reactor's goroutines run only when an export yields. Yielding costs
+// a few microseconds; the heap of calls in between stays small.
+const gcEvery = 16
 
 //go:wasmexport careerchain_abi_v1
 func abiV1() {}
 
 //go:wasmexport alloc
-func alloc(size uint32) uint32 { return pin(make([]byte, size)) }
+func alloc(size uint32) uint32 {
+	b := make([]byte, max(size, 1))
+	p := uint32(uintptr(unsafe.Pointer(&b[0])))
+	buffers[p] = b
+	return p
+}
 
 //go:wasmexport free
 func free(ptr uint32) { delete(buffers, ptr) }
 
 //go:wasmexport evaluate
 func evaluate(ptr, size uint32) uint64 {
-	var out []byte
 	if b, ok := buffers[ptr]; ok && uint64(size) <= uint64(len(b)) {
-		delete(buffers, ptr)
-		out = Handle(registered, b[:size])
+		out = AppendOutput(out[:0], run(registered, b[:size]))
 	} else {
-		out = []byte(`{"verdict":"reject","code":"malformed_input","reason":"evaluate called with a buffer alloc did not return"}`)
+		out = AppendOutput(out[:0], Reject(CodeMalformedInput, "evaluate called with a buffer alloc did not return"))
 	}
-	p := pin(out)
-	// A reactor's goroutines, the collector's included, run only when the
-	// export yields; without this the heap grows from call to call.
-	runtime.Gosched()
-	return uint64(p)<<32 | uint64(len(out))
+	if calls++; calls%gcEvery == 0 {
+		runtime.Gosched()
+	}
+	return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(out))))<<32 | uint64(len(out))
 }

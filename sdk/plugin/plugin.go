@@ -1,11 +1,8 @@
 package plugin
 
 import (
-	"encoding/json"
 	"errors"
 	"strconv"
-
-	"github.com/careerchain/careerchain/sdk/chain"
 )
 
 // ABIVersion is the plugin ABI this SDK implements.
@@ -27,23 +24,89 @@ const (
 	CodePanic          = "panic"
 )
 
-// Input is what the host passes to a plugin.
+// Transaction types, as in sdk/chain (this package does not import it, to
+// keep plugins small).
+const (
+	TypeRegister = "career.register"
+	TypeAmend    = "career.amend"
+	TypeRevoke   = "career.revoke"
+	TypeConfig   = "config.change"
+)
+
+// Kinds of plugin, as in the chain config.
+const (
+	KindValidator = "validator"
+	KindPayment   = "payment"
+	KindScorer    = "scorer"
+)
+
+// Input is what the host passes to a plugin: the call's context and the
+// parts of the transaction the plugin's kind needs. Validators and scorers
+// get the statement (with its claim) of a career transaction; payment
+// plugins get the receipt and two values the host computes with sdk/chain
+// (so that no plugin needs a JSON canonicaliser) instead.
 type Input struct {
-	ABI     int      `json:"abi"`
-	Kind    string   `json:"kind"`     // "validator", "payment" or "scorer"
-	ChainID string   `json:"chain_id"` // chain the transaction is for
-	Height  uint64   `json:"height"`   // height of the block being built or executed
-	Time    int64    `json:"time"`     // block time, Unix seconds: the plugin's only clock
-	Config  string   `json:"config"`   // the plugin's config string from the chain config
-	Tx      chain.Tx `json:"tx"`
+	ABI     int    // ABIVersion
+	Kind    string // KindValidator, KindPayment or KindScorer
+	ChainID string // chain the transaction is for
+	Height  uint64 // height of the block being built or executed
+	Time    int64  // block time, Unix seconds: the plugin's only clock
+	Config  string // the plugin's config string from the chain config
+
+	TxType    string    // the transaction's type (TypeRegister, ...)
+	HasCareer bool      // the transaction has a career body (register, amend)
+	Statement Statement // validators and scorers: the career body's statement
+
+	// Payment plugins only.
+	Receipt Receipt // the career body's payment receipt
+	// StatementDigest is sdk/chain Statement.Digest() of Statement, the
+	// value Receipt.Claim must equal; "" if it cannot be computed.
+	StatementDigest string
+	// ReceiptSigningBytes is sdk/chain ReceiptSigningBytes(Receipt), the
+	// message Receipt.Sig signs; nil if it cannot be computed.
+	ReceiptSigningBytes []byte
+}
+
+// Statement is the part of a career transaction its holder signs (sdk/chain
+// Statement).
+type Statement struct {
+	ChainID    string
+	Type       string // TypeRegister or TypeAmend
+	Nonce      uint64
+	Holder     string // address
+	HolderKey  string // hex Ed25519 public key
+	Claim      Claim
+	Supersedes string // TxID, for TypeAmend
+}
+
+// Claim is what a freelancer states about one engagement (sdk/chain Claim).
+type Claim struct {
+	Role         string
+	Organisation string
+	Start        string // YYYY-MM-DD
+	End          string // YYYY-MM-DD, "" while ongoing
+	Description  string
+	Skills       []string
+	Evidence     []string // "sha256:<64 hex>" each
+}
+
+// Receipt proves a claim's fee was paid (sdk/chain Receipt).
+type Receipt struct {
+	Provider  string
+	PaymentID string
+	Amount    int64 // in the currency's minor unit
+	Currency  string
+	Claim     string // hex statement digest the payment is for
+	Issuer    string // hex Ed25519 public key of the payment service
+	Sig       string // hex Ed25519 signature over ReceiptSigningBytes
 }
 
 // Output is a plugin's answer.
 type Output struct {
-	Verdict  string `json:"verdict"`          // VerdictAccept or VerdictReject
-	Code     string `json:"code,omitempty"`   // short machine-readable reason, e.g. "bad_dates"
-	Reason   string `json:"reason,omitempty"` // one sentence for people
-	ScorePPM int64  `json:"score_ppm"`        // scorers: 0..MaxScorePPM
+	Verdict  string // VerdictAccept or VerdictReject
+	Code     string // short machine-readable reason, e.g. "bad_dates"
+	Reason   string // one sentence for people
+	ScorePPM int64  // scorers: 0..MaxScorePPM
 }
 
 // Handler judges one input. It must be deterministic.
@@ -86,23 +149,19 @@ func Register(h Handler) bool {
 
 // Handle runs h on one ABI v1 input document and returns the output
 // document, exactly as the module's evaluate export does: malformed input
-// and a panicking handler become rejections. Tests call it directly.
+// and a panicking handler become rejections. Tests call it directly, with
+// a document from [AppendInput].
 func Handle(h Handler, input []byte) []byte {
-	out := run(h, input)
-	b, err := json.Marshal(out)
-	if err != nil { // cannot happen: Output holds only strings and an integer
-		return []byte(`{"verdict":"reject","code":"panic","reason":"encode output"}`)
-	}
-	return b
+	return AppendOutput(nil, run(h, input))
 }
 
 func run(h Handler, input []byte) (out Output) {
 	var in Input
-	if err := json.Unmarshal(input, &in); err != nil {
+	if err := DecodeInput(input, &in); err != nil {
+		if in.ABI != 0 && in.ABI != ABIVersion {
+			return Reject(CodeABIMismatch, "host speaks ABI "+strconv.Itoa(in.ABI)+", plugin speaks "+strconv.Itoa(ABIVersion))
+		}
 		return Reject(CodeMalformedInput, "input is not an ABI v1 document: "+err.Error())
-	}
-	if in.ABI != ABIVersion {
-		return Reject(CodeABIMismatch, "host speaks ABI "+strconv.Itoa(in.ABI)+", plugin speaks "+strconv.Itoa(ABIVersion))
 	}
 	if h == nil {
 		return Reject(CodePanic, "plugin registered no handler (plugin.Register)")

@@ -1,45 +1,73 @@
 package plugin
 
 import (
+	"crypto/ed25519"
+	"encoding/binary"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/careerchain/careerchain/sdk/chain"
 )
 
 func decode(t *testing.T, b []byte) Output {
 	t.Helper()
-	var o Output
+	var o struct {
+		Verdict  string `json:"verdict"`
+		Code     string `json:"code"`
+		Reason   string `json:"reason"`
+		ScorePPM int64  `json:"score_ppm"`
+	}
 	if err := json.Unmarshal(b, &o); err != nil {
 		t.Fatalf("output %q: %v", b, err)
 	}
-	return o
+	return Output(o)
+}
+
+func doc(in Input) []byte { return AppendInput(nil, &in) }
+
+// fullInput sets every field.
+func fullInput() Input {
+	return Input{
+		ABI: ABIVersion, Kind: KindPayment, ChainID: "c", Height: 3, Time: -5, Config: "cfg",
+		TxType: TypeAmend, HasCareer: true,
+		Statement: Statement{ChainID: "c", Type: TypeAmend, Nonce: 1 << 60, Holder: "cc1x", HolderKey: "ab",
+			Supersedes: "0f", Claim: Claim{Role: "Engineer", Organisation: "Acme", Start: "2020-01-01", End: "2021-01-01",
+				Description: "did \x00 things", Skills: []string{"go", ""}, Evidence: []string{"sha256:00"}}},
+		Receipt:         Receipt{Provider: "sandbox", PaymentID: "p", Amount: -7, Currency: "KRW", Claim: "cl", Issuer: "is", Sig: "sg"},
+		StatementDigest: "d", ReceiptSigningBytes: []byte{0, 1, 2},
+	}
 }
 
 func TestHandle(t *testing.T) {
 	accept := func(Input) Output { return Accept() }
+	revoke := doc(Input{TxType: TypeRevoke})
+	abi2 := binary.LittleEndian.AppendUint64([]byte{TagABI, 8, 0, 0, 0}, 2)
 	tests := []struct {
 		name    string
 		h       Handler
-		input   string
+		input   []byte
 		verdict string
 		code    string
 	}{
-		{"accept", accept, `{"abi":1,"tx":{"type":"career.revoke"}}`, VerdictAccept, ""},
-		{"reject", func(Input) Output { return Reject("nope", "because") }, `{"abi":1}`, VerdictReject, "nope"},
-		{"malformed", accept, `{"abi":`, VerdictReject, CodeMalformedInput},
-		{"not an object", accept, `[]`, VerdictReject, CodeMalformedInput},
-		{"abi 2", accept, `{"abi":2}`, VerdictReject, CodeABIMismatch},
-		{"no abi", accept, `{}`, VerdictReject, CodeABIMismatch},
-		{"panic string", func(Input) Output { panic("boom") }, `{"abi":1}`, VerdictReject, CodePanic},
-		{"panic runtime", func(in Input) Output { _ = in.Tx.Career.Statement; return Accept() }, `{"abi":1}`, VerdictReject, CodePanic},
-		{"bad verdict", func(Input) Output { return Output{Verdict: "maybe"} }, `{"abi":1}`, VerdictReject, CodePanic},
-		{"no handler", nil, `{"abi":1}`, VerdictReject, CodePanic},
+		{"accept", accept, revoke, VerdictAccept, ""},
+		{"reject", func(Input) Output { return Reject("nope", "because") }, revoke, VerdictReject, "nope"},
+		{"empty", accept, nil, VerdictReject, CodeMalformedInput},
+		{"json", accept, []byte(`{"abi":1}`), VerdictReject, CodeMalformedInput},
+		{"truncated", accept, revoke[:len(revoke)-1], VerdictReject, CodeMalformedInput},
+		{"short integer", accept, append(append([]byte(nil), revoke...), TagHeight, 1, 0, 0, 0, 9), VerdictReject, CodeMalformedInput},
+		{"abi 2", accept, abi2, VerdictReject, CodeABIMismatch},
+		{"unknown tag skipped", accept, append(append([]byte(nil), revoke...), 0xee, 2, 0, 0, 0, 'h', 'i'), VerdictAccept, ""},
+		{"panic string", func(Input) Output { panic("boom") }, revoke, VerdictReject, CodePanic},
+		{"panic runtime", func(in Input) Output { _ = in.Statement.Claim.Skills[3]; return Accept() }, revoke, VerdictReject, CodePanic},
+		{"bad verdict", func(Input) Output { return Output{Verdict: "maybe"} }, revoke, VerdictReject, CodePanic},
+		{"no handler", nil, revoke, VerdictReject, CodePanic},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o := decode(t, Handle(tt.h, []byte(tt.input)))
+			o := decode(t, Handle(tt.h, tt.input))
 			if o.Verdict != tt.verdict || o.Code != tt.code {
 				t.Fatalf("got %+v, want %s/%s", o, tt.verdict, tt.code)
 			}
@@ -47,13 +75,75 @@ func TestHandle(t *testing.T) {
 	}
 }
 
-func TestHandleSeesInput(t *testing.T) {
+func TestInputRoundTrip(t *testing.T) {
+	want := fullInput()
 	var got Input
-	Handle(func(in Input) Output { got = in; return Accept() },
-		[]byte(`{"abi":1,"kind":"validator","chain_id":"c","height":3,"time":1700000000,"config":"cfg","tx":{"type":"career.register","career":{"statement":{"claim":{"role":"Engineer"}}}}}`))
-	if got.Kind != "validator" || got.ChainID != "c" || got.Height != 3 || got.Time != 1700000000 || got.Config != "cfg" ||
-		got.Tx.Type != chain.TypeRegister || got.Tx.Career.Statement.Claim.Role != "Engineer" {
-		t.Fatalf("handler saw %+v", got)
+	Handle(func(in Input) Output { got = in; return Accept() }, doc(want))
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("handler saw\n%+v\nwant\n%+v", got, want)
+	}
+	// The decoded input does not alias the document.
+	d := doc(want)
+	if err := DecodeInput(d, &got); err != nil {
+		t.Fatal(err)
+	}
+	for i := range d {
+		d[i] = 0
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatal("decoded input changed with its document")
+	}
+}
+
+// The SDK mirrors sdk/chain's names without importing it.
+func TestNamesMatchChain(t *testing.T) {
+	pairs := [][2]string{{TypeRegister, chain.TypeRegister}, {TypeAmend, chain.TypeAmend}, {TypeRevoke, chain.TypeRevoke}, {TypeConfig, chain.TypeConfig}}
+	for _, p := range pairs {
+		if p[0] != p[1] {
+			t.Errorf("%q != %q", p[0], p[1])
+		}
+	}
+	if Ed25519PublicKeySize != ed25519.PublicKeySize || Ed25519SignatureSize != ed25519.SignatureSize {
+		t.Error("Ed25519 sizes differ")
+	}
+}
+
+func TestEd25519Verify(t *testing.T) {
+	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	pub := key.Public().(ed25519.PublicKey)
+	sig := ed25519.Sign(key, []byte("msg"))
+	tests := []struct {
+		name          string
+		pub, msg, sig []byte
+		want          bool
+	}{
+		{"valid", pub, []byte("msg"), sig, true},
+		{"other message", pub, []byte("msh"), sig, false},
+		{"empty message", pub, nil, ed25519.Sign(key, nil), true},
+		{"short key", pub[:31], []byte("msg"), sig, false},
+		{"short sig", pub, []byte("msg"), sig[:63], false},
+	}
+	for _, tt := range tests {
+		if got := Ed25519Verify(tt.pub, tt.msg, tt.sig); got != tt.want {
+			t.Errorf("%s: got %v", tt.name, got)
+		}
+	}
+}
+
+func TestAppendOutput(t *testing.T) {
+	tests := []struct {
+		o    Output
+		want string
+	}{
+		{Accept(), `{"verdict":"accept","score_ppm":0}`},
+		{Reject("missing_field", "organisation is empty"), `{"verdict":"reject","code":"missing_field","reason":"organisation is empty","score_ppm":0}`},
+		{Score(873_000), `{"verdict":"accept","score_ppm":873000}`},
+		{Reject("q", "say \"hi\"\\\n\x01é\xff"), `{"verdict":"reject","code":"q","reason":"say \"hi\"\\\u000a\u0001é` + "\ufffd" + `","score_ppm":0}`},
+	}
+	for _, tt := range tests {
+		if got := string(AppendOutput(nil, tt.o)); got != tt.want {
+			t.Errorf("AppendOutput(%+v) = %s, want %s", tt.o, got, tt.want)
+		}
 	}
 }
 
@@ -80,19 +170,55 @@ func TestRegisterOnce(t *testing.T) {
 
 // FuzzHandle: any input yields a valid output document.
 func FuzzHandle(f *testing.F) {
-	for _, s := range []string{`{"abi":1}`, `{"abi":1,"tx":{"career":{}}}`, `{`, `null`, `{"abi":1,"tx":{"career":null}}`} {
-		f.Add([]byte(s))
-	}
+	f.Add(doc(Input{}))
+	f.Add(doc(fullInput()))
+	f.Add([]byte{TagABI, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, TagRole, 0xff, 0xff, 0xff, 0xff})
+	f.Add([]byte(`{"abi":1}`))
 	h := func(in Input) Output {
-		if in.Tx.Career.Statement.Claim.Role == "" { // panics when Career is nil
+		if in.Statement.Claim.Role == "" {
 			return Reject("empty", "no role")
 		}
+		_ = in.Statement.Claim.Skills[0] // panics without skills
 		return Accept()
 	}
 	f.Fuzz(func(t *testing.T, input []byte) {
 		o := decode(t, Handle(h, input))
 		if o.Verdict != VerdictAccept && o.Verdict != VerdictReject {
 			t.Fatalf("verdict %q", o.Verdict)
+		}
+	})
+}
+
+// FuzzDecodeInput: a document that decodes encodes to one that decodes to
+// the same input.
+func FuzzDecodeInput(f *testing.F) {
+	f.Add(doc(fullInput()))
+	f.Add(doc(Input{}))
+	f.Fuzz(func(t *testing.T, d []byte) {
+		var a, b Input
+		if DecodeInput(d, &a) != nil {
+			return
+		}
+		if err := DecodeInput(AppendInput(nil, &a), &b); err != nil || !reflect.DeepEqual(a, b) {
+			t.Fatalf("%+v re-decodes as %+v (%v)", a, b, err)
+		}
+	})
+}
+
+// FuzzAppendOutput: the output is JSON encoding/json reads back as the
+// output, invalid UTF-8 replaced.
+func FuzzAppendOutput(f *testing.F) {
+	f.Add("reject", "code", "reason \"x\"\n", int64(5))
+	f.Add("accept", "", "\xff\xfe", int64(-1))
+	f.Fuzz(func(t *testing.T, verdict, code, reason string, score int64) {
+		o := Output{Verdict: verdict, Code: code, Reason: reason, ScorePPM: score}
+		got := decode(t, AppendOutput(nil, o))
+		fix := func(s string) string { return string([]rune(s)) } // each invalid byte becomes U+FFFD
+		if got.Verdict != fix(verdict) || got.Code != fix(code) || got.Reason != fix(reason) || got.ScorePPM != score {
+			t.Fatalf("%+v reads back as %+v", o, got)
+		}
+		if !utf8.Valid(AppendOutput(nil, o)) {
+			t.Fatal("output is not UTF-8")
 		}
 	})
 }

@@ -7,12 +7,12 @@ import (
 	"time"
 
 	"github.com/careerchain/careerchain/plugins/internal/authscore"
-	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/plugin"
 )
 
 // Sample is one labelled synthetic claim and its features.
 type Sample struct {
-	Claim     chain.Claim
+	Claim     plugin.Claim
 	Now       int64
 	F         [authscore.NumFeatures]int64
 	Authentic bool
@@ -51,7 +51,7 @@ func Generate(seed uint64, n int) []Sample {
 	return out
 }
 
-func claim(rng *rand.Rand, authentic bool) chain.Claim {
+func claim(rng *rand.Rand, authentic bool) plugin.Claim {
 	p := func(genuine, fake float64) bool {
 		if authentic {
 			return rng.Float64() < genuine
@@ -60,7 +60,7 @@ func claim(rng *rand.Rand, authentic bool) chain.Claim {
 	}
 	pick := func(s []string) string { return s[rng.IntN(len(s))] }
 
-	c := chain.Claim{Role: pick(roles), Organisation: pick(orgs)}
+	c := plugin.Claim{Role: pick(roles), Organisation: pick(orgs)}
 	if p(0.08, 0.45) {
 		c.Role = pick(topRoles)
 	}

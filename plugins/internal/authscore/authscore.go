@@ -5,7 +5,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/plugin"
 )
 
 // One is 1.0 in Q12 fixed point.
@@ -55,7 +55,7 @@ type Model struct {
 
 // Features extracts the Q12 features of c at block time now (Unix seconds).
 // Unparseable dates count as zero duration and age.
-func Features(c chain.Claim, now int64) [NumFeatures]int64 {
+func Features(c plugin.Claim, now int64) [NumFeatures]int64 {
 	var f [NumFeatures]int64
 	f[FBias] = One
 	f[FDescLen] = ratio(int64(len(c.Description)), 1000)

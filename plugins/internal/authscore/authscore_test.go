@@ -4,13 +4,13 @@ import (
 	"math"
 	"testing"
 
-	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/plugin"
 )
 
 const now = 1_735_689_600 // 2025-01-01
 
 func TestFeatures(t *testing.T) {
-	c := chain.Claim{Role: "Head of Sales", Start: "2020-01-01", End: "2022-01-01",
+	c := plugin.Claim{Role: "Head of Sales", Start: "2020-01-01", End: "2022-01-01",
 		Description: "BEST best sales sales", Skills: make([]string, 13), Evidence: make([]string, 2)}
 	f := Features(c, now)
 	want := map[int]int64{
@@ -23,7 +23,7 @@ func TestFeatures(t *testing.T) {
 			t.Errorf("feature %s = %d, want %d", FeatureNames[i], f[i], w)
 		}
 	}
-	for i, v := range Features(chain.Claim{Start: "garbage"}, now) {
+	for i, v := range Features(plugin.Claim{Start: "garbage"}, now) {
 		if v < 0 || v > One {
 			t.Errorf("feature %s = %d, outside 0..One", FeatureNames[i], v)
 		}

@@ -1,13 +1,12 @@
 package claimcheck
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/plugin"
 )
 
 // Limits on a claim's fields, in bytes or items.
@@ -35,7 +34,6 @@ const (
 	CodeBadEvidence     = "bad_evidence"
 	CodeSupersedes      = "bad_supersedes"
 	evidencePrefix      = "sha256:"
-	dateLayout          = "2006-01-02"
 	secondsPerDay       = 24 * 60 * 60
 	hexDigestLen        = 64
 	descriptionControls = "\n\t\r"
@@ -49,31 +47,48 @@ type Problem struct {
 
 func (p *Problem) Error() string { return p.Code + ": " + p.Reason }
 
-func problem(code, format string, args ...any) *Problem {
-	return &Problem{Code: code, Reason: fmt.Sprintf(format, args...)}
+// problem builds a Problem from its reason's parts (strings and ints),
+// without fmt, which would double a plugin's size.
+func problem(code string, parts ...any) *Problem {
+	var b strings.Builder
+	for _, p := range parts {
+		switch v := p.(type) {
+		case string:
+			b.WriteString(v)
+		case int:
+			b.WriteString(strconv.Itoa(v))
+		case quoted:
+			b.WriteString(strconv.Quote(string(v)))
+		}
+	}
+	return &Problem{Code: code, Reason: b.String()}
 }
 
-// Check returns nil if tx is acceptable at block time blockTime (Unix
-// seconds). Transactions other than career.register and career.amend are
-// not this validator's business and pass.
-func Check(tx chain.Tx, blockTime int64) *Problem {
-	if tx.Type != chain.TypeRegister && tx.Type != chain.TypeAmend {
+// quoted is a string a reason shows in Go quotes.
+type quoted string
+
+// Check returns nil if the transaction in in is acceptable at its block
+// time. Transactions other than career.register and career.amend are not
+// this validator's business and pass.
+func Check(in *plugin.Input) *Problem {
+	typ, blockTime := in.TxType, in.Time
+	if typ != plugin.TypeRegister && typ != plugin.TypeAmend {
 		return nil
 	}
-	if tx.Career == nil {
-		return problem(CodeNoCareer, "a %s transaction needs a career body", tx.Type)
+	if !in.HasCareer {
+		return problem(CodeNoCareer, "a ", typ, " transaction needs a career body")
 	}
-	st := tx.Career.Statement
-	if st.Type != tx.Type {
-		return problem(CodeWrongType, "statement type %q differs from transaction type %q", clip(st.Type), tx.Type)
+	st := &in.Statement
+	if st.Type != typ {
+		return problem(CodeWrongType, "statement type ", quoted(clip(st.Type)), " differs from transaction type ", quoted(typ))
 	}
 	switch {
-	case tx.Type == chain.TypeAmend && !isHex(st.Supersedes, hexDigestLen):
+	case typ == plugin.TypeAmend && !isHex(st.Supersedes, hexDigestLen):
 		return problem(CodeSupersedes, "an amendment must name the TxID it supersedes (64 hex digits)")
-	case tx.Type == chain.TypeRegister && st.Supersedes != "":
+	case typ == plugin.TypeRegister && st.Supersedes != "":
 		return problem(CodeSupersedes, "a registration supersedes nothing")
 	}
-	c := st.Claim
+	c := &st.Claim
 	if p := checkName("role", c.Role, MaxRole); p != nil {
 		return p
 	}
@@ -84,22 +99,22 @@ func Check(tx chain.Tx, blockTime int64) *Problem {
 		return p
 	}
 	if len(c.Description) > MaxDescription {
-		return problem(CodeTooLong, "description is %d bytes, at most %d", len(c.Description), MaxDescription)
+		return problem(CodeTooLong, "description is ", len(c.Description), " bytes, at most ", MaxDescription)
 	}
 	if !cleanText(c.Description, descriptionControls) {
 		return problem(CodeBadText, "description must be UTF-8 text without control characters")
 	}
 	if len(c.Skills) > MaxSkills {
-		return problem(CodeTooLong, "%d skills, at most %d", len(c.Skills), MaxSkills)
+		return problem(CodeTooLong, len(c.Skills), " skills, at most ", MaxSkills)
 	}
 	for i, s := range c.Skills {
 		switch {
 		case strings.TrimSpace(s) == "":
-			return problem(CodeMissingField, "skill %d is empty", i+1)
+			return problem(CodeMissingField, "skill ", i+1, " is empty")
 		case len(s) > MaxSkill:
-			return problem(CodeTooLong, "skill %d is %d bytes, at most %d", i+1, len(s), MaxSkill)
+			return problem(CodeTooLong, "skill ", i+1, " is ", len(s), " bytes, at most ", MaxSkill)
 		case !cleanText(s, ""):
-			return problem(CodeBadText, "skill %d must be UTF-8 text without control characters", i+1)
+			return problem(CodeBadText, "skill ", i+1, " must be UTF-8 text without control characters")
 		}
 	}
 	return checkEvidence(c.Evidence)
@@ -108,15 +123,15 @@ func Check(tx chain.Tx, blockTime int64) *Problem {
 func checkName(field, s string, limit int) *Problem {
 	switch {
 	case strings.TrimSpace(s) == "":
-		return problem(CodeMissingField, "%s is empty", field)
+		return problem(CodeMissingField, field, " is empty")
 	case len(s) > limit:
-		return problem(CodeTooLong, "%s is %d bytes, at most %d", field, len(s), limit)
+		return problem(CodeTooLong, field, " is ", len(s), " bytes, at most ", limit)
 	case !cleanText(s, ""):
-		return problem(CodeBadText, "%s must be UTF-8 text without control characters", field)
+		return problem(CodeBadText, field, " must be UTF-8 text without control characters")
 	case !strings.ContainsFunc(s, unicode.IsLetter):
-		return problem(CodeBadText, "%s %q has no letters", field, clip(s))
+		return problem(CodeBadText, field, " ", quoted(clip(s)), " has no letters")
 	case longestRun(s) > maxRun:
-		return problem(CodeBadText, "%s %q repeats one character more than %d times", field, clip(s), maxRun)
+		return problem(CodeBadText, field, " ", quoted(clip(s)), " repeats one character more than ", maxRun, " times")
 	}
 	return nil
 }
@@ -130,8 +145,8 @@ func checkDates(start, end string, blockTime int64) *Problem {
 		return p
 	}
 	// A start on the block's own day is fine; the day begins at midnight UTC.
-	if s.Unix() > blockTime {
-		return problem(CodeFutureStart, "start %s is after the block time %s", start, time.Unix(blockTime, 0).UTC().Format(dateLayout))
+	if s*secondsPerDay > blockTime {
+		return problem(CodeFutureStart, "start ", start, " is after the block time ", FormatDate(floorDiv(blockTime, secondsPerDay)))
 	}
 	if end == "" {
 		return nil
@@ -140,36 +155,132 @@ func checkDates(start, end string, blockTime int64) *Problem {
 	if p != nil {
 		return p
 	}
-	if e.Before(s) {
-		return problem(CodeEndBeforeStart, "end %s is before start %s", end, start)
+	if e < s {
+		return problem(CodeEndBeforeStart, "end ", end, " is before start ", start)
 	}
 	return nil
 }
 
-func parseDate(field, v string) (time.Time, *Problem) {
-	t, err := time.Parse(dateLayout, v)
-	if err != nil || t.Format(dateLayout) != v {
-		return time.Time{}, problem(CodeBadDate, "%s %q is not a real date YYYY-MM-DD", field, clip(v))
+func parseDate(field, v string) (days int64, p *Problem) {
+	d, ok := ParseDate(v)
+	if !ok {
+		return 0, problem(CodeBadDate, field, " ", quoted(clip(v)), " is not a real date YYYY-MM-DD")
 	}
-	if t.Year() < MinYear {
-		return time.Time{}, problem(CodeBadDate, "%s %s is before %d", field, v, MinYear)
+	if y, _ := digits(v[:4]); y < MinYear {
+		return 0, problem(CodeBadDate, field, " ", v, " is before ", MinYear)
 	}
-	return t, nil
+	return d, nil
+}
+
+// ParseDate parses a calendar date YYYY-MM-DD (exactly that form, a real
+// day of the proleptic Gregorian calendar, year 0000..9999) into days since
+// 1970-01-01. It accepts exactly what time.Parse("2006-01-02", s) accepts
+// and formats back to s.
+func ParseDate(s string) (days int64, ok bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return 0, false
+	}
+	y, ok1 := digits(s[0:4])
+	m, ok2 := digits(s[5:7])
+	d, ok3 := digits(s[8:10])
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+		return 0, false
+	}
+	return daysFromCivil(y, m, d), true
+}
+
+// FormatDate is the inverse of ParseDate: days since 1970-01-01 as
+// YYYY-MM-DD (years outside 0000..9999 as many digits as they need).
+func FormatDate(days int64) string {
+	y, m, d := civilFromDays(days)
+	b := make([]byte, 0, 11)
+	if y >= 0 && y < 1000 {
+		b = append(b, "000"[:4-len(strconv.FormatInt(y, 10))]...)
+	}
+	b = strconv.AppendInt(b, y, 10)
+	b = append(b, '-', byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10))
+	return string(b)
+}
+
+func digits(s string) (int64, bool) {
+	var n int64
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(s[i]-'0')
+	}
+	return n, true
+}
+
+func daysIn(y, m int64) int64 {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysFromCivil and civilFromDays convert between proleptic Gregorian
+// dates and days since 1970-01-01 (H. Hinnant's algorithms).
+func daysFromCivil(y, m, d int64) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := floorDiv(y, 400)
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
+}
+
+func civilFromDays(z int64) (y, m, d int64) {
+	z += 719468
+	era := floorDiv(z, 146097)
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d = doy - (153*mp+2)/5 + 1
+	m = mp + 3
+	if m > 12 {
+		m -= 12
+	}
+	y = yoe + era*400
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 func checkEvidence(ev []string) *Problem {
 	if len(ev) > MaxEvidence {
-		return problem(CodeTooLong, "%d evidence digests, at most %d", len(ev), MaxEvidence)
+		return problem(CodeTooLong, len(ev), " evidence digests, at most ", MaxEvidence)
 	}
-	seen := make(map[string]bool, len(ev))
 	for i, d := range ev {
 		if !strings.HasPrefix(d, evidencePrefix) || !isHex(d[len(evidencePrefix):], hexDigestLen) {
-			return problem(CodeBadEvidence, "evidence %d %q is not sha256:<64 lower-case hex>", i+1, clip(d))
+			return problem(CodeBadEvidence, "evidence ", i+1, " ", quoted(clip(d)), " is not sha256:<64 lower-case hex>")
 		}
-		if seen[d] {
-			return problem(CodeBadEvidence, "evidence %d repeats %s", i+1, d)
+		// At most MaxEvidence items: comparing pairs beats allocating a set.
+		for _, prev := range ev[:i] {
+			if prev == d {
+				return problem(CodeBadEvidence, "evidence ", i+1, " repeats ", d)
+			}
 		}
-		seen[d] = true
 	}
 	return nil
 }

@@ -3,8 +3,10 @@ package claimcheck
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/plugin"
 )
 
 const blockTime = 1_735_689_600 // 2025-01-01T00:00:00Z
@@ -20,6 +22,20 @@ func tx(edit func(*chain.Tx)) chain.Tx {
 		edit(&t)
 	}
 	return t
+}
+
+// input is what the host passes a validator for tx at blockTime.
+func input(tx chain.Tx) *plugin.Input {
+	in := &plugin.Input{Kind: plugin.KindValidator, Time: blockTime, TxType: tx.Type}
+	if c := tx.Career; c != nil {
+		st, cl := c.Statement, c.Statement.Claim
+		in.HasCareer = true
+		in.Statement = plugin.Statement{ChainID: st.ChainID, Type: st.Type, Nonce: st.Nonce, Holder: st.Holder,
+			HolderKey: st.HolderKey, Supersedes: st.Supersedes, Claim: plugin.Claim{Role: cl.Role,
+				Organisation: cl.Organisation, Start: cl.Start, End: cl.End, Description: cl.Description,
+				Skills: cl.Skills, Evidence: cl.Evidence}}
+	}
+	return in
 }
 
 func claim(edit func(*chain.Claim)) func(*chain.Tx) {
@@ -73,7 +89,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := Check(tt.tx, blockTime)
+			p := Check(input(tt.tx))
 			switch {
 			case tt.code == "" && p != nil:
 				t.Fatalf("rejected: %v", p)
@@ -94,9 +110,42 @@ func FuzzCheck(f *testing.F) {
 		x := tx(claim(func(c *chain.Claim) {
 			c.Role, c.Organisation, c.Start, c.End, c.Description, c.Evidence = role, org, start, end, desc, []string{ev}
 		}))
-		a, b := Check(x, blockTime), Check(x, blockTime)
+		a, b := Check(input(x)), Check(input(x))
 		if (a == nil) != (b == nil) || a != nil && *a != *b {
 			t.Fatalf("not deterministic: %v vs %v", a, b)
+		}
+	})
+}
+
+func TestFutureStartReason(t *testing.T) {
+	p := Check(input(tx(claim(func(c *chain.Claim) { c.Start, c.End = "2025-01-02", "" }))))
+	if p == nil || p.Reason != "start 2025-01-02 is after the block time 2025-01-01" {
+		t.Fatalf("got %v", p)
+	}
+}
+
+func TestFormatDate(t *testing.T) {
+	for _, s := range []string{"1970-01-01", "0001-03-01", "0000-02-29", "1900-02-28", "2000-02-29", "2024-12-31", "9999-12-31", "1969-12-31"} {
+		d, ok := ParseDate(s)
+		want, err := time.Parse("2006-01-02", s)
+		if !ok || err != nil || d*86400 != want.Unix() || FormatDate(d) != s {
+			t.Errorf("ParseDate(%q) = %d, %v; FormatDate = %q; time.Parse: %v, %v", s, d, ok, FormatDate(d), want.Unix(), err)
+		}
+	}
+}
+
+// FuzzParseDate: ParseDate accepts exactly the dates time.Parse accepts in
+// canonical form, with the same day number.
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"2021-02-28", "2021-02-29", "2024-02-29", "1900-02-29", "2000-02-29", "2021-3-01", "0000-01-01", "2021-00-10", "+021-01-01", "2021-01-1x", "2021-04-31"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, ok := ParseDate(s)
+		tm, err := time.Parse("2006-01-02", s)
+		want := err == nil && tm.Format("2006-01-02") == s
+		if ok != want || ok && d*86400 != tm.Unix() {
+			t.Fatalf("ParseDate(%q) = %d, %v; time.Parse = %v, %v", s, d, ok, tm, err)
 		}
 	})
 }

@@ -1,14 +1,11 @@
 package payment
 
 import (
-	"bytes"
-	"crypto/ed25519"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
+	"errors"
 	"slices"
+	"strconv"
 
-	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/plugin"
 )
 
 // Codes of the rejections, one per way a receipt can be wrong.
@@ -27,34 +24,150 @@ const (
 // Config is the plugin config string from the chain config, e.g.
 // {"issuers":["<hex Ed25519 key>"],"amount":10000,"currency":"KRW"}.
 type Config struct {
-	Issuers  []string `json:"issuers"`  // hex Ed25519 keys of the payment services whose receipts count
-	Amount   int64    `json:"amount"`   // the fee, in the currency's minor unit
-	Currency string   `json:"currency"` // ISO 4217, upper case
+	Issuers  []string // hex Ed25519 keys of the payment services whose receipts count
+	Amount   int64    // the fee, in the currency's minor unit
+	Currency string   // ISO 4217, upper case
 }
 
-// ParseConfig decodes and checks a plugin config string.
+// ErrBadConfig is the error of ParseConfig.
+var ErrBadConfig = errors.New(`payment: config is not {"issuers":[hex],"amount":n,"currency":"XXX"}`)
+
+// ParseConfig decodes and checks a plugin config string: a JSON object with
+// exactly the keys issuers (an array of hex Ed25519 keys, at least one),
+// amount (a positive integer) and currency (three characters), in any
+// order, with JSON whitespace. Strings may not contain escapes (no key or
+// currency needs one). It is hand-written, not encoding/json, which would
+// make the module several times larger and each call slower.
 func ParseConfig(s string) (Config, error) {
 	var c Config
-	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return Config{}, fmt.Errorf("config is not {\"issuers\":[hex],\"amount\":n,\"currency\":\"XXX\"}: %v", err)
+	p := scanner{s: s}
+	p.expect('{')
+	for more := p.peek() != '}'; more && p.err == nil; more = p.skip(',') {
+		key := p.str()
+		p.expect(':')
+		switch key {
+		case "issuers":
+			c.Issuers = c.Issuers[:0]
+			p.expect('[')
+			for more := p.peek() != ']'; more && p.err == nil; more = p.skip(',') {
+				c.Issuers = append(c.Issuers, p.str())
+			}
+			p.expect(']')
+		case "amount":
+			c.Amount = p.integer()
+		case "currency":
+			c.Currency = p.str()
+		default:
+			p.fail("unknown key " + strconv.Quote(key))
+		}
+	}
+	p.expect('}')
+	if p.err == nil && p.peek() != 0 {
+		p.fail("data after the object")
+	}
+	if p.err != nil {
+		return Config{}, p.err
 	}
 	if len(c.Issuers) == 0 {
-		return Config{}, fmt.Errorf("config lists no issuers")
+		return Config{}, errors.New("config lists no issuers")
 	}
 	for _, k := range c.Issuers {
-		if b, err := hex.DecodeString(k); err != nil || len(b) != ed25519.PublicKeySize {
-			return Config{}, fmt.Errorf("config issuer %q is not a hex Ed25519 public key", k)
+		if b, ok := decodeHex(k); !ok || len(b) != plugin.Ed25519PublicKeySize {
+			return Config{}, errors.New("config issuer " + strconv.Quote(k) + " is not a hex Ed25519 public key")
 		}
 	}
 	if c.Amount <= 0 {
-		return Config{}, fmt.Errorf("config amount %d must be positive", c.Amount)
+		return Config{}, errors.New("config amount " + strconv.FormatInt(c.Amount, 10) + " must be positive")
 	}
 	if len(c.Currency) != 3 {
-		return Config{}, fmt.Errorf("config currency %q is not an ISO 4217 code", c.Currency)
+		return Config{}, errors.New("config currency " + strconv.Quote(c.Currency) + " is not an ISO 4217 code")
 	}
 	return c, nil
+}
+
+// scanner reads the config's JSON; the first error sticks.
+type scanner struct {
+	s   string
+	i   int
+	err error
+}
+
+func (p *scanner) fail(why string) {
+	if p.err == nil {
+		p.err = errors.New(ErrBadConfig.Error() + ": " + why + " at byte " + strconv.Itoa(p.i))
+	}
+}
+
+// peek skips whitespace and returns the next byte, 0 at the end or after
+// an error.
+func (p *scanner) peek() byte {
+	for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\t' || p.s[p.i] == '\n' || p.s[p.i] == '\r') {
+		p.i++
+	}
+	if p.err != nil || p.i == len(p.s) {
+		return 0
+	}
+	return p.s[p.i]
+}
+
+// skip consumes c if it comes next.
+func (p *scanner) skip(c byte) bool {
+	if p.peek() != c {
+		return false
+	}
+	p.i++
+	return true
+}
+
+func (p *scanner) expect(c byte) bool {
+	if p.peek() != c {
+		p.fail("want " + strconv.QuoteRune(rune(c)))
+		return false
+	}
+	p.i++
+	return true
+}
+
+func (p *scanner) str() string {
+	if !p.expect('"') {
+		return ""
+	}
+	start := p.i
+	for p.i < len(p.s) {
+		switch c := p.s[p.i]; {
+		case c == '"':
+			p.i++
+			return p.s[start : p.i-1]
+		case c == '\\' || c < 0x20:
+			p.fail("escape or control character in a string")
+			return ""
+		}
+		p.i++
+	}
+	p.fail("unterminated string")
+	return ""
+}
+
+func (p *scanner) integer() int64 {
+	p.peek()
+	start := p.i
+	if p.i < len(p.s) && p.s[p.i] == '-' {
+		p.i++
+	}
+	for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
+		p.i++
+	}
+	num := p.s[start:p.i]
+	n, err := strconv.ParseInt(num, 10, 64)
+	digits := num
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if err != nil || len(digits) > 1 && digits[0] == '0' {
+		p.fail("amount " + strconv.Quote(num) + " is not an integer")
+		return 0
+	}
+	return n
 }
 
 // Problem is why a receipt is refused.
@@ -65,47 +178,100 @@ type Problem struct {
 
 func (p *Problem) Error() string { return p.Code + ": " + p.Reason }
 
-// Check verifies the receipt of tx for provider under the plugin config
-// string. Transactions other than career.register and career.amend carry
-// no receipt and pass.
-func Check(provider, config string, tx chain.Tx) *Problem {
-	if tx.Type != chain.TypeRegister && tx.Type != chain.TypeAmend {
+// Check verifies the receipt of the transaction in in for provider under
+// the plugin config string in.Config. Transactions other than
+// career.register and career.amend carry no receipt and pass.
+func Check(provider string, in *plugin.Input) *Problem {
+	c := Checker{Provider: provider}
+	return c.Check(in)
+}
+
+// Checker is Check for one provider that remembers the last config string
+// it parsed and its result: the host passes the same string on every call,
+// and parsing it costs more inside Wasm (~25 µs) than the rest of the check
+// but the signature. A plugin keeps one in a package-level variable; it is
+// not safe for concurrent use (a Wasm instance runs one call at a time).
+type Checker struct {
+	Provider string
+
+	parsed bool
+	config string
+	cfg    Config
+	err    error
+}
+
+// Check is the package-level Check with c.Provider.
+func (c *Checker) Check(in *plugin.Input) *Problem {
+	if in.TxType != plugin.TypeRegister && in.TxType != plugin.TypeAmend {
 		return nil
 	}
-	cfg, err := ParseConfig(config)
+	if !c.parsed || c.config != in.Config {
+		c.cfg, c.err = ParseConfig(in.Config)
+		c.config, c.parsed = in.Config, true
+	}
+	cfg, err, provider := &c.cfg, c.err, c.Provider
 	if err != nil {
 		return &Problem{CodeBadConfig, err.Error()}
 	}
-	if tx.Career == nil {
+	if !in.HasCareer {
 		return &Problem{CodeNoReceipt, "the transaction has no career body and so no receipt"}
 	}
-	r := tx.Career.Receipt
+	r := &in.Receipt
 	switch {
 	case r.Sig == "" && r.Issuer == "":
 		return &Problem{CodeNoReceipt, "the career carries no payment receipt"}
 	case r.Provider != provider:
-		return &Problem{CodeWrongProvider, fmt.Sprintf("receipt is from provider %q, this plugin checks %q", clip(r.Provider), provider)}
+		return &Problem{CodeWrongProvider, "receipt is from provider " + strconv.Quote(clip(r.Provider)) + ", this plugin checks " + strconv.Quote(provider)}
 	case r.PaymentID == "":
 		return &Problem{CodeNoPaymentID, "receipt has no payment id"}
 	case !slices.Contains(cfg.Issuers, r.Issuer):
-		return &Problem{CodeUnknownIssuer, fmt.Sprintf("receipt issuer %s is not a registered payment service", clip(r.Issuer))}
+		return &Problem{CodeUnknownIssuer, "receipt issuer " + clip(r.Issuer) + " is not a registered payment service"}
 	}
-	msg, err := chain.ReceiptSigningBytes(r)
-	sig, herr := hex.DecodeString(r.Sig)
-	key, _ := hex.DecodeString(r.Issuer) // a listed issuer: valid hex of the right size
-	if err != nil || herr != nil || len(sig) != ed25519.SignatureSize || !ed25519.Verify(key, msg, sig) {
+	sig, ok := decodeHex(r.Sig)
+	key, _ := decodeHex(r.Issuer) // a listed issuer: valid hex of the right size
+	if !ok || len(in.ReceiptSigningBytes) == 0 || !plugin.Ed25519Verify(key, in.ReceiptSigningBytes, sig) {
 		return &Problem{CodeBadSignature, "receipt signature does not verify under its issuer's key"}
 	}
 	switch {
 	case r.Amount != cfg.Amount:
-		return &Problem{CodeWrongAmount, fmt.Sprintf("receipt pays %d, the fee is %d", r.Amount, cfg.Amount)}
+		return &Problem{CodeWrongAmount, "receipt pays " + strconv.FormatInt(r.Amount, 10) + ", the fee is " + strconv.FormatInt(cfg.Amount, 10)}
 	case r.Currency != cfg.Currency:
-		return &Problem{CodeWrongCurrency, fmt.Sprintf("receipt is in %q, the fee is in %s", clip(r.Currency), cfg.Currency)}
+		return &Problem{CodeWrongCurrency, "receipt is in " + strconv.Quote(clip(r.Currency)) + ", the fee is in " + cfg.Currency}
 	}
-	if d := tx.Career.Statement.Digest(); d == "" || r.Claim != d {
+	if d := in.StatementDigest; d == "" || r.Claim != d {
 		return &Problem{CodeWrongClaim, "receipt pays for another statement than this transaction's"}
 	}
 	return nil
+}
+
+// decodeHex decodes hex digits of either case, as encoding/hex does
+// (which would bring fmt into the module).
+func decodeHex(s string) ([]byte, bool) {
+	if len(s)%2 != 0 {
+		return nil, false
+	}
+	b := make([]byte, len(s)/2)
+	for i := range b {
+		hi, ok1 := unhex(s[2*i])
+		lo, ok2 := unhex(s[2*i+1])
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		b[i] = hi<<4 | lo
+	}
+	return b, true
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 func clip(s string) string {

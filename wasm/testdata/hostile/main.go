@@ -4,7 +4,7 @@
 package main
 
 import (
-	"bytes"
+	"encoding/binary"
 	"os"
 	"strings"
 	"unsafe"
@@ -35,13 +35,8 @@ func free(p uint32) { delete(live, p) }
 
 //go:wasmexport evaluate
 func evaluate(p, n uint32) uint64 {
-	in := live[p][:n]
-	delete(live, p)
-	var mode string
-	if i := bytes.Index(in, []byte(`"config":"`)); i >= 0 {
-		rest := in[i+len(`"config":"`):]
-		mode = string(rest[:bytes.IndexByte(rest, '"')])
-	}
+	in := live[p][:n]               // the host's input buffer: read, never kept
+	mode := string(field(in, 0x06)) // the config string
 	out := `{"verdict":"accept","code":"ok"}`
 	switch mode {
 	case "loop":
@@ -65,15 +60,36 @@ func evaluate(p, n uint32) uint64 {
 		out = `this is not json`
 	case "badverdict":
 		out = `{"verdict":"maybe"}`
+	case "verifybad":
+		verify(0xfffffff0, 0, 0, 0) // a key outside memory: the host traps
 	case "badscore":
 		out = `{"verdict":"accept","score_ppm":2000000}`
 	case "echo-height":
 		// Reject odd heights: a deterministic function of the input.
-		if bytes.Contains(in, []byte(`"height":1,`)) {
+		if h := field(in, 0x04); len(h) == 8 && binary.LittleEndian.Uint64(h)%2 == 1 {
 			out = `{"verdict":"reject","code":"odd"}`
 		}
 	}
 	return uint64(pin([]byte(out)))<<32 | uint64(len(out))
+}
+
+//go:wasmimport careerchain ed25519_verify
+func verify(pub, msg, msgLen, sig uint32) uint32
+
+// field returns the value of the first field tagged tag in an ABI v1 input
+// document (tag byte, uint32 length, value), or nil.
+func field(doc []byte, tag byte) []byte {
+	for i := 0; i+5 <= len(doc); {
+		n := int(binary.LittleEndian.Uint32(doc[i+1:]))
+		if i+5+n > len(doc) {
+			return nil
+		}
+		if doc[i] == tag {
+			return doc[i+5 : i+5+n]
+		}
+		i += 5 + n
+	}
+	return nil
 }
 
 func main() {}
