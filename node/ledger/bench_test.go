@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/careerchain/careerchain/pbft"
 )
@@ -94,4 +97,47 @@ func BenchmarkProof(b *testing.B) {
 			return err
 		})
 	}
+}
+
+// BenchmarkLookupLatency reports the p50 and p99 of look-ups by TxID and
+// by address on one ledger, and the Go heap in use once it is built (the
+// ledger itself lives in bbolt's memory map, not on the heap).
+func BenchmarkLookupLatency(b *testing.B) {
+	l, n, addrs := benchLedger(b)
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ResetTimer()
+	byID := make([]time.Duration, 0, b.N)
+	byAddr := make([]time.Duration, 0, b.N)
+	k, a := 0, 0
+	for i := 0; i < b.N; i++ {
+		k, a = (k+7919)%n, (a+7919)%addrs
+		t0 := time.Now()
+		l.View(func(tx *Tx) error {
+			if _, ok := tx.TxLoc(benchID(k)); !ok {
+				b.Fatal("missing")
+			}
+			return nil
+		})
+		t1 := time.Now()
+		l.View(func(tx *Tx) error {
+			if es, _ := tx.AddressTxs(benchAddr(a), false, 0, 0, 50); len(es) == 0 {
+				b.Fatal("empty")
+			}
+			return nil
+		})
+		byID, byAddr = append(byID, t1.Sub(t0)), append(byAddr, time.Since(t1))
+	}
+	b.StopTimer()
+	pct := func(d []time.Duration, p int) float64 {
+		slices.Sort(d)
+		return float64(d[len(d)*p/100].Nanoseconds()) / 1e3
+	}
+	b.ReportMetric(pct(byID, 50), "txid-p50-µs")
+	b.ReportMetric(pct(byID, 99), "txid-p99-µs")
+	b.ReportMetric(pct(byAddr, 50), "addr-p50-µs")
+	b.ReportMetric(pct(byAddr, 99), "addr-p99-µs")
+	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
+	b.ReportMetric(float64(n), "records")
 }
