@@ -318,9 +318,10 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 		fctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		fetch.cancel, fetch.done = cancel, done
+		to := fetch.want // the loop may raise fetch.want while this fetch runs
 		wg.Go(func() {
 			defer close(done)
-			n.runFetch(fctx, from, fetch.want, urls)
+			n.runFetch(fctx, from, to, urls)
 		})
 	}
 	recv := n.tr.Receive()
