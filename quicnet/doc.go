@@ -28,5 +28,5 @@
 //   - Close ends every goroutine the transport started, closes the channel
 //     returned by Receive, and is idempotent.
 //
-// Design decisions and their reasons are in docs/notes/quicnet-rationale.md.
+// Design decisions and their reasons are in RATIONALE.md ("Replica transport").
 package quicnet
