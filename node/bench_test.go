@@ -33,7 +33,9 @@ func benchCluster(b *testing.B, useQUIC bool) { benchClusterTuned(b, useQUIC, ni
 
 // BenchmarkClusterLightLoad has one client: commit latency without queueing.
 func BenchmarkClusterLightLoad(b *testing.B) {
-	benchClusterClients(b, false, 1, nil)
+	b.Run("fsync", func(b *testing.B) { benchClusterClients(b, false, 1, nil) })
+	// Without fsync: how much of the latency the disk accounts for.
+	b.Run("nosync", func(b *testing.B) { benchClusterClients(b, false, 1, func(c *Config) { c.NoSync = true }) })
 }
 
 func benchClusterTuned(b *testing.B, useQUIC bool, tune func(*Config)) {
