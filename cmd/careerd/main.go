@@ -185,6 +185,7 @@ func runDev(ctx context.Context, args []string, log *slog.Logger, out io.Writer)
 		if err != nil {
 			return fmt.Errorf("replica %d: %w", cfg.ID, err)
 		}
+		defer nd.Close() // releases the ledger; runs after wg.Wait below
 		urls = append(urls, "http://"+cfg.APIAddr)
 		wg.Add(1)
 		go func() {

@@ -2,6 +2,7 @@ package chain
 
 import (
 	"crypto/ed25519"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -27,11 +28,14 @@ type Wallet struct {
 	key ed25519.PrivateKey
 }
 
-// NewWallet makes a wallet from 32 bytes of rand (crypto/rand.Reader in
-// production; a fixed reader gives a fixed wallet in tests).
-func NewWallet(rand io.Reader) (Wallet, error) {
+// NewWallet makes a wallet from 32 bytes of r (nil means crypto/rand; a
+// fixed reader gives a fixed wallet in tests).
+func NewWallet(r io.Reader) (Wallet, error) {
+	if r == nil {
+		r = rand.Reader
+	}
 	seed := make([]byte, ed25519.SeedSize)
-	if _, err := io.ReadFull(rand, seed); err != nil {
+	if _, err := io.ReadFull(r, seed); err != nil {
 		return Wallet{}, fmt.Errorf("chain: read wallet seed: %w", err)
 	}
 	return WalletFromSeed(seed)
