@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -94,21 +95,11 @@ func (g *Genesis) Membership() (*pbft.Membership, error) {
 		}
 		m.Members = append(m.Members, pbft.Member{ID: gm.ID, SignKey: sk, NetKey: nk, Addr: gm.Addr, API: gm.API})
 	}
-	slices.SortFunc(m.Members, func(a, b pbft.Member) int { return cmpU64(a.ID, b.ID) })
+	slices.SortFunc(m.Members, func(a, b pbft.Member) int { return cmp.Compare(a.ID, b.ID) })
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadGenesis, err)
 	}
 	return m, nil
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Validate checks that the genesis can start a chain.

@@ -2,6 +2,7 @@ package pbft
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
@@ -142,7 +143,7 @@ func (s *sim) start(nd *simNode) {
 	for _, e := range nd.entries {
 		r.Entries = append(r.Entries, e)
 	}
-	slices.SortFunc(r.Entries, func(a, b EntryRecord) int { return cmpU64(a.Seq, b.Seq) })
+	slices.SortFunc(r.Entries, func(a, b EntryRecord) int { return cmp.Compare(a.Seq, b.Seq) })
 	cfg.Restore = r
 	c, err := New(cfg)
 	if err != nil {

@@ -1,6 +1,7 @@
 package pbft
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -397,18 +398,8 @@ func (c *Core) matching(votes map[uint64]*Message, e *entry) []*Message {
 			out = append(out, v)
 		}
 	}
-	slices.SortFunc(out, func(a, b *Message) int { return cmpU64(a.From, b.From) })
+	slices.SortFunc(out, func(a, b *Message) int { return cmp.Compare(a.From, b.From) })
 	return out
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // checkPrepared sends COMMIT once the entry is prepared: its pre-prepare and
@@ -553,7 +544,7 @@ func (c *Core) onCheckpoint(m *Message) {
 	if len(match) < c.m.Quorum() {
 		return
 	}
-	slices.SortFunc(match, func(a, b Message) int { return cmpU64(a.From, b.From) })
+	slices.SortFunc(match, func(a, b Message) int { return cmp.Compare(a.From, b.From) })
 	c.stabilize(m.Seq, m.Digest, match[:c.m.Quorum()])
 }
 
@@ -621,6 +612,9 @@ func (c *Core) Install(seq uint64, b *Block, cert *Certificate) error {
 	}
 	if seq != c.executed+1 {
 		return fmt.Errorf("%w: got %d, next is %d", ErrOutOfOrder, seq, c.executed+1)
+	}
+	if b == nil {
+		return fmt.Errorf("%w: no block", ErrBadMessage)
 	}
 	d := b.Digest(seq)
 	if cert == nil || cert.Seq != seq || cert.Digest != d {
