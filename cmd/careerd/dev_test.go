@@ -162,12 +162,9 @@ func TestDevNetworkEndToEnd(t *testing.T) {
 	if _, err := p.Submit(ctx, build(chain.Claim{Role: "Engineer", Organisation: "Acme", Start: "2020-01-01"}, 10)); err == nil || !strings.Contains(err.Error(), "payment-sandbox") {
 		t.Fatalf("underpaid claim: %v", err)
 	}
-	// The record can be read from any replica with its proof.
-	resp, err := http.Get(urls[3] + "/api/v1/tx/" + res.TxID)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("lookup on replica 4: %v %v", resp, err)
-	}
-	resp.Body.Close()
+	// The record can be read from any replica with its proof (a replica
+	// may apply the block a moment after the one that answered).
+	waitFound(t, urls[3]+"/api/v1/tx/"+res.TxID)
 	stop()
 
 	// A second start on the same directory resumes the chain.
@@ -176,9 +173,24 @@ func TestDevNetworkEndToEnd(t *testing.T) {
 	if !strings.Contains(out.String(), "resuming") {
 		t.Fatalf("second start did not resume:\n%s", out.String())
 	}
-	resp, err = http.Get(urls[0] + "/api/v1/tx/" + res.TxID)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("record lost across restart: %v %v", resp, err)
+	waitFound(t, urls[0]+"/api/v1/tx/"+res.TxID)
+}
+
+// waitFound polls url until it answers 200, for at most 30 s.
+func waitFound(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not found within 30 s (last: %v %v)", url, resp, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	resp.Body.Close()
 }
