@@ -381,12 +381,18 @@ func (s *Service) plan() *change {
 			down = append(down, r.ID)
 		}
 	}
+	// A removal that a ready standby replaces in the same change keeps the
+	// size, so MinMembers does not hold it back.
+	replacement := 0
+	if s.autoPromote() && slices.ContainsFunc(recs, func(r NodeRecord) bool { return r.State == StateStandby && ready(r) }) {
+		replacement = 1
+	}
 	if len(down) > 0 && !s.cfg.NoAutoRemove {
 		f := uint64(cur.F())
 		switch {
 		case len(down) > cur.F():
 			s.log.Warn("more than f members are down; not removing any without the operator", "down", down, "f", f)
-		case cur.N()-1 < s.cfg.MinMembers:
+		case cur.N()-1+replacement < s.cfg.MinMembers:
 			s.log.Warn("a member is down but removing it would go below the minimum size", "node", down[0], "n", cur.N(), "min", s.cfg.MinMembers)
 		case s.st.autoRemoved() >= f:
 			s.log.Warn("a member is down but f members were already removed automatically; confirm with careerctl admin remove", "node", down[0], "f", f)
@@ -402,7 +408,7 @@ func (s *Service) plan() *change {
 			size++
 		}
 	}
-	if s.cfg.AutoPromote && s.cfg.TargetMembers > 0 {
+	if s.autoPromote() {
 		for _, r := range recs {
 			if size >= s.cfg.TargetMembers {
 				break
@@ -628,18 +634,18 @@ func (s *Service) runOp(ctx context.Context, o op) error {
 			}
 			return fmt.Errorf("%w: node %d is not a member (%s)", ErrConflict, o.id, r.State)
 		}
-		if cur.N()-1 < s.cfg.MinMembers {
-			return fmt.Errorf("%w: removing node %d would leave %d members, the minimum is %d", ErrRefused, o.id, cur.N()-1, s.cfg.MinMembers)
+		ch := &change{remove: []uint64{o.id}, reason: fmt.Sprintf("operator removed node %d", o.id)}
+		if s.autoPromote() && cur.N()-1 < s.cfg.TargetMembers {
+			if sb := s.firstStandby(recs); sb != nil {
+				ch.add = append(ch.add, *sb)
+			}
+		}
+		if size := cur.N() - 1 + len(ch.add); size < s.cfg.MinMembers {
+			return fmt.Errorf("%w: removing node %d would leave %d members, the minimum is %d", ErrRefused, o.id, size, s.cfg.MinMembers)
 		}
 		// The operator's removal is also the confirmation of earlier automatic ones.
 		if err := s.st.setAutoRemoved(0); err != nil {
 			return err
-		}
-		ch := &change{remove: []uint64{o.id}, reason: fmt.Sprintf("operator removed node %d", o.id)}
-		if s.cfg.AutoPromote && s.cfg.TargetMembers > 0 && cur.N()-1 < s.cfg.TargetMembers {
-			if sb := s.firstStandby(recs); sb != nil {
-				ch.add = append(ch.add, *sb)
-			}
 		}
 		return s.applyNow(ctx, ch)
 	case "promote":
@@ -650,6 +656,10 @@ func (s *Service) runOp(ctx context.Context, o op) error {
 	}
 	return fmt.Errorf("%w: unknown operation %q", ErrMalformed, o.kind)
 }
+
+// autoPromote reports whether the MSP promotes standbys on its own to keep
+// TargetMembers.
+func (s *Service) autoPromote() bool { return s.cfg.AutoPromote && s.cfg.TargetMembers > 0 }
 
 func (s *Service) firstStandby(recs []NodeRecord) *NodeRecord {
 	for _, r := range recs {

@@ -21,6 +21,11 @@ import (
 // newBareMSP is an MSP with no replicas running: enough for the checks
 // that do not need the chain.
 func newBareMSP(t *testing.T, difficulty uint8) (*Service, *cluster, *httptest.Server) {
+	return newBareMSPWith(t, difficulty, nil)
+}
+
+// newBareMSPWith is newBareMSP with tune applied to the MSP's Config.
+func newBareMSPWith(t *testing.T, difficulty uint8, tune func(*Config)) (*Service, *cluster, *httptest.Server) {
 	c := &cluster{t: t, operator: wallet(t, "operator"), mspKey: wallet(t, "msp")}
 	c.genesis = &node.Genesis{ChainID: testChain, Time: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
 		Config: node.ChainConfig{PoWDifficulty: difficulty, ConfigSigners: []string{c.operator.KeyHex(), c.mspKey.KeyHex()}}}
@@ -30,8 +35,12 @@ func newBareMSP(t *testing.T, difficulty uint8) (*Service, *cluster, *httptest.S
 		c.genesis.Members = append(c.genesis.Members, node.GenesisMember{ID: uint64(i), SignKey: hex.EncodeToString(pub),
 			NetKey: hex.EncodeToString(k.NetKey.Public().(ed25519.PublicKey)), Addr: "mem:1", API: "http://127.0.0.1:1"})
 	}
-	s, err := New(Config{Genesis: c.genesis, Key: c.mspKey.PrivateKey(), OperatorKeys: []string{c.operator.KeyHex()},
-		DBPath: filepath.Join(t.TempDir(), "msp.db"), Logger: testLogger(t, "msp")})
+	cfg := Config{Genesis: c.genesis, Key: c.mspKey.PrivateKey(), OperatorKeys: []string{c.operator.KeyHex()},
+		DBPath: filepath.Join(t.TempDir(), "msp.db"), Logger: testLogger(t, "msp")}
+	if tune != nil {
+		tune(&cfg)
+	}
+	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
