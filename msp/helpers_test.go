@@ -278,7 +278,7 @@ func (c *cluster) careerTx(t testing.TB, k int) []byte {
 // submit posts a transaction to some running member with ?wait=1,
 // retrying while the network changes views, and returns its TxID and height.
 func (c *cluster) submit(t testing.TB, raw []byte, k int) (string, uint64) {
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(180 * time.Second) // liveness bound, generous for a loaded CI machine
 	for attempt := 0; ; attempt++ {
 		ids := c.running()
 		r := c.replica(ids[(k+attempt)%len(ids)])
@@ -357,7 +357,7 @@ func (c *cluster) load(t testing.TB, k0 int, stop <-chan struct{}) func() map[st
 // eventually polls cond until it holds or a minute passes.
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(180 * time.Second) // liveness bound, generous for a loaded CI machine
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

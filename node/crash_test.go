@@ -144,7 +144,7 @@ func TestCrashKeepsAcknowledgedTransactions(t *testing.T) {
 
 func waitHealthy(t *testing.T, url string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second) // liveness bound, generous for a loaded CI machine
 	for time.Now().Before(deadline) {
 		if resp, err := httpClient.Get(url); err == nil {
 			resp.Body.Close()

@@ -283,7 +283,7 @@ func get(t testing.TB, url string, out any) int {
 func (c *cluster) submit(t testing.TB, i int, tx *chain.Tx) SubmitResult {
 	t.Helper()
 	body := encode(t, tx)
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(180 * time.Second) // liveness bound, generous for a loaded CI machine
 	for {
 		var res SubmitResult
 		var e struct{ Error, Code string }
@@ -323,7 +323,7 @@ func (c *cluster) submit(t testing.TB, i int, tx *chain.Tx) SubmitResult {
 // waitHeight waits until every running replica has executed at least h.
 func (c *cluster) waitHeight(t testing.TB, h uint64, ids ...int) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(180 * time.Second) // liveness bound, generous for a loaded CI machine
 	for {
 		ok := true
 		for _, i := range ids {
