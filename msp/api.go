@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/careerchain/careerchain/node"
 	"io"
 	"net/http"
 	"runtime/debug"
@@ -67,18 +68,7 @@ func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	} else {
 		s.log.Warn("api: refused", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "status", status, "reason", err)
 	}
-	writeJSON(w, status, map[string]string{"error": msg, "code": code})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"error":"internal error","code":"internal"}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
+	node.WriteJSON(w, status, map[string]string{"error": msg, "code": code})
 }
 
 func (s *Service) adapt(h func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
@@ -89,7 +79,7 @@ func (s *Service) adapt(h func(http.ResponseWriter, *http.Request) error) http.H
 					panic(v)
 				}
 				s.log.Error("api: panic", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error", "code": "internal"})
+				node.WriteJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error", "code": "internal"})
 			}
 		}()
 		if err := h(w, r); err != nil {
@@ -101,7 +91,7 @@ func (s *Service) adapt(h func(http.ResponseWriter, *http.Request) error) http.H
 func (s *Service) newAPI() http.Handler {
 	r := chi.NewRouter()
 	r.Get("/healthz", s.adapt(func(w http.ResponseWriter, r *http.Request) error {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		node.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		return nil
 	}))
 	r.Route("/api/v1", func(r chi.Router) {
@@ -194,7 +184,7 @@ func (s *Service) postJoin(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.log.Info("join accepted", "node", rec.ID, "state", state, "addr", req.Addr, "api", req.API, "operator", req.Credential.Operator)
 	s.poke()
-	writeJSON(w, http.StatusAccepted, JoinAnswer{ID: rec.ID, State: state, ChainID: s.cfg.Genesis.ChainID,
+	node.WriteJSON(w, http.StatusAccepted, JoinAnswer{ID: rec.ID, State: state, ChainID: s.cfg.Genesis.ChainID,
 		Note: "start the replica with this ID as a learner; it becomes a member once the membership change commits"})
 	return nil
 }
@@ -210,7 +200,7 @@ func (s *Service) getJoin(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, rec := range recs {
 		if rec.ID == id {
-			writeJSON(w, http.StatusOK, JoinAnswer{ID: id, State: rec.State, ChainID: s.cfg.Genesis.ChainID, Note: rec.Note})
+			node.WriteJSON(w, http.StatusOK, JoinAnswer{ID: id, State: rec.State, ChainID: s.cfg.Genesis.ChainID, Note: rec.Note})
 			return nil
 		}
 	}
@@ -317,7 +307,7 @@ func (s *Service) getStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, st)
+	node.WriteJSON(w, http.StatusOK, st)
 	return nil
 }
 
@@ -362,13 +352,13 @@ func (s *Service) postAdmin(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, AdminAnswer{Action: action, ID: req.ID, Status: "committed", Height: res.Height})
+		node.WriteJSON(w, http.StatusOK, AdminAnswer{Action: action, ID: req.ID, Status: "committed", Height: res.Height})
 		return nil
 	case "remove", "promote":
 		if err := s.do(r.Context(), action, req.ID); err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, AdminAnswer{Action: action, ID: req.ID, Status: "committed"})
+		node.WriteJSON(w, http.StatusOK, AdminAnswer{Action: action, ID: req.ID, Status: "committed"})
 		return nil
 	}
 	return fmt.Errorf("%w: no admin action %q (leader, remove, promote)", ErrNotFound, clip(action))

@@ -1,10 +1,8 @@
 package msp
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -38,9 +36,7 @@ func LoadConfig(path string) (Config, error) {
 		return Config{}, fmt.Errorf("%w: %w", ErrBadConfig, err)
 	}
 	var fc FileConfig
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&fc); err != nil {
+	if err := node.StrictJSON(b, &fc); err != nil {
 		return Config{}, fmt.Errorf("%w: %s: %w", ErrBadConfig, path, err)
 	}
 	dir := filepath.Dir(path)

@@ -57,9 +57,16 @@ func TestLeaderKilledThenOperatorSwap(t *testing.T) {
 		t.Fatal("no transaction committed")
 	}
 	// Each transaction is on chain exactly once, at the height it was reported.
+	// (The new leader may apply a block a moment after the replica that
+	// answered the submission.)
 	for id, h := range committed {
 		var got struct{ Height uint64 }
-		if err := getJSON(context.Background(), hc, c.apiOf(target)+"/api/v1/tx/"+id, &got); err != nil || got.Height != h {
+		var err error
+		eventually(t, "the new leader to hold tx "+id, func() bool {
+			err = getJSON(context.Background(), hc, c.apiOf(target)+"/api/v1/tx/"+id, &got)
+			return err == nil
+		})
+		if got.Height != h {
 			t.Fatalf("tx %s: height %d, reported %d (%v)", id, got.Height, h, err)
 		}
 	}

@@ -93,7 +93,7 @@ func (n *Node) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status >= 500 && code == "internal" {
 		n.log.Error("api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	writeJSON(w, status, map[string]string{"error": msg, "code": code})
+	WriteJSON(w, status, map[string]string{"error": msg, "code": code})
 }
 
 func isChainError(err error) bool {
@@ -108,7 +108,8 @@ func isChainError(err error) bool {
 	return false
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON writes v as a JSON response with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"error":"internal error","code":"internal"}`)
@@ -136,7 +137,7 @@ func (n *Node) recoverer(next http.Handler) http.Handler {
 					panic(v)
 				}
 				n.log.Error("api: panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error", "code": "internal"})
+				WriteJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error", "code": "internal"})
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -172,7 +173,7 @@ func (n *Node) healthz(w http.ResponseWriter, r *http.Request) error {
 	if !running {
 		return fmt.Errorf("%w: the replica is not running", ErrNotReady)
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	return nil
 }
 
@@ -191,7 +192,7 @@ func (n *Node) postTx(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var tx chain.Tx
-	if err := strictJSON(body, &tx); err != nil {
+	if err := StrictJSON(body, &tx); err != nil {
 		return badRequest("malformed_json", "the body is not a transaction: %v", err)
 	}
 	raw, err := chain.EncodeTx(&tx)
@@ -229,7 +230,7 @@ func (n *Node) postTx(w http.ResponseWriter, r *http.Request) error {
 				for _, m := range s.Members {
 					if m.ID == s.Leader && m.API != "" && !s.InViewChange {
 						w.Header().Set("Location", strings.TrimRight(m.API, "/")+"/api/v1/tx")
-						writeJSON(w, http.StatusTemporaryRedirect, map[string]string{"error": "membership changes go to the leader", "code": "not_leader", "leader": m.API})
+						WriteJSON(w, http.StatusTemporaryRedirect, map[string]string{"error": "membership changes go to the leader", "code": "not_leader", "leader": m.API})
 						return nil
 					}
 				}
@@ -239,14 +240,14 @@ func (n *Node) postTx(w http.ResponseWriter, r *http.Request) error {
 	}
 	id := hex.EncodeToString(res.id[:])
 	if !waiting {
-		writeJSON(w, http.StatusAccepted, SubmitResult{TxID: id, Status: "pending"})
+		WriteJSON(w, http.StatusAccepted, SubmitResult{TxID: id, Status: "pending"})
 		return nil
 	}
 	timer := time.NewTimer(n.cfg.SubmitTimeout)
 	defer timer.Stop()
 	select {
 	case d := <-done:
-		writeJSON(w, http.StatusOK, SubmitResult{TxID: id, Status: d.result.Code.String(), Height: d.height, Index: d.index, Reason: d.result.Reason})
+		WriteJSON(w, http.StatusOK, SubmitResult{TxID: id, Status: d.result.Code.String(), Height: d.height, Index: d.index, Reason: d.result.Reason})
 		return nil
 	case <-timer.C:
 		return fmt.Errorf("%w: transaction %s not committed within %v; it may still commit, look it up with GET /api/v1/tx/%s", ErrTimeout, id, n.cfg.SubmitTimeout, id)
@@ -417,7 +418,7 @@ func (n *Node) getTx(w http.ResponseWriter, r *http.Request) error {
 	if !json.Valid(v.Tx) {
 		v.Tx = nil // a rejected, undecodable transaction: shown by its result only
 	}
-	writeJSON(w, http.StatusOK, v)
+	WriteJSON(w, http.StatusOK, v)
 	return nil
 }
 
@@ -491,7 +492,7 @@ func (n *Node) getCareers(w http.ResponseWriter, r *http.Request) error {
 	if len(page.Items) == 0 && !after {
 		return fmt.Errorf("%w: address %s has no transactions on chain", ErrNotFound, addr)
 	}
-	writeJSON(w, http.StatusOK, page)
+	WriteJSON(w, http.StatusOK, page)
 	return nil
 }
 
@@ -533,7 +534,7 @@ func (n *Node) getBlock(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if raw := r.URL.Query().Get("raw"); raw == "1" || raw == "true" {
-		writeJSON(w, http.StatusOK, RawBlock{Height: h, Block: pbft.EncodeBlock(br.Block), Certificate: pbft.EncodeCertificate(br.Cert)})
+		WriteJSON(w, http.StatusOK, RawBlock{Height: h, Block: pbft.EncodeBlock(br.Block), Certificate: pbft.EncodeCertificate(br.Cert)})
 		return nil
 	}
 	v := BlockView{Header: headerOf(br), Txs: make([]json.RawMessage, len(br.Block.Txs)), Certificate: certOf(br.Cert), CommitTime: br.CommitTime}
@@ -545,7 +546,7 @@ func (n *Node) getBlock(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Results = append(v.Results, ResultJSON{Result: br.Results[i].Code.String(), Reason: br.Results[i].Reason})
 	}
-	writeJSON(w, http.StatusOK, v)
+	WriteJSON(w, http.StatusOK, v)
 	return nil
 }
 
@@ -590,6 +591,6 @@ func (n *Node) Status() Status {
 }
 
 func (n *Node) getStatus(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, n.Status())
+	WriteJSON(w, http.StatusOK, n.Status())
 	return nil
 }

@@ -134,7 +134,7 @@ func LoadConfig(path string) (Config, error) {
 		return Config{}, fmt.Errorf("%w: %w", ErrBadConfig, err)
 	}
 	var fc FileConfig
-	if err := strictJSON(b, &fc); err != nil {
+	if err := StrictJSON(b, &fc); err != nil {
 		return Config{}, fmt.Errorf("%w: %s: %w", ErrBadConfig, path, err)
 	}
 	dir := filepath.Dir(path)
@@ -168,7 +168,9 @@ func LoadConfig(path string) (Config, error) {
 }
 
 // strictJSON decodes one JSON value into v: no unknown fields, no trailing data.
-func strictJSON(b []byte, v any) error {
+// StrictJSON decodes exactly one JSON value into v, refusing unknown
+// fields and trailing data: the rule for every config file and request body.
+func StrictJSON(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

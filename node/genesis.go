@@ -129,7 +129,7 @@ func LoadGenesis(path string) (*Genesis, error) {
 		return nil, fmt.Errorf("%w: %w", ErrBadGenesis, err)
 	}
 	var g Genesis
-	if err := strictJSON(b, &g); err != nil {
+	if err := StrictJSON(b, &g); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrBadGenesis, path, err)
 	}
 	if err := g.Validate(); err != nil {
@@ -157,7 +157,7 @@ func LoadNodeKeys(path string) (NodeKeys, error) {
 		return NodeKeys{}, fmt.Errorf("%w: %w", ErrBadConfig, err)
 	}
 	var f nodeKeysFile
-	if err := strictJSON(b, &f); err != nil {
+	if err := StrictJSON(b, &f); err != nil {
 		return NodeKeys{}, fmt.Errorf("%w: key file %s: %w", ErrBadConfig, path, err)
 	}
 	ss, err1 := hex.DecodeString(f.SignSeed)
