@@ -168,20 +168,7 @@ func TestAdminRefusals(t *testing.T) {
 		}), 409, "already made"},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			resp, err := hc.Do(tc.r.WithContext(ctx))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			var e struct{ Error string }
-			json.NewDecoder(resp.Body).Decode(&e)
-			if resp.StatusCode != tc.code || !strings.Contains(e.Error, tc.want) {
-				t.Fatalf("got %d %q, want %d containing %q", resp.StatusCode, e.Error, tc.code, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { expectRefusal(t, tc.r, tc.code, tc.want) })
 	}
 	_, err := Admin(context.Background(), hc, srv.URL, stranger, "remove", 1, time.Now())
 	var ae *APIError
@@ -201,4 +188,22 @@ func postJSON(t *testing.T, url string, v any, out any) (int, string) {
 	var e struct{ Error string }
 	json.NewDecoder(resp.Body).Decode(&e)
 	return resp.StatusCode, e.Error
+}
+
+// expectRefusal sends r and checks the status and that the JSON error
+// names the reason.
+func expectRefusal(t *testing.T, r *http.Request, code int, want string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := hc.Do(r.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var e struct{ Error string }
+	json.NewDecoder(resp.Body).Decode(&e)
+	if resp.StatusCode != code || !strings.Contains(e.Error, want) {
+		t.Fatalf("got %d %q, want %d containing %q", resp.StatusCode, e.Error, code, want)
+	}
 }

@@ -3,7 +3,6 @@ package msp
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -247,20 +246,7 @@ func TestPromoteRefusals(t *testing.T) {
 		{"unknown field", promote(`{"id":5,"force":true}`, asOperator), 400, "unknown field"},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			resp, err := hc.Do(tc.r.WithContext(ctx))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			var e struct{ Error string }
-			json.NewDecoder(resp.Body).Decode(&e)
-			if resp.StatusCode != tc.code || !strings.Contains(e.Error, tc.want) {
-				t.Fatalf("got %d %q, want %d containing %q", resp.StatusCode, e.Error, tc.code, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { expectRefusal(t, tc.r, tc.code, tc.want) })
 	}
 	st, err := s.Status()
 	if err != nil {

@@ -56,36 +56,6 @@ func benchLedger(b *testing.B) (*Ledger, int, int) {
 func benchID(k int) [32]byte { return sha256.Sum256(binary.BigEndian.AppendUint64(nil, uint64(k))) }
 func benchAddr(a int) string { return fmt.Sprintf("cc1%048x", a) }
 
-func BenchmarkLookupByTxID(b *testing.B) {
-	l, n, _ := benchLedger(b)
-	b.ResetTimer()
-	k := 0
-	for b.Loop() {
-		k = (k + 7919) % n
-		l.View(func(tx *Tx) error {
-			if _, ok := tx.TxLoc(benchID(k)); !ok {
-				b.Fatal("missing")
-			}
-			return nil
-		})
-	}
-}
-
-func BenchmarkLookupByAddress(b *testing.B) {
-	l, _, addrs := benchLedger(b)
-	b.ResetTimer()
-	a := 0
-	for b.Loop() {
-		a = (a + 7919) % addrs
-		l.View(func(tx *Tx) error {
-			if es, _ := tx.AddressTxs(benchAddr(a), false, 0, 0, 50); len(es) == 0 {
-				b.Fatal("empty")
-			}
-			return nil
-		})
-	}
-}
-
 func BenchmarkProof(b *testing.B) {
 	l, n, _ := benchLedger(b)
 	b.ResetTimer()
