@@ -20,7 +20,7 @@ func EncodeTx(tx *Tx) ([]byte, error) {
 	if tx == nil {
 		return nil, fmt.Errorf("%w: nil transaction", ErrMalformed)
 	}
-	return Canonical(tx)
+	return encodeTx(tx)
 }
 
 // DecodeTx decodes a transaction strictly: at most max bytes (max <= 0 means

@@ -20,29 +20,17 @@ const (
 	TagConfig      = "careerchain/config/v1"
 )
 
-// signingBytes returns tag + "\n" + Canonical(v).
-func signingBytes(tag string, v any) ([]byte, error) {
-	c, err := Canonical(v)
-	if err != nil {
-		return nil, err
-	}
-	b := make([]byte, 0, len(tag)+1+len(c))
-	b = append(b, tag...)
-	b = append(b, '\n')
-	return append(b, c...), nil
-}
-
 // StatementSigningBytes returns the bytes a holder signs: TagStatement, a
 // line feed and the canonical JSON of s.
 func StatementSigningBytes(s Statement) ([]byte, error) {
-	return signingBytes(TagStatement, s)
+	return signed(TagStatement, 1024, func(c *canon) { c.statement(&s) })
 }
 
 // ReceiptSigningBytes returns the bytes a payment service signs:
 // TagReceipt, a line feed and the canonical JSON of r with Sig set to "".
 func ReceiptSigningBytes(r Receipt) ([]byte, error) {
 	r.Sig = ""
-	return signingBytes(TagReceipt, r)
+	return signed(TagReceipt, 384, func(c *canon) { c.receipt(&r) })
 }
 
 // attestationBody is what an attester signs. Its canonical JSON is
@@ -58,23 +46,22 @@ type attestationBody struct {
 // a line feed and the canonical JSON of
 // {"attester":attester,"receipt":receiptDigest,"statement":statementDigest,"time":time}.
 func AttestationSigningBytes(statementDigest, receiptDigest string, time int64, attester string) ([]byte, error) {
-	return signingBytes(TagAttestation, attestationBody{
-		Attester: attester, Receipt: receiptDigest, Statement: statementDigest, Time: time,
-	})
+	body := attestationBody{Attester: attester, Receipt: receiptDigest, Statement: statementDigest, Time: time}
+	return signed(TagAttestation, 256, func(c *canon) { c.attestationBody(&body) })
 }
 
 // RevokeSigningBytes returns TagRevoke, a line feed and the canonical JSON
 // of r with Sig set to "".
 func RevokeSigningBytes(r Revoke) ([]byte, error) {
 	r.Sig = ""
-	return signingBytes(TagRevoke, r)
+	return signed(TagRevoke, 512, func(c *canon) { c.revoke(&r) })
 }
 
 // ConfigSigningBytes returns TagConfig, a line feed and the canonical JSON
 // of c with Sig set to "".
 func ConfigSigningBytes(c Config) ([]byte, error) {
 	c.Sig = ""
-	return signingBytes(TagConfig, c)
+	return signed(TagConfig, 512, func(w *canon) { w.config(&c) })
 }
 
 // Digest returns the hex SHA-256 of the statement's signing bytes, the value
