@@ -200,7 +200,8 @@ func (n *Node) postTx(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	st := n.state.Load()
-	res := checkTx(r.Context(), raw, st, n.cfg.Plugins, BlockContext{ChainID: st.chainID, Time: n.cfg.Now().UnixMilli(), Plugins: st.cfg.Plugins})
+	res := n.val.cache.checkAll(r.Context(), [][]byte{raw}, st, n.cfg.Plugins,
+		BlockContext{ChainID: st.chainID, Time: n.cfg.Now().UnixMilli(), Plugins: st.cfg.Plugins}, parallel)[0]
 	switch res.verdict.Decision {
 	case Reject:
 		return res.err
@@ -210,7 +211,7 @@ func (n *Node) postTx(w http.ResponseWriter, r *http.Request) error {
 	if err := n.precheck(res.id, res.tx); err != nil {
 		return err
 	}
-	p := proposal{raw: raw, id: res.id, version: st.version}
+	p := proposal{raw: raw, id: res.id, version: st.version, tx: res.tx}
 	if isMembershipTx(res.tx) {
 		if p.membership, err = pbft.DecodeMembership(res.tx.Config.Membership); err != nil {
 			return badRequest("malformed", "config.membership: %v", err)

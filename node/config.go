@@ -2,6 +2,7 @@ package node
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -103,8 +104,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("%w: DataDir is empty", ErrBadConfig)
 	case c.Genesis == nil:
 		return fmt.Errorf("%w: Genesis is missing", ErrBadConfig)
-	case c.Transport == nil && (c.ListenAddr == "" || len(c.Keys.NetKey) == 0):
-		return fmt.Errorf("%w: ListenAddr and Keys.NetKey are required without an injected Transport", ErrBadConfig)
+	case len(c.Keys.NetKey) != ed25519.PrivateKeySize:
+		return fmt.Errorf("%w: Keys.NetKey (the Ed25519 network key, which also signs votes) is required", ErrBadConfig)
+	case c.Transport == nil && c.ListenAddr == "":
+		return fmt.Errorf("%w: ListenAddr is required without an injected Transport", ErrBadConfig)
 	}
 	return c.Genesis.Validate()
 }

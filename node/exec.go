@@ -41,10 +41,17 @@ type committedTx struct {
 // applyBlock executes one committed block inside the ledger transaction t
 // and appends it. st is the configuration in force before the block.
 func applyBlock(t *ledger.Tx, c *pbft.Committed, st *chainState, maxTx int, commitTime int64, fx *effects) error {
+	return applyBlockKnown(t, c, st, maxTx, commitTime, fx, nil)
+}
+
+// applyBlockKnown is applyBlock with known, which returns a transaction
+// already decoded and checked under a configuration version (or nil), so
+// that execution need not decode it again.
+func applyBlockKnown(t *ledger.Tx, c *pbft.Committed, st *chainState, maxTx int, commitTime int64, fx *effects, known func(id [32]byte, version uint64) *chain.Tx) error {
 	if fx.state != nil {
 		st = fx.state // an earlier block of the same Ready changed it
 	}
-	x := executor{t: t, seq: c.Seq, block: c.Block, cert: &c.Cert, st: st, maxTx: maxTx}
+	x := executor{t: t, seq: c.Seq, block: c.Block, cert: &c.Cert, st: st, maxTx: maxTx, known: known}
 	results := make([]ledger.Result, len(c.Block.Txs))
 	for i, raw := range c.Block.Txs {
 		id := sha256.Sum256(raw)
@@ -87,6 +94,7 @@ type executor struct {
 	cert  *pbft.Certificate
 	st    *chainState
 	maxTx int
+	known func(id [32]byte, version uint64) *chain.Tx
 
 	newState     *chainState
 	membershipOK bool
@@ -135,13 +143,19 @@ func (x *executor) apply(i uint32, id [32]byte, raw []byte) (ledger.Result, erro
 	if loc, ok := x.t.TxLoc(id); ok {
 		return reject("replay: transaction %x is already on chain at height %d", id[:8], loc.Height), nil
 	}
-	tx, err := chain.DecodeTx(raw, x.maxTx)
-	if err != nil {
-		return reject("%v", err), nil
-	}
 	st := x.st
 	if x.newState != nil {
 		st = x.newState
+	}
+	var tx *chain.Tx
+	if x.known != nil {
+		tx = x.known(id, st.version)
+	}
+	if tx == nil {
+		var err error
+		if tx, err = chain.DecodeTx(raw, x.maxTx); err != nil {
+			return reject("%v", err), nil
+		}
 	}
 	if err := checkAgainstConfig(tx, st); err != nil {
 		return reject("%v", err), nil

@@ -19,6 +19,7 @@ import (
 	"github.com/careerchain/careerchain/node/ledger"
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/quicnet"
+	"github.com/careerchain/careerchain/sdk/chain"
 )
 
 // Node is a running replica. New opens its ledger and transport; Run drives
@@ -62,6 +63,7 @@ type proposal struct {
 	raw        []byte
 	id         [32]byte
 	version    uint64           // chain state version it was checked under
+	tx         *chain.Tx        // raw decoded, if known
 	membership *pbft.Membership // set for a membership change
 	resp       chan error
 }
@@ -114,6 +116,8 @@ func New(cfg Config) (*Node, error) {
 	signer, pub := pbft.NewMLDSASigner(cfg.Keys.SignSeed)
 	if mb, isMember := ms.Member(cfg.ID); isMember && string(mb.SignKey) != string(pub) {
 		return nil, fmt.Errorf("%w: the signing key does not match member %d of the membership", ErrBadConfig, cfg.ID)
+	} else if isMember && string(mb.NetKey) != string(cfg.Keys.NetKey.Public().(ed25519.PublicKey)) {
+		return nil, fmt.Errorf("%w: the network key does not match member %d of the membership", ErrBadConfig, cfg.ID)
 	}
 	n.tr = cfg.Transport
 	if n.tr == nil {
@@ -124,11 +128,12 @@ func New(cfg Config) (*Node, error) {
 	} else {
 		n.tr.SetPeers(peersOf(ms))
 	}
-	n.val = &validator{state: n.state.Load, plugins: cfg.Plugins, parallel: parallel, cache: make(map[[32]byte]uint64),
+	n.val = &validator{state: n.state.Load, plugins: cfg.Plugins, parallel: parallel, cache: newCheckCache(),
 		timeout: func() (context.Context, context.CancelFunc) {
 			return context.WithTimeout(context.Background(), cfg.PluginTimeout)
 		}}
 	n.core, err = pbft.New(pbft.Config{ID: cfg.ID, Membership: ms, Signer: signer, Verifier: &pbft.MLDSAVerifier{},
+		VoteSigner: pbft.NewEd25519VoteSigner(cfg.Keys.NetKey), VoteVerifier: pbft.Ed25519VoteVerifier{},
 		Validator: n.val, CheckpointInterval: cfg.CheckpointInterval, MaxBatch: cfg.MaxBatch,
 		MaxInFlight: cfg.MaxInFlight, RequestTimeout: cfg.RequestTimeout, MaxRequestBytes: cfg.maxTx(), Restore: restore})
 	if err != nil {
@@ -369,9 +374,6 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 					if _, done := t.TxLoc(id); done {
 						continue
 					}
-					// Checked under this configuration: block validation
-					// need not verify its signatures again.
-					n.val.remember(id, cr.version)
 					fresh = append(fresh, r)
 				}
 				return nil
@@ -506,16 +508,14 @@ func (n *Node) runChecks(ctx context.Context) {
 	}
 }
 
+// filterRequests returns the requests that pass the checks.
 func (n *Node) filterRequests(st *chainState, reqs [][]byte) [][]byte {
-	ok := make([]bool, len(reqs))
-	parallel(len(reqs), func(i int) {
-		r := checkTx(context.Background(), reqs[i], st, n.cfg.Plugins, BlockContext{ChainID: st.chainID, Time: n.cfg.Now().UnixMilli(), Plugins: st.cfg.Plugins})
-		ok[i] = r.verdict.Decision != Reject && !isMembershipTx(r.tx)
-	})
+	results := n.val.cache.checkAll(context.Background(), reqs, st, n.cfg.Plugins,
+		BlockContext{ChainID: st.chainID, Time: n.cfg.Now().UnixMilli(), Plugins: st.cfg.Plugins}, parallel)
 	out := reqs[:0]
-	for i, r := range reqs {
-		if ok[i] {
-			out = append(out, r)
+	for i, r := range results {
+		if r.verdict.Decision != Reject && r.tx != nil && !isMembershipTx(r.tx) {
+			out = append(out, reqs[i])
 		} else {
 			n.metrics.badRequests.Add(1)
 		}
@@ -530,16 +530,18 @@ func (n *Node) propose(p proposal) error {
 		}
 		return n.core.ProposeConfig(p.membership, [][]byte{p.raw})
 	}
-	n.val.remember(p.id, p.version)
+	if p.tx != nil {
+		n.val.cache.put(p.id, checked{version: p.version, tx: p.tx})
+	}
 	if err := n.core.Propose(p.raw); err != nil {
 		return err
 	}
-	if !n.core.IsPrimary() {
-		// Like a client that broadcasts its request (Castro and Liskov,
-		// section 4.1): every backup then watches it, so a primary that
-		// is down or ignores it is voted out by a quorum, not by one.
-		n.outReqs = append(n.outReqs, p.raw)
-	}
+	// Like a client that broadcasts its request (Castro and Liskov,
+	// section 4.1): every backup then watches it, so a primary that is down
+	// or ignores it is voted out by a quorum, not by one. The primary sends
+	// it too: the backups check it while the primary persists its
+	// pre-prepare, so validating the pre-prepare finds it checked.
+	n.outReqs = append(n.outReqs, p.raw)
 	return nil
 }
 
@@ -575,7 +577,7 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 					}
 				}
 				for i := range rd.Committed {
-					if err := applyBlock(t, &rd.Committed[i], n.state.Load(), n.cfg.maxTx(), now, &fx); err != nil {
+					if err := applyBlockKnown(t, &rd.Committed[i], n.state.Load(), n.cfg.maxTx(), now, &fx, n.val.cache.decoded); err != nil {
 						return fmt.Errorf("apply block %d: %w", rd.Committed[i].Seq, err)
 					}
 				}
@@ -613,6 +615,9 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 				} else {
 					n.metrics.txRejected.Add(1)
 				}
+			}
+			for _, d := range fx.done {
+				n.val.cache.forget(d.id)
 			}
 			n.waiters.notify(fx.done)
 		}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
@@ -122,16 +123,144 @@ type validator struct {
 	plugins  Plugins
 	timeout  func() (context.Context, context.CancelFunc)
 	parallel func(n int, fn func(i int))
-	cache    map[[32]byte]uint64
+	cache    *checkCache
 }
 
-const maxCheckCache = 1 << 17
+// checked is a transaction that passed the checks under a configuration
+// version, decoded, so that neither block validation nor execution decodes
+// it again.
+type checked struct {
+	version uint64
+	tx      *chain.Tx
+}
 
-func (v *validator) remember(id [32]byte, version uint64) {
-	if len(v.cache) >= maxCheckCache {
-		clear(v.cache)
+// maxCheckCache bounds the cache: it holds the transactions between their
+// check and their execution (which forgets them), so it only fills up with
+// checked transactions that were never proposed, and is then cleared.
+const maxCheckCache = 1 << 15
+
+// checkCache makes each transaction checked once per replica, however it
+// arrives (submitted, forwarded by a peer, inside a pre-prepare, or all of
+// these at once): it remembers the transactions that passed, decoded, and
+// the checks under way, which a second caller waits for instead of doing
+// the same signature checks again. It is safe for concurrent use.
+type checkCache struct {
+	mu      sync.Mutex
+	done    map[[32]byte]checked
+	running map[[32]byte]chan struct{}
+}
+
+func newCheckCache() *checkCache {
+	return &checkCache{done: make(map[[32]byte]checked), running: make(map[[32]byte]chan struct{})}
+}
+
+// claim returns the cached check of id under version (ok), or a channel
+// that closes when another caller's check of id ends (wait), or neither:
+// then the check is the caller's, who must call finish.
+func (c *checkCache) claim(id [32]byte, version uint64) (hit checked, ok bool, wait <-chan struct{}) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, found := c.done[id]; found && e.version == version {
+		return e, true, nil
 	}
-	v.cache[id] = version
+	if ch, found := c.running[id]; found {
+		return checked{}, false, ch
+	}
+	c.running[id] = make(chan struct{})
+	return checked{}, false, nil
+}
+
+// finish ends the caller's check of id; an accepted transaction is kept.
+func (c *checkCache) finish(id [32]byte, version uint64, tx *chain.Tx, accepted bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if accepted && tx != nil {
+		c.putLocked(id, checked{version: version, tx: tx})
+	}
+	if ch, ok := c.running[id]; ok {
+		close(ch)
+		delete(c.running, id)
+	}
+}
+
+func (c *checkCache) put(id [32]byte, e checked) {
+	c.mu.Lock()
+	c.putLocked(id, e)
+	c.mu.Unlock()
+}
+
+func (c *checkCache) putLocked(id [32]byte, e checked) {
+	if len(c.done) >= maxCheckCache {
+		clear(c.done)
+	}
+	c.done[id] = e
+}
+
+// decoded returns the decoded transaction id if it passed the checks under
+// version, or nil. Execution calls it, and then forget.
+func (c *checkCache) decoded(id [32]byte, version uint64) *chain.Tx {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.done[id]; ok && e.version == version {
+		return e.tx
+	}
+	return nil
+}
+
+func (c *checkCache) forget(id [32]byte) {
+	c.mu.Lock()
+	delete(c.done, id)
+	c.mu.Unlock()
+}
+
+// checkAll checks raw transactions in parallel, each at most once across
+// concurrent callers: cached results are reused, checks under way are
+// waited for (or redone when they end without a cached pass, or when ctx
+// ends first), and the rest run here. A caller first runs its own checks
+// and only then waits for others', so two callers never wait on each other.
+func (c *checkCache) checkAll(ctx context.Context, raws [][]byte, st *chainState, plugins Plugins, bctx BlockContext, par func(n int, fn func(i int))) []checkResult {
+	results := make([]checkResult, len(raws))
+	waits := make([]<-chan struct{}, len(raws))
+	var mine []int
+	for i, raw := range raws {
+		id := sha256.Sum256(raw)
+		hit, ok, wait := c.claim(id, st.version)
+		switch {
+		case ok:
+			results[i] = checkResult{id: id, tx: hit.tx}
+		case wait != nil:
+			waits[i] = wait
+		default:
+			mine = append(mine, i)
+		}
+	}
+	par(len(mine), func(k int) {
+		i := mine[k]
+		r := checkTx(ctx, raws[i], st, plugins, bctx)
+		c.finish(r.id, st.version, r.tx, r.verdict.Decision == Accept)
+		results[i] = r
+	})
+	var redo []int
+	for i, wait := range waits {
+		if wait == nil {
+			continue
+		}
+		select {
+		case <-wait:
+		case <-ctx.Done():
+		}
+		id := sha256.Sum256(raws[i])
+		if tx := c.decoded(id, st.version); tx != nil {
+			results[i] = checkResult{id: id, tx: tx}
+		} else {
+			redo = append(redo, i)
+		}
+	}
+	par(len(redo), func(k int) {
+		i := redo[k]
+		results[i] = checkTx(ctx, raws[i], st, plugins, bctx)
+	})
+	return results
 }
 
 // ValidateBlock implements pbft.Validator.
@@ -143,21 +272,9 @@ func (v *validator) ValidateBlock(seq uint64, b *pbft.Block) pbft.Verdict {
 	}
 	ctx, cancel := v.timeout()
 	defer cancel()
-	results := make([]checkResult, len(b.Txs))
-	v.parallel(len(b.Txs), func(i int) {
-		id := sha256.Sum256(b.Txs[i])
-		if ver, ok := v.cache[id]; ok && ver == st.version && b.Config == nil {
-			// Checked before; the structural rule below needs the decoded tx only for config blocks.
-			results[i] = checkResult{id: id}
-			if tx, err := chain.DecodeTx(b.Txs[i], st.params.MaxTxBytes); err == nil {
-				results[i].tx = tx
-			}
-			return
-		}
-		results[i] = checkTx(ctx, b.Txs[i], st, v.plugins, bctx)
-	})
+	results := v.cache.checkAll(ctx, b.Txs, st, v.plugins, bctx, v.parallel)
 	verdict := pbft.Accept
-	for i, r := range results {
+	for _, r := range results {
 		switch r.verdict.Decision {
 		case Reject:
 			return pbft.Reject
@@ -173,12 +290,6 @@ func (v *validator) ValidateBlock(seq uint64, b *pbft.Block) pbft.Verdict {
 		if b.Config != nil && !bytes.Equal(r.tx.Config.Membership, pbft.EncodeMembership(b.Config)) {
 			return pbft.Reject // the config tx must authorise exactly this membership
 		}
-		if verdict == pbft.Accept {
-			v.cache[results[i].id] = st.version
-		}
-	}
-	if len(v.cache) >= maxCheckCache {
-		clear(v.cache)
 	}
 	return verdict
 }

@@ -29,16 +29,45 @@ func (c countingSigner) Sign(msg []byte) []byte {
 	return c.s.Sign(msg)
 }
 
-type verifyOp struct{ pub, msg, sig []byte }
+type verifyOp struct {
+	v             Verifier
+	pub, msg, sig []byte
+}
 
 type countingVerifier struct {
 	v   Verifier
-	log []verifyOp
+	log *[]verifyOp
 }
 
-func (c *countingVerifier) Verify(pub, msg, sig []byte) bool {
-	c.log = append(c.log, verifyOp{pub, msg, sig})
+func (c countingVerifier) Verify(pub, msg, sig []byte) bool {
+	*c.log = append(*c.log, verifyOp{c.v, pub, msg, sig})
 	return c.v.Verify(pub, msg, sig)
+}
+
+// productionSchemes gives s the schemes replicas run: ML-DSA-65 for
+// commits and checkpoints, Ed25519ctx for votes, keys from the replica
+// IDs, and a membership of n with both keys. wrap, if not nil, wraps
+// every signer and verifier (to count operations).
+func productionSchemes(s *sim, n int, wrapS func(Signer) Signer, wrapV func(Verifier) Verifier) {
+	if wrapS == nil {
+		wrapS = func(x Signer) Signer { return x }
+		wrapV = func(x Verifier) Verifier { return x }
+	}
+	signers, keys := mldsaKeys(n)
+	voters, voteKeys := make(map[uint64]Signer), make(map[uint64][]byte)
+	for id := uint64(1); id <= uint64(n); id++ {
+		var seed [32]byte
+		binary.BigEndian.PutUint64(seed[:], id^0xed)
+		k := ed25519.NewKeyFromSeed(seed[:])
+		voters[id], voteKeys[id] = NewEd25519VoteSigner(k), k.Public().(ed25519.PublicKey)
+	}
+	s.newSig = func(id uint64) Signer { return wrapS(signers[id]) }
+	s.newVote = func(id uint64) Signer { return wrapS(voters[id]) }
+	s.verif, s.voteVer = wrapV(&MLDSAVerifier{}), wrapV(Ed25519VoteVerifier{})
+	s.genesis = testMembership(n, func(id uint64) []byte { return keys[id] })
+	for i := range s.genesis.Members {
+		s.genesis.Members[i].NetKey = voteKeys[s.genesis.Members[i].ID]
+	}
 }
 
 func mldsaKeys(n int) (map[uint64]Signer, map[uint64][]byte) {
@@ -72,13 +101,12 @@ func BenchmarkSimCommit(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commits/s")
 		})
 		b.Run(fmt.Sprintf("n=%d/mldsa", n), func(b *testing.B) {
-			signers, keys := mldsaKeys(n)
 			var signs []signOp
-			ver := &countingVerifier{v: &MLDSAVerifier{}}
+			var verifies []verifyOp
 			s := &sim{t: b, rng: rand.New(rand.NewPCG(1, 2)), nodes: make(map[uint64]*simNode), cut: make(map[[2]uint64]bool),
-				cfg: Config{CheckpointInterval: 64, MaxBatch: 1, MaxInFlight: 8}, verif: ver}
-			s.newSig = func(id uint64) Signer { return countingSigner{signers[id], &signs} }
-			s.genesis = testMembership(n, func(id uint64) []byte { return keys[id] })
+				cfg: Config{CheckpointInterval: 64, MaxBatch: 1, MaxInFlight: 8}}
+			productionSchemes(s, n, func(x Signer) Signer { return countingSigner{x, &signs} },
+				func(x Verifier) Verifier { return countingVerifier{x, &verifies} })
 			for _, mb := range s.genesis.Members {
 				s.addNode(mb.ID)
 			}
@@ -99,19 +127,18 @@ func BenchmarkSimCommit(b *testing.B) {
 				b.Fatalf("committed %d of %d", got, b.N)
 			}
 			// Replay exactly the same signatures and verifications alone.
-			v := &MLDSAVerifier{}
 			t0 := time.Now()
 			for _, op := range signs {
 				op.s.Sign(op.msg)
 			}
-			for _, op := range ver.log {
-				v.Verify(op.pub, op.msg, op.sig)
+			for _, op := range verifies {
+				op.v.Verify(op.pub, op.msg, op.sig)
 			}
 			sigOnly := time.Since(t0)
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "commits/s")
 			b.ReportMetric(sigOnly.Seconds()/elapsed.Seconds(), "sig-share")
 			b.ReportMetric(float64(len(signs))/float64(b.N), "signs/op")
-			b.ReportMetric(float64(len(ver.log))/float64(b.N), "verifies/op")
+			b.ReportMetric(float64(len(verifies))/float64(b.N), "verifies/op")
 		})
 	}
 }
@@ -119,11 +146,9 @@ func BenchmarkSimCommit(b *testing.B) {
 // BenchmarkSimBatched is the same with 64 requests per block: the
 // signature cost per request shrinks with the batch.
 func BenchmarkSimBatched(b *testing.B) {
-	signers, keys := mldsaKeys(4)
 	s := &sim{t: b, rng: rand.New(rand.NewPCG(1, 2)), nodes: make(map[uint64]*simNode), cut: make(map[[2]uint64]bool),
-		cfg: Config{CheckpointInterval: 64, MaxBatch: 64, MaxInFlight: 8}, verif: &MLDSAVerifier{}}
-	s.newSig = func(id uint64) Signer { return signers[id] }
-	s.genesis = testMembership(4, func(id uint64) []byte { return keys[id] })
+		cfg: Config{CheckpointInterval: 64, MaxBatch: 64, MaxInFlight: 8}}
+	productionSchemes(s, 4, nil, nil)
 	for _, mb := range s.genesis.Members {
 		s.addNode(mb.ID)
 	}

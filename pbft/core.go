@@ -26,9 +26,18 @@ type Validator interface {
 type Config struct {
 	ID         uint64
 	Membership *Membership // in force after the last executed block
-	Signer     Signer
-	Verifier   Verifier
+	Signer     Signer   // commits and checkpoints: the certificates (Member.SignKey)
+	Verifier   Verifier // for Signer's signatures
 	Validator  Validator // nil accepts every block
+
+	// VoteSigner and VoteVerifier, if set, sign and verify with each
+	// member's NetKey the messages that matter only while the protocol
+	// runs: pre-prepares, prepares, view changes and new views. Commits and
+	// checkpoints, whose signatures are the certificates kept with the
+	// chain and checked offline for decades, always use Signer. Every
+	// replica of a chain must agree on this choice.
+	VoteSigner   Signer
+	VoteVerifier Verifier
 
 	CheckpointInterval uint64 // K: a checkpoint every K blocks (default 16)
 	WindowSize         uint64 // L: high watermark = low + L (default 4K)
@@ -86,6 +95,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("%w: ID must be non-zero", ErrBadConfig)
 	case c.Signer == nil || c.Verifier == nil:
 		return fmt.Errorf("%w: Signer and Verifier are required", ErrBadConfig)
+	case (c.VoteSigner == nil) != (c.VoteVerifier == nil):
+		return fmt.Errorf("%w: VoteSigner and VoteVerifier go together", ErrBadConfig)
 	case c.WindowSize < c.CheckpointInterval:
 		return fmt.Errorf("%w: WindowSize %d is below CheckpointInterval %d", ErrBadConfig, c.WindowSize, c.CheckpointInterval)
 	case c.MaxInFlight < 1 || uint64(c.MaxInFlight) > c.WindowSize:
@@ -351,7 +362,17 @@ func (c *Core) timeout() int64 {
 
 func (c *Core) sign(m *Message) {
 	m.From = c.id
+	if c.cfg.VoteSigner != nil && isVote(m.Type) {
+		m.Sig = c.cfg.VoteSigner.Sign(m.signingBytes())
+		return
+	}
 	m.Sig = c.cfg.Signer.Sign(m.signingBytes())
+}
+
+// isVote reports whether messages of type t are signed by the vote scheme
+// when there is one (Config.VoteSigner).
+func isVote(t MsgType) bool {
+	return t == MsgPrePrepare || t == MsgPrepare || t == MsgViewChange || t == MsgNewView
 }
 
 func (c *Core) send(m Message, to uint64) {

@@ -1,6 +1,8 @@
 package pbft
 
 import (
+	"crypto"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"fmt"
 
@@ -70,4 +72,39 @@ func (v *MLDSAVerifier) Verify(pub, msg, sig []byte) bool {
 		v.keys[h] = pk
 	}
 	return mldsa65.Verify(pk, msg, mldsaContext, sig)
+}
+
+// voteContext separates vote signatures (Ed25519ctx, RFC 8032) from every
+// other use of a replica's transport key, the pure Ed25519 of its TLS
+// handshakes included.
+const voteContext = "careerchain/pbft-vote/v1"
+
+// Ed25519VoteSigner signs the messages that only serve while the protocol
+// runs (see Config.VoteSigner) with a replica's Ed25519 transport key,
+// as Ed25519ctx with a context of their own.
+type Ed25519VoteSigner struct{ key ed25519.PrivateKey }
+
+// NewEd25519VoteSigner returns a vote signer for key.
+func NewEd25519VoteSigner(key ed25519.PrivateKey) *Ed25519VoteSigner {
+	return &Ed25519VoteSigner{key: key}
+}
+
+// Sign returns the Ed25519ctx signature of msg.
+func (s *Ed25519VoteSigner) Sign(msg []byte) []byte {
+	sig, err := s.key.Sign(nil, msg, &ed25519.Options{Hash: crypto.Hash(0), Context: voteContext})
+	if err != nil {
+		panic(fmt.Sprintf("pbft: Ed25519 signing failed: %v", err))
+	}
+	return sig
+}
+
+// Ed25519VoteVerifier verifies the signatures of Ed25519VoteSigner.
+type Ed25519VoteVerifier struct{}
+
+// Verify reports whether sig is pub's Ed25519ctx signature of msg.
+func (Ed25519VoteVerifier) Verify(pub, msg, sig []byte) bool {
+	if len(pub) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize {
+		return false
+	}
+	return ed25519.VerifyWithOptions(pub, msg, sig, &ed25519.Options{Context: voteContext}) == nil
 }

@@ -75,7 +75,7 @@ func (sc *script) run(cmd string, args []string) {
 		k, v, _ := strings.Cut(args[1], "=")
 		id, _ := strconv.ParseUint(v, 10, 64)
 		if k == "add" {
-			m.Members = append(m.Members, Member{ID: id, SignKey: macKey(id)})
+			m.Members = append(m.Members, Member{ID: id, SignKey: macKey(id), NetKey: voteKey(id)})
 			if _, ok := sc.s.nodes[id]; !ok {
 				sc.s.addNode(id)
 			}

@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -35,11 +34,17 @@ func (macScheme) Verify(pub, msg, sig []byte) bool {
 
 func macKey(id uint64) []byte { return []byte(fmt.Sprintf("key-%d", id)) }
 
-// testMembership returns n members with IDs 1..n.
+// voteKey is a member's vote key (Member.NetKey) in the simulations: it
+// differs from the certificate key, so a message checked against the wrong
+// one fails.
+func voteKey(id uint64) []byte { return []byte(fmt.Sprintf("vote-%d", id)) }
+
+// testMembership returns n members with IDs 1..n, certificate keys from
+// keys and vote keys from voteKey.
 func testMembership(n int, keys func(id uint64) []byte) *Membership {
 	m := &Membership{Epoch: 1}
 	for i := 1; i <= n; i++ {
-		m.Members = append(m.Members, Member{ID: uint64(i), SignKey: keys(uint64(i)), Addr: fmt.Sprintf("r%d", i)})
+		m.Members = append(m.Members, Member{ID: uint64(i), SignKey: keys(uint64(i)), NetKey: voteKey(uint64(i)), Addr: fmt.Sprintf("r%d", i)})
 	}
 	return m
 }
@@ -49,6 +54,7 @@ type simNode struct {
 	id      uint64
 	core    *Core
 	signer  Signer
+	voter   Signer // nil: the node signs votes with signer
 	hs      HardState
 	entries map[uint64]EntryRecord
 	ledger  []Committed // applied blocks: durable
@@ -95,6 +101,8 @@ type sim struct {
 	reqs    int
 	newSig  func(id uint64) Signer
 	verif   Verifier
+	newVote func(id uint64) Signer // nil: one scheme for every message
+	voteVer Verifier
 	steps   int
 }
 
@@ -103,6 +111,7 @@ func newSim(t testing.TB, seed uint64, n int, cfg Config) *sim {
 		t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		nodes: make(map[uint64]*simNode), cut: make(map[[2]uint64]bool), cfg: cfg,
 		newSig: func(id uint64) Signer { return macScheme{macKey(id)} }, verif: macScheme{},
+		newVote: func(id uint64) Signer { return macScheme{voteKey(id)} }, voteVer: macScheme{},
 	}
 	s.genesis = testMembership(n, macKey)
 	for _, mb := range s.genesis.Members {
@@ -113,6 +122,9 @@ func newSim(t testing.TB, seed uint64, n int, cfg Config) *sim {
 
 func (s *sim) addNode(id uint64) *simNode {
 	nd := &simNode{id: id, signer: s.newSig(id), entries: make(map[uint64]EntryRecord), seen: make(map[string]bool)}
+	if s.newVote != nil {
+		nd.voter = s.newVote(id)
+	}
 	s.nodes[id] = nd
 	s.ids = append(s.ids, id)
 	slices.Sort(s.ids)
@@ -136,6 +148,9 @@ func (s *sim) start(nd *simNode) {
 	cfg.Membership = s.genesis
 	cfg.Signer = nd.signer
 	cfg.Verifier = s.verif
+	if nd.voter != nil {
+		cfg.VoteSigner, cfg.VoteVerifier = nd.voter, s.voteVer
+	}
 	r := &Restore{HardState: nd.hs, Membership: s.membershipAt(nd)}
 	if n := len(nd.ledger); n > 0 {
 		r.Executed, r.StateDigest = nd.ledger[n-1].Seq, nd.ledger[n-1].StateDigest
@@ -262,12 +277,12 @@ func (s *sim) corrupt(from *simNode, m Message, i int) Message {
 			b := *m.Block
 			b.Txs = append(slices.Clone(b.Txs), []byte(fmt.Sprintf("forged-%d-%d", m.Seq, i)))
 			m.Block, m.Digest = &b, b.Digest(m.Seq)
-			m.Sig = from.signer.Sign(m.signingBytes())
+			from.sign(&m)
 		}
 	case doubleVote:
 		if (m.Type == MsgPrepare || m.Type == MsgCommit) && i%2 == 1 {
 			m.Digest[0] ^= 0xff
-			m.Sig = from.signer.Sign(m.signingBytes())
+			from.sign(&m)
 		}
 	}
 	return m
@@ -354,7 +369,7 @@ func (s *sim) step() {
 	for _, nd := range s.live() {
 		if nd.byz == vcFlood && s.rng.IntN(4) == 0 {
 			m := Message{Type: MsgViewChange, From: nd.id, View: nd.core.view + uint64(s.steps), VC: &ViewChange{}}
-			m.Sig = nd.signer.Sign(m.signingBytes())
+			nd.sign(&m)
 			s.send(nd, m)
 		}
 		nd.core.Tick(1_700_000_000_000 + s.now)
@@ -585,19 +600,16 @@ func TestSimViewChangeFlood(t *testing.T) {
 	}
 }
 
-// TestSimMLDSA runs a few seeds with the real certificate scheme.
+// TestSimMLDSA runs a few seeds with the real schemes: ML-DSA-65
+// certificates and Ed25519ctx votes (seed 0 signs everything with ML-DSA,
+// the configuration without a vote scheme).
 func TestSimMLDSA(t *testing.T) {
 	for seed := range uint64(3) {
-		s := &sim{t: t, rng: rand.New(rand.NewPCG(seed, 7)), nodes: make(map[uint64]*simNode), cut: make(map[[2]uint64]bool), cfg: simConfig(), verif: &MLDSAVerifier{}}
-		keys := make(map[uint64][]byte)
-		signers := make(map[uint64]Signer)
-		for id := uint64(1); id <= 4; id++ {
-			var seedb [32]byte
-			binary.BigEndian.PutUint64(seedb[:], id)
-			signers[id], keys[id] = NewMLDSASigner(seedb)
+		s := &sim{t: t, rng: rand.New(rand.NewPCG(seed, 7)), nodes: make(map[uint64]*simNode), cut: make(map[[2]uint64]bool), cfg: simConfig()}
+		productionSchemes(s, 4, nil, nil)
+		if seed == 0 {
+			s.newVote, s.voteVer = nil, nil
 		}
-		s.newSig = func(id uint64) Signer { return signers[id] }
-		s.genesis = testMembership(4, func(id uint64) []byte { return keys[id] })
 		for _, mb := range s.genesis.Members {
 			s.addNode(mb.ID)
 		}
@@ -628,7 +640,7 @@ func TestForgedAndForeignMessages(t *testing.T) {
 	s := newSim(t, 1, 4, simConfig())
 	c := s.nodes[2].core
 	good := Message{Type: MsgPrepare, From: 3, View: 0, Seq: 1}
-	good.Sig = macScheme{macKey(3)}.Sign(good.signingBytes())
+	s.nodes[3].sign(&good)
 
 	forged := good
 	forged.Sig = bytes.Repeat([]byte{7}, 32)
@@ -652,20 +664,48 @@ func TestForgedAndForeignMessages(t *testing.T) {
 	}
 	// A prepare from the primary of its view is malformed.
 	prim := Message{Type: MsgPrepare, From: 1, View: 0, Seq: 1}
-	prim.Sig = macScheme{macKey(1)}.Sign(prim.signingBytes())
+	s.nodes[1].sign(&prim)
 	if err := c.Step(prim); !errors.Is(err, ErrBadMessage) {
 		t.Fatalf("prepare from primary: got %v", err)
 	}
 	// A view change whose prepared proof is forged.
 	vc := Message{Type: MsgViewChange, From: 3, View: 1, VC: &ViewChange{Prepared: []PreparedProof{{PrePrepare: Message{Type: MsgPrePrepare, From: 1, Seq: 1, Block: &Block{}}}}}}
 	vc.VC.Prepared[0].PrePrepare.Digest = vc.VC.Prepared[0].PrePrepare.Block.Digest(1)
-	vc.Sig = macScheme{macKey(3)}.Sign(vc.signingBytes())
+	s.nodes[3].sign(&vc)
 	if err := c.Step(vc); !errors.Is(err, ErrBadSignature) {
 		t.Fatalf("forged prepared proof: got %v", err)
 	}
 	if c.view != 0 || c.inVC {
 		t.Fatal("rejected messages changed the replica's view")
 	}
+	// Votes are signed with the vote key, certificate shares with the
+	// certificate key; a signature by the other key of the right replica
+	// is refused.
+	wrongKey := Message{Type: MsgPrepare, From: 3, View: 0, Seq: 1}
+	wrongKey.Sig = macScheme{macKey(3)}.Sign(wrongKey.signingBytes())
+	if err := c.Step(wrongKey); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("prepare signed with the certificate key: got %v", err)
+	}
+	com := Message{Type: MsgCommit, From: 3, View: 0, Seq: 1}
+	com.Sig = macScheme{voteKey(3)}.Sign(com.signingBytes())
+	if err := c.Step(com); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("commit signed with the vote key: got %v", err)
+	}
+	s.nodes[3].sign(&com)
+	if err := c.Step(com); err != nil {
+		t.Fatalf("commit signed with the certificate key: %v", err)
+	}
+}
+
+// sign signs m as the node's core would: votes with its vote signer, if
+// it has one.
+func (nd *simNode) sign(m *Message) {
+	m.From = nd.id
+	if nd.voter != nil && isVote(m.Type) {
+		m.Sig = nd.voter.Sign(m.signingBytes())
+		return
+	}
+	m.Sig = nd.signer.Sign(m.signingBytes())
 }
 
 func TestFarBeyondWatermarksIsBounded(t *testing.T) {
@@ -675,7 +715,7 @@ func TestFarBeyondWatermarksIsBounded(t *testing.T) {
 		seq := c.high() + 1000 + uint64(i)
 		b := &Block{View: 0, Proposer: 1, Txs: [][]byte{[]byte("x")}}
 		pp := Message{Type: MsgPrePrepare, From: 1, Seq: seq, Block: b, Digest: b.Digest(seq)}
-		pp.Sig = macScheme{macKey(1)}.Sign(pp.signingBytes())
+		s.nodes[1].sign(&pp)
 		if err := c.Step(pp); err != nil {
 			t.Fatal(err)
 		}

@@ -93,7 +93,11 @@ func (c *Core) verifySig(m *Message, ms *Membership) error {
 	if _, ok := c.verified[key]; ok {
 		return nil
 	}
-	if !c.cfg.Verifier.Verify(mb.SignKey, sb, m.Sig) {
+	verifier, pub := c.cfg.Verifier, mb.SignKey
+	if c.cfg.VoteVerifier != nil && isVote(m.Type) {
+		verifier, pub = c.cfg.VoteVerifier, mb.NetKey
+	}
+	if !verifier.Verify(pub, sb, m.Sig) {
 		return fmt.Errorf("%w: %s from %d view %d seq %d", ErrBadSignature, m.Type, m.From, m.View, m.Seq)
 	}
 	if c.verified == nil || len(c.verified) > 1<<14 {
