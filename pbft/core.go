@@ -26,9 +26,9 @@ type Validator interface {
 type Config struct {
 	ID         uint64
 	Membership *Membership // in force after the last executed block
-	Signer     Signer   // commits and checkpoints: the certificates (Member.SignKey)
-	Verifier   Verifier // for Signer's signatures
-	Validator  Validator // nil accepts every block
+	Signer     Signer      // commits and checkpoints: the certificates (Member.SignKey)
+	Verifier   Verifier    // for Signer's signatures
+	Validator  Validator   // nil accepts every block
 
 	// VoteSigner and VoteVerifier, if set, sign and verify with each
 	// member's NetKey the messages that matter only while the protocol
