@@ -32,13 +32,17 @@ type MLDSASigner struct{ key *mldsa65.PrivateKey }
 // returns the signer and the packed public key.
 func NewMLDSASigner(seed [32]byte) (*MLDSASigner, []byte) {
 	pub, priv := mldsa65.NewKeyFromSeed(&seed)
-	return &MLDSASigner{key: priv}, pub.Bytes()
+	b := pub.Bytes()
+	cleanUpper()
+	return &MLDSASigner{key: priv}, b
 }
 
 // Sign returns a deterministic ML-DSA-65 signature.
 func (s *MLDSASigner) Sign(msg []byte) []byte {
 	sig := make([]byte, mldsa65.SignatureSize)
-	if err := mldsa65.SignTo(s.key, msg, mldsaContext, false, sig); err != nil {
+	err := mldsa65.SignTo(s.key, msg, mldsaContext, false, sig)
+	cleanUpper()
+	if err != nil {
 		// Only a context longer than 255 bytes fails, and ours is fixed.
 		panic(fmt.Sprintf("pbft: ML-DSA signing failed: %v", err))
 	}
@@ -63,7 +67,9 @@ func (v *MLDSAVerifier) Verify(pub, msg, sig []byte) bool {
 	pk, ok := v.keys[h]
 	if !ok {
 		pk = new(mldsa65.PublicKey)
-		if err := pk.UnmarshalBinary(pub); err != nil {
+		err := pk.UnmarshalBinary(pub)
+		cleanUpper()
+		if err != nil {
 			return false
 		}
 		if len(v.keys) > 4096 {
@@ -71,7 +77,9 @@ func (v *MLDSAVerifier) Verify(pub, msg, sig []byte) bool {
 		}
 		v.keys[h] = pk
 	}
-	return mldsa65.Verify(pk, msg, mldsaContext, sig)
+	ok = mldsa65.Verify(pk, msg, mldsaContext, sig)
+	cleanUpper()
+	return ok
 }
 
 // voteContext separates vote signatures (Ed25519ctx, RFC 8032) from every
