@@ -149,8 +149,19 @@ func encodeInput(dst []byte, ref chain.PluginRef, in *Input) []byte {
 
 // decodeOutput turns a guest's output document into a Result. Anything but a
 // well-formed ABI v1 output is a fault, since every replica reads the same
-// bytes.
+// bytes. The document the Go SDK writes is read by a small scanner
+// (decodeOutputFast); anything else goes through encoding/json, and the two
+// agree on every document the scanner takes (FuzzDecodeOutput).
 func decodeOutput(name string, raw []byte) Result {
+	var out wireOutput
+	var score int64
+	if decodeOutputFast(raw, &out, &score) {
+		return outputResult(name, out.Verdict, out.Code, out.Reason, score)
+	}
+	return decodeOutputJSON(name, raw)
+}
+
+func decodeOutputJSON(name string, raw []byte) Result {
 	var out wireOutput
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(&out); err != nil {
@@ -159,8 +170,18 @@ func decodeOutput(name string, raw []byte) Result {
 	if dec.More() {
 		return fault(name, CodeBadOutput, "output has data after the JSON object")
 	}
-	r := Result{Plugin: name, Code: clip(out.Code, maxCodeLen), Reason: clip(out.Reason, maxReasonLen)}
-	switch out.Verdict {
+	var score int64
+	if out.ScorePPM != nil {
+		score = *out.ScorePPM
+	}
+	return outputResult(name, out.Verdict, out.Code, out.Reason, score)
+}
+
+// outputResult checks and clips an output's values (score 0 if the output
+// has none).
+func outputResult(name, verdict, code, reason string, score int64) Result {
+	r := Result{Plugin: name, Code: clip(code, maxCodeLen), Reason: clip(reason, maxReasonLen)}
+	switch verdict {
 	case string(VerdictAccept):
 		r.Verdict = VerdictAccept
 	case string(VerdictReject):
@@ -169,15 +190,95 @@ func decodeOutput(name string, raw []byte) Result {
 			r.Code = "rejected"
 		}
 	default:
-		return fault(name, CodeBadOutput, fmt.Sprintf("verdict %q is neither \"accept\" nor \"reject\"", clip(out.Verdict, maxCodeLen)))
+		return fault(name, CodeBadOutput, fmt.Sprintf("verdict %q is neither \"accept\" nor \"reject\"", clip(verdict, maxCodeLen)))
 	}
-	if out.ScorePPM != nil {
-		if *out.ScorePPM < 0 || *out.ScorePPM > MaxScorePPM {
-			return fault(name, CodeBadOutput, fmt.Sprintf("score_ppm %d is outside 0..%d", *out.ScorePPM, MaxScorePPM))
-		}
-		r.ScorePPM = *out.ScorePPM
+	if score < 0 || score > MaxScorePPM {
+		return fault(name, CodeBadOutput, fmt.Sprintf("score_ppm %d is outside 0..%d", score, MaxScorePPM))
 	}
+	r.ScorePPM = score
 	return r
+}
+
+// decodeOutputFast reads exactly the shape sdk/plugin's AppendOutput
+// writes, {"verdict":S[,"code":S][,"reason":S],"score_ppm":N}, with no
+// whitespace, strings of valid UTF-8 without escapes or control
+// characters, and N an integer of at most 18 digits without leading zeros.
+// It reports false for anything else, leaving the document to
+// encoding/json.
+func decodeOutputFast(raw []byte, out *wireOutput, score *int64) bool {
+	s := raw
+	var ok bool
+	if s, ok = cutPrefix(s, `{"verdict":`); !ok {
+		return false
+	}
+	if out.Verdict, s, ok = plainString(s); !ok {
+		return false
+	}
+	if t, ok := cutPrefix(s, `,"code":`); ok {
+		if out.Code, s, ok = plainString(t); !ok {
+			return false
+		}
+	}
+	if t, ok := cutPrefix(s, `,"reason":`); ok {
+		if out.Reason, s, ok = plainString(t); !ok {
+			return false
+		}
+	}
+	if s, ok = cutPrefix(s, `,"score_ppm":`); !ok {
+		return false
+	}
+	neg := len(s) > 0 && s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	n := 0
+	var v int64
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		v = v*10 + int64(s[n]-'0')
+		n++
+	}
+	if n == 0 || n > 18 || n > 1 && s[0] == '0' || len(s) != n+1 || s[n] != '}' {
+		return false
+	}
+	if neg {
+		v = -v
+	}
+	*score = v
+	return true
+}
+
+func cutPrefix(s []byte, prefix string) ([]byte, bool) {
+	if len(s) < len(prefix) || string(s[:len(prefix)]) != prefix {
+		return s, false
+	}
+	return s[len(prefix):], true
+}
+
+// plainString reads a JSON string without escapes or control characters
+// that is valid UTF-8 from the start of s.
+func plainString(s []byte) (string, []byte, bool) {
+	if len(s) == 0 || s[0] != '"' {
+		return "", s, false
+	}
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			v := s[1:i]
+			if !utf8.Valid(v) {
+				return "", s, false
+			}
+			switch string(v) { // the verdicts without an allocation
+			case string(VerdictAccept):
+				return string(VerdictAccept), s[i+1:], true
+			case string(VerdictReject):
+				return string(VerdictReject), s[i+1:], true
+			}
+			return string(v), s[i+1:], true
+		case c == '\\' || c < 0x20:
+			return "", s, false
+		}
+	}
+	return "", s, false
 }
 
 func fault(name, code, reason string) Result {

@@ -59,7 +59,7 @@ func TestVerdictRejects(t *testing.T) {
 // FuzzDecodeOutput: any guest output yields a well-formed Result.
 func FuzzDecodeOutput(f *testing.F) {
 	for _, s := range []string{`{"verdict":"accept"}`, `{"verdict":"reject","code":"x","reason":"y"}`,
-		`{"verdict":"accept","score_ppm":5}`, `null`, `{"verdict":"accept","code":"\udc00"}`, "\xff"} {
+		`{"verdict":"accept","score_ppm":5}`, `{"verdict":"reject","code":"c","score_ppm":-0}`, `null`, `{"verdict":"accept","code":"\udc00"}`, "\xff"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, out []byte) {
@@ -76,7 +76,47 @@ func FuzzDecodeOutput(f *testing.F) {
 		if r.Verdict == VerdictReject && r.Code == "" {
 			t.Fatal("reject without code")
 		}
+		// The scanner agrees with encoding/json on whatever it takes.
+		var w wireOutput
+		var score int64
+		if decodeOutputFast(out, &w, &score) {
+			if want := decodeOutputJSON("p", out); r != want {
+				t.Fatalf("%q: scanner %+v, encoding/json %+v", out, r, want)
+			}
+		}
 	})
+}
+
+// The scanner takes every output the SDK writes, and gives what
+// encoding/json gives.
+func TestDecodeOutputFast(t *testing.T) {
+	outs := []guest.Output{guest.Accept(), guest.Score(0), guest.Score(guest.MaxScorePPM), guest.Score(123),
+		guest.Reject("bad_dates", "end 2020-01-01 is before start 2021-01-01"), guest.Reject("x", ""),
+		guest.Reject("long", strings.Repeat("ü", 700)), {Verdict: "maybe"}, {Verdict: guest.VerdictAccept, ScorePPM: -5}}
+	for _, o := range outs {
+		raw := guest.AppendOutput(nil, o)
+		var w wireOutput
+		var score int64
+		if !decodeOutputFast(raw, &w, &score) {
+			t.Errorf("scanner refuses %s", raw)
+		}
+		if got, want := decodeOutput("p", raw), decodeOutputJSON("p", raw); got != want {
+			t.Errorf("%s: %+v, encoding/json %+v", raw, got, want)
+		}
+	}
+	for _, raw := range []string{`{"verdict":"accept","score_ppm":01}`, `{"verdict":"accept","score_ppm":1} `,
+		`{"verdict":"a\"b","score_ppm":1}`, "{\"verdict\":\"\xff\",\"score_ppm\":1}", `{"verdict":"accept","score_ppm":1234567890123456789}`,
+		`{"verdict":"accept","score_ppm":-}`, `{"verdict":"accept"}`} {
+		var w wireOutput
+		var score int64
+		if decodeOutputFast([]byte(raw), &w, &score) {
+			t.Errorf("scanner takes %s", raw)
+		}
+	}
+	accept := []byte(`{"verdict":"accept","score_ppm":0}`)
+	if n := testing.AllocsPerRun(100, func() { decodeOutput("p", accept) }); n != 0 {
+		t.Errorf("decoding an accept allocates %v times", n)
+	}
 }
 
 // Each kind gets what it needs, and the payment plugins' derived values are

@@ -236,7 +236,14 @@ func (h *Host) Evaluate(ctx context.Context, name string, in Input) Result {
 	h.mu.RUnlock()
 	defer h.inflight.Done()
 
-	input := encodeInput(nil, p.ref, &in)
+	buf := inputBuffers.Get().(*[]byte)
+	input := encodeInput((*buf)[:0], p.ref, &in)
+	defer func() {
+		if cap(input) <= maxPooledInput {
+			*buf = input[:0]
+			inputBuffers.Put(buf)
+		}
+	}()
 	if len(input) > h.opts.MaxInput {
 		return abstain(name, CodeInputTooLarge, fmt.Sprintf("input is %d bytes, limit %d", len(input), h.opts.MaxInput))
 	}
@@ -246,6 +253,12 @@ func (h *Host) Evaluate(ctx context.Context, name string, in Input) Result {
 	}
 	return r
 }
+
+const maxPooledInput = 64 << 10
+
+// inputBuffers recycles the buffers input documents are encoded into.
+// Larger buffers are left to the collector.
+var inputBuffers = sync.Pool{New: func() any { b := make([]byte, 0, minInputBuffer); return &b }}
 
 // Close waits for running calls, then closes every instance, the runtime and
 // the compilation cache. It is idempotent.

@@ -21,6 +21,12 @@ var (
 	// calls counts evaluate calls, to yield to the collector every
 	// gcEvery calls.
 	calls uint32
+	// in is the buffer evaluate was last called with (the host reuses one
+	// input buffer per instance), saving the map look-up.
+	in    []byte
+	inPtr uint32
+	// scratch backs the decoded Skills and Evidence of each call.
+	scratch lists
 )
 
 // gcEvery is how often evaluate yields so that the collector's goroutines
@@ -40,12 +46,20 @@ func alloc(size uint32) uint32 {
 }
 
 //go:wasmexport free
-func free(ptr uint32) { delete(buffers, ptr) }
+func free(ptr uint32) {
+	delete(buffers, ptr)
+	if ptr == inPtr {
+		in, inPtr = nil, 0
+	}
+}
 
 //go:wasmexport evaluate
 func evaluate(ptr, size uint32) uint64 {
-	if b, ok := buffers[ptr]; ok && uint64(size) <= uint64(len(b)) {
-		out = AppendOutput(out[:0], run(registered, b[:size]))
+	if in == nil || ptr != inPtr {
+		in, inPtr = buffers[ptr], ptr
+	}
+	if in != nil && uint64(size) <= uint64(len(in)) {
+		out = AppendOutput(out[:0], run(registered, in[:size], &scratch))
 	} else {
 		out = AppendOutput(out[:0], Reject(CodeMalformedInput, "evaluate called with a buffer alloc did not return"))
 	}

@@ -152,12 +152,14 @@ func Register(h Handler) bool {
 // and a panicking handler become rejections. Tests call it directly, with
 // a document from [AppendInput].
 func Handle(h Handler, input []byte) []byte {
-	return AppendOutput(nil, run(h, input))
+	return AppendOutput(nil, run(h, input, nil))
 }
 
-func run(h Handler, input []byte) (out Output) {
+// run decodes input (with l's arrays for the lists, if l is not nil) and
+// runs h on it.
+func run(h Handler, input []byte, l *lists) (out Output) {
 	var in Input
-	if err := DecodeInput(input, &in); err != nil {
+	if err := decodeInput(input, &in, l); err != nil {
 		if in.ABI != 0 && in.ABI != ABIVersion {
 			return Reject(CodeABIMismatch, "host speaks ABI "+strconv.Itoa(in.ABI)+", plugin speaks "+strconv.Itoa(ABIVersion))
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // ErrMalformedInput is returned by [DecodeInput] for a document that is not
@@ -135,19 +136,36 @@ func appendUint(dst []byte, tag byte, v uint64) []byte {
 }
 
 // DecodeInput decodes an ABI v1 input document into in, which it resets
-// first. It copies what it keeps, so doc may be reused afterwards. It fails
-// with an error wrapping ErrMalformedInput if doc is truncated, does not
-// start with the ABI version or has an integer field of the wrong size; a
-// document of another ABI version decodes its version only (in.ABI) and
-// fails.
+// first. It does not copy: the strings and byte slices of in alias doc, so
+// doc must not change while in is used (inside a module the SDK decodes the
+// host's input buffer, which the host rewrites for the next call — a
+// handler that keeps a string beyond its call must copy it, e.g. with
+// strings.Clone). It fails with an error wrapping ErrMalformedInput if doc
+// is truncated, does not start with the ABI version or has an integer
+// field of the wrong size; a document of another ABI version decodes its
+// version only (in.ABI) and fails.
 func DecodeInput(doc []byte, in *Input) error {
+	return decodeInput(doc, in, nil)
+}
+
+// lists holds the backing arrays of Skills and Evidence that the module's
+// evaluate reuses from call to call, so that decoding allocates nothing.
+type lists struct{ skills, evidence []string }
+
+// decodeInput is DecodeInput; with l non-nil, Skills and Evidence are
+// appended to l's arrays (emptied first), which keep their capacity for
+// the next call.
+func decodeInput(doc []byte, in *Input, l *lists) error {
 	*in = Input{}
-	// One copy of the document backs every string field.
-	s := string(doc)
+	if len(doc) == 0 {
+		return malformed("the document does not start with the ABI version")
+	}
+	// Every string field is a substring of s, which is doc without a copy.
+	s := unsafe.String(unsafe.SliceData(doc), len(doc))
 	if len(s) < fieldHeader+8 || s[0] != TagABI || uint32At(s, 1) != 8 {
 		return malformed("the document does not start with the ABI version")
 	}
-	v, _ := u64(TagABI, s[fieldHeader:fieldHeader+8])
+	v := le64(s[fieldHeader : fieldHeader+8])
 	if v > 1<<16 {
 		return malformed("ABI version " + strconv.FormatUint(v, 10))
 	}
@@ -156,7 +174,83 @@ func DecodeInput(doc []byte, in *Input) error {
 		return malformed("ABI version " + strconv.Itoa(in.ABI) + ", this plugin speaks " + strconv.Itoa(ABIVersion))
 	}
 	st, c, r := &in.Statement, &in.Statement.Claim, &in.Receipt
-	for i := fieldHeader + 8; i < len(s); {
+	if l != nil {
+		c.Skills, c.Evidence = l.skills[:0], l.evidence[:0]
+	}
+	// The fields in the order AppendInput writes them, without the loop
+	// and the switch below: inside a module every taken branch and loop
+	// iteration passes a loop header, where wazero's interruption check
+	// leaves the native code (see docs/PLUGINS.md). The loop then reads
+	// whatever is left (unknown tags, other orders) the same way.
+	i := fieldHeader + 8
+	var u uint64
+	i = field(s, i, TagKind, &in.Kind)
+	i = field(s, i, TagChainID, &in.ChainID)
+	i = intField(s, i, TagHeight, &in.Height)
+	i = intField(s, i, TagTime, &u)
+	in.Time = int64(u)
+	i = field(s, i, TagConfig, &in.Config)
+	i = field(s, i, TagTxType, &in.TxType)
+	if i+fieldHeader <= len(s) && s[i] == TagCareer && uint32At(s, i+1) == 0 {
+		in.HasCareer = true
+		i += fieldHeader
+	}
+	if len(in.Kind) != len(KindPayment) { // a guess (no string comparison): either branch is correct
+		i = field(s, i, TagStChainID, &st.ChainID)
+		i = field(s, i, TagStType, &st.Type)
+		i = intField(s, i, TagStNonce, &st.Nonce)
+		i = field(s, i, TagStHolder, &st.Holder)
+		i = field(s, i, TagStHolderKey, &st.HolderKey)
+		i = field(s, i, TagStSupersedes, &st.Supersedes)
+		i = field(s, i, TagRole, &c.Role)
+		i = field(s, i, TagOrganisation, &c.Organisation)
+		i = field(s, i, TagStart, &c.Start)
+		i = field(s, i, TagEnd, &c.End)
+		i = field(s, i, TagDescription, &c.Description)
+		var v string
+		for j := field(s, i, TagSkill, &v); j != i; j = field(s, i, TagSkill, &v) {
+			c.Skills, i = append(c.Skills, v), j
+		}
+		for j := field(s, i, TagEvidence, &v); j != i; j = field(s, i, TagEvidence, &v) {
+			c.Evidence, i = append(c.Evidence, v), j
+		}
+	} else {
+		i = field(s, i, TagRcProvider, &r.Provider)
+		i = field(s, i, TagRcPaymentID, &r.PaymentID)
+		u = 0
+		i = intField(s, i, TagRcAmount, &u)
+		r.Amount = int64(u)
+		i = field(s, i, TagRcCurrency, &r.Currency)
+		i = field(s, i, TagRcClaim, &r.Claim)
+		i = field(s, i, TagRcIssuer, &r.Issuer)
+		i = field(s, i, TagRcSig, &r.Sig)
+		i = field(s, i, TagStatementDigest, &in.StatementDigest)
+		var b string
+		if j := field(s, i, TagReceiptSigningBytes, &b); j != i {
+			in.ReceiptSigningBytes, i = doc[j-len(b):j:j], j
+		}
+	}
+	err := decodeFields(doc, i, in)
+	if l != nil {
+		// Keep the grown arrays for the next call; nil when empty, as
+		// without l.
+		l.skills, l.evidence = c.Skills[:0], c.Evidence[:0]
+		if len(c.Skills) == 0 {
+			c.Skills = nil
+		}
+		if len(c.Evidence) == 0 {
+			c.Evidence = nil
+		}
+	}
+	return err
+}
+
+// decodeFields decodes the fields of doc from byte i on into in, one at a
+// time, in any order.
+func decodeFields(doc []byte, i int, in *Input) error {
+	s := unsafe.String(unsafe.SliceData(doc), len(doc))
+	st, c, r := &in.Statement, &in.Statement.Claim, &in.Receipt
+	for i < len(s) {
 		if len(s)-i < fieldHeader {
 			return malformed("truncated field header at byte " + strconv.Itoa(i))
 		}
@@ -167,18 +261,25 @@ func DecodeInput(doc []byte, in *Input) error {
 		}
 		val := s[i : i+int(n)]
 		i += int(n)
-		var err error
 		switch tag {
 		case TagKind:
 			in.Kind = val
 		case TagChainID:
 			in.ChainID = val
-		case TagHeight:
-			in.Height, err = u64(tag, val)
-		case TagTime:
-			var u uint64
-			u, err = u64(tag, val)
-			in.Time = int64(u)
+		case TagHeight, TagTime, TagStNonce, TagRcAmount:
+			if len(val) != 8 {
+				return malformed("integer field " + strconv.Itoa(int(tag)) + " has " + strconv.Itoa(len(val)) + " bytes, want 8")
+			}
+			switch u := le64(val); tag {
+			case TagHeight:
+				in.Height = u
+			case TagTime:
+				in.Time = int64(u)
+			case TagStNonce:
+				st.Nonce = u
+			default:
+				r.Amount = int64(u)
+			}
 		case TagConfig:
 			in.Config = val
 		case TagTxType:
@@ -189,8 +290,6 @@ func DecodeInput(doc []byte, in *Input) error {
 			st.ChainID = val
 		case TagStType:
 			st.Type = val
-		case TagStNonce:
-			st.Nonce, err = u64(tag, val)
 		case TagStHolder:
 			st.Holder = val
 		case TagStHolderKey:
@@ -215,10 +314,6 @@ func DecodeInput(doc []byte, in *Input) error {
 			r.Provider = val
 		case TagRcPaymentID:
 			r.PaymentID = val
-		case TagRcAmount:
-			var u uint64
-			u, err = u64(tag, val)
-			r.Amount = int64(u)
 		case TagRcCurrency:
 			r.Currency = val
 		case TagRcClaim:
@@ -230,25 +325,42 @@ func DecodeInput(doc []byte, in *Input) error {
 		case TagStatementDigest:
 			in.StatementDigest = val
 		case TagReceiptSigningBytes:
-			in.ReceiptSigningBytes = []byte(val)
-		}
-		if err != nil {
-			return err
+			in.ReceiptSigningBytes = doc[i-int(n) : i : i]
 		}
 	}
 	return nil
 }
 
-// u64 decodes the 8-byte little-endian integer field tag.
-func u64(tag byte, val string) (uint64, error) {
-	if len(val) != 8 {
-		return 0, malformed("integer field " + strconv.Itoa(int(tag)) + " has " + strconv.Itoa(len(val)) + " bytes, want 8")
+// field stores in *dst the value of the field at s[i:] (i <= len(s)) if
+// its tag is tag and it fits in s, and returns the index after it;
+// otherwise it returns i. It is small enough to be inlined, and a field
+// that is there takes no branch.
+func field(s string, i int, tag byte, dst *string) int {
+	h := s[i:]
+	if len(h) >= fieldHeader && h[0] == tag {
+		if n := fieldLen(h); n <= len(h)-fieldHeader {
+			*dst = h[fieldHeader : fieldHeader+n]
+			i += fieldHeader + n
+		}
 	}
-	var v uint64
-	for i := 7; i >= 0; i-- {
-		v = v<<8 | uint64(val[i])
+	return i
+}
+
+// intField is field for an integer field: it stores the value in *dst if
+// the field has 8 bytes.
+func intField(s string, i int, tag byte, dst *uint64) int {
+	h := s[i:]
+	if len(h) >= fieldHeader+8 && h[0] == tag && fieldLen(h) == 8 {
+		*dst = le64(h[fieldHeader:])
+		i += fieldHeader + 8
 	}
-	return v, nil
+	return i
+}
+
+// le64 decodes 8 little-endian bytes.
+func le64(val string) uint64 {
+	_ = val[7]
+	return load64(val)
 }
 
 func malformed(why string) error {
@@ -264,8 +376,12 @@ func (e *wireError) Is(target error) bool { return target == ErrMalformedInput }
 // {"verdict":…,"code":…,"reason":…,"score_ppm":…} with code and reason left
 // out when empty, to dst.
 func AppendOutput(dst []byte, o Output) []byte {
-	dst = append(dst, `{"verdict":`...)
-	dst = appendJSONString(dst, o.Verdict)
+	if o.Verdict == VerdictAccept {
+		dst = append(dst, `{"verdict":"accept"`...)
+	} else {
+		dst = append(dst, `{"verdict":`...)
+		dst = appendJSONString(dst, o.Verdict)
+	}
 	if o.Code != "" {
 		dst = append(dst, `,"code":`...)
 		dst = appendJSONString(dst, o.Code)

@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/careerchain/careerchain/plugins/internal/ascii"
 	"github.com/careerchain/careerchain/sdk/plugin"
 )
 
@@ -72,20 +73,21 @@ type quoted string
 // this validator's business and pass.
 func Check(in *plugin.Input) *Problem {
 	typ, blockTime := in.TxType, in.Time
-	if typ != plugin.TypeRegister && typ != plugin.TypeAmend {
+	register, amend := ascii.Equal(typ, plugin.TypeRegister), ascii.Equal(typ, plugin.TypeAmend)
+	if !register && !amend {
 		return nil
 	}
 	if !in.HasCareer {
 		return problem(CodeNoCareer, "a ", typ, " transaction needs a career body")
 	}
 	st := &in.Statement
-	if st.Type != typ {
+	if !ascii.Equal(st.Type, typ) {
 		return problem(CodeWrongType, "statement type ", quoted(clip(st.Type)), " differs from transaction type ", quoted(typ))
 	}
 	switch {
-	case typ == plugin.TypeAmend && !isHex(st.Supersedes, hexDigestLen):
+	case amend && !ascii.LowerHex(st.Supersedes, hexDigestLen):
 		return problem(CodeSupersedes, "an amendment must name the TxID it supersedes (64 hex digits)")
-	case typ == plugin.TypeRegister && st.Supersedes != "":
+	case register && st.Supersedes != "":
 		return problem(CodeSupersedes, "a registration supersedes nothing")
 	}
 	c := &st.Claim
@@ -108,12 +110,13 @@ func Check(in *plugin.Input) *Problem {
 		return problem(CodeTooLong, len(c.Skills), " skills, at most ", MaxSkills)
 	}
 	for i, s := range c.Skills {
+		simple := ascii.Printable(s)
 		switch {
-		case strings.TrimSpace(s) == "":
+		case simple && ascii.Spaces(s), !simple && strings.TrimSpace(s) == "":
 			return problem(CodeMissingField, "skill ", i+1, " is empty")
 		case len(s) > MaxSkill:
 			return problem(CodeTooLong, "skill ", i+1, " is ", len(s), " bytes, at most ", MaxSkill)
-		case !cleanText(s, ""):
+		case !simple && !cleanText(s, ""):
 			return problem(CodeBadText, "skill ", i+1, " must be UTF-8 text without control characters")
 		}
 	}
@@ -121,6 +124,14 @@ func Check(in *plugin.Input) *Problem {
 }
 
 func checkName(field, s string, limit int) *Problem {
+	// Most names are printable ASCII with a letter, so neither blank nor
+	// unclean: the word-at-a-time checks decide.
+	if len(s) <= limit && ascii.Printable(s) && ascii.HasLetter(s) {
+		if ascii.HasRunOf7(s) { // maxRun is 6
+			return problem(CodeBadText, field, " ", quoted(clip(s)), " repeats one character more than ", maxRun, " times")
+		}
+		return nil
+	}
 	switch {
 	case strings.TrimSpace(s) == "":
 		return problem(CodeMissingField, field, " is empty")
@@ -162,11 +173,11 @@ func checkDates(start, end string, blockTime int64) *Problem {
 }
 
 func parseDate(field, v string) (days int64, p *Problem) {
-	d, ok := ParseDate(v)
+	d, y, ok := parse(v)
 	if !ok {
 		return 0, problem(CodeBadDate, field, " ", quoted(clip(v)), " is not a real date YYYY-MM-DD")
 	}
-	if y, _ := digits(v[:4]); y < MinYear {
+	if y < MinYear {
 		return 0, problem(CodeBadDate, field, " ", v, " is before ", MinYear)
 	}
 	return d, nil
@@ -177,16 +188,57 @@ func parseDate(field, v string) (days int64, p *Problem) {
 // 1970-01-01. It accepts exactly what time.Parse("2006-01-02", s) accepts
 // and formats back to s.
 func ParseDate(s string) (days int64, ok bool) {
+	days, _, ok = parse(s)
+	return days, ok
+}
+
+// parse is ParseDate that also returns the year. It avoids branches (each
+// taken one costs a trip out of the native code inside a module): the
+// month length comes from a table and the day number from arithmetic.
+func parse(s string) (days, year int64, ok bool) {
+	y, m, d, ok := splitDate(s)
+	leap := int64(0)
+	if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+		leap = 1
+	}
+	mi := min(uint64(m), 13) // 0 and 13 index the table's zeros
+	if !ok || uint64(d-1) >= uint64(monthDays[mi]+leap*int64(b2i(mi == 2))) {
+		return 0, 0, false
+	}
+	// H. Hinnant's days_from_civil with March as the first month, for
+	// years -1..9999 (so era = floor(y/400) = (y+400)/400 - 1).
+	y -= int64(b2i(m <= 2))
+	era := (y+400)/400 - 1
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468, y + int64(b2i(m <= 2)), true
+}
+
+// monthDays are the lengths of the months 1..12 of a common year.
+var monthDays = [14]int64{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// splitDate reads the digits of YYYY-MM-DD without checking their
+// ranges; unrolled, since a loop costs more than the digits inside a module.
+func splitDate(s string) (y, m, d int64, ok bool) {
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return 0, false
+		return 0, 0, 0, false
 	}
-	y, ok1 := digits(s[0:4])
-	m, ok2 := digits(s[5:7])
-	d, ok3 := digits(s[8:10])
-	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
-		return 0, false
+	y0, y1, y2, y3 := s[0]-'0', s[1]-'0', s[2]-'0', s[3]-'0'
+	m0, m1, d0, d1 := s[5]-'0', s[6]-'0', s[8]-'0', s[9]-'0'
+	if max(y0, y1, y2, y3, m0, m1, d0, d1) > 9 { // a byte below '0' wraps around
+		return 0, 0, 0, false
 	}
-	return daysFromCivil(y, m, d), true
+	y = int64(y0)*1000 + int64(y1)*100 + int64(y2)*10 + int64(y3)
+	return y, int64(m0)*10 + int64(m1), int64(d0)*10 + int64(d1), true
 }
 
 // FormatDate is the inverse of ParseDate: days since 1970-01-01 as
@@ -202,44 +254,8 @@ func FormatDate(days int64) string {
 	return string(b)
 }
 
-func digits(s string) (int64, bool) {
-	var n int64
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(s[i]-'0')
-	}
-	return n, true
-}
-
-func daysIn(y, m int64) int64 {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
-
-// daysFromCivil and civilFromDays convert between proleptic Gregorian
-// dates and days since 1970-01-01 (H. Hinnant's algorithms).
-func daysFromCivil(y, m, d int64) int64 {
-	if m <= 2 {
-		y--
-	}
-	era := floorDiv(y, 400)
-	yoe := y - era*400
-	mp := (m + 9) % 12
-	doy := (153*mp+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return era*146097 + doe - 719468
-}
-
+// civilFromDays converts days since 1970-01-01 to a proleptic Gregorian
+// date (H. Hinnant's algorithm).
 func civilFromDays(z int64) (y, m, d int64) {
 	z += 719468
 	era := floorDiv(z, 146097)
@@ -272,12 +288,13 @@ func checkEvidence(ev []string) *Problem {
 		return problem(CodeTooLong, len(ev), " evidence digests, at most ", MaxEvidence)
 	}
 	for i, d := range ev {
-		if !strings.HasPrefix(d, evidencePrefix) || !isHex(d[len(evidencePrefix):], hexDigestLen) {
+		if len(d) != len(evidencePrefix)+hexDigestLen || ascii.Word(d, 0)&0x00ffffffffffffff != evidencePrefixWord ||
+			!ascii.LowerHex(d[len(evidencePrefix):], hexDigestLen) {
 			return problem(CodeBadEvidence, "evidence ", i+1, " ", quoted(clip(d)), " is not sha256:<64 lower-case hex>")
 		}
 		// At most MaxEvidence items: comparing pairs beats allocating a set.
 		for _, prev := range ev[:i] {
-			if prev == d {
+			if ascii.Equal(prev, d) {
 				return problem(CodeBadEvidence, "evidence ", i+1, " repeats ", d)
 			}
 		}
@@ -285,9 +302,15 @@ func checkEvidence(ev []string) *Problem {
 	return nil
 }
 
+// evidencePrefixWord is the little-endian word of evidencePrefix's 7 bytes.
+const evidencePrefixWord = 's' | 'h'<<8 | 'a'<<16 | '2'<<24 | '5'<<32 | '6'<<40 | ':'<<48
+
 // cleanText reports whether s is valid UTF-8 without control characters
 // other than those in allowed.
 func cleanText(s, allowed string) bool {
+	if ascii.Printable(s) {
+		return true
+	}
 	if !utf8.ValidString(s) {
 		return false
 	}
@@ -311,19 +334,6 @@ func longestRun(s string) int {
 		best = max(best, run)
 	}
 	return best
-}
-
-func isHex(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // clip keeps reasons short when they quote user input.

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/careerchain/careerchain/sdk/chain"
 	"github.com/careerchain/careerchain/sdk/plugin"
@@ -146,6 +148,46 @@ func FuzzParseDate(f *testing.F) {
 		want := err == nil && tm.Format("2006-01-02") == s
 		if ok != want || ok && d*86400 != tm.Unix() {
 			t.Fatalf("ParseDate(%q) = %d, %v; time.Parse = %v, %v", s, d, ok, tm, err)
+		}
+	})
+}
+
+// checkNameRef is checkName without the ASCII fast paths.
+func checkNameRef(field, s string, limit int) *Problem {
+	slowClean := utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
+	switch {
+	case strings.TrimSpace(s) == "":
+		return problem(CodeMissingField, field, " is empty")
+	case len(s) > limit:
+		return problem(CodeTooLong, field, " is ", len(s), " bytes, at most ", limit)
+	case !slowClean:
+		return problem(CodeBadText, field, " must be UTF-8 text without control characters")
+	case !strings.ContainsFunc(s, unicode.IsLetter):
+		return problem(CodeBadText, field, " ", quoted(clip(s)), " has no letters")
+	case longestRun(s) > maxRun:
+		return problem(CodeBadText, field, " ", quoted(clip(s)), " repeats one character more than ", maxRun, " times")
+	}
+	return nil
+}
+
+// FuzzCheckName: the fast paths for ASCII names change no answer.
+func FuzzCheckName(f *testing.F) {
+	for _, s := range []string{"Software Engineer", "sha256:" + strings.Repeat("0a", 32), "sha256:" + strings.Repeat("0A", 32), "aaaaaaa", "aaaaaab", "Ab\x7f", "12345", " ", "한빛 Labs", "ééééééé", "a\tb"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, want := checkName("role", s, MaxRole), checkNameRef("role", s, MaxRole)
+		if (got == nil) != (want == nil) || got != nil && *got != *want {
+			t.Fatalf("checkName(%q) = %v, without fast paths %v", s, got, want)
+		}
+		evOK := strings.HasPrefix(s, "sha256:") && len(s) == 71 && strings.Trim(s[7:], "0123456789abcdef") == ""
+		if (checkEvidence([]string{s}) == nil) != evOK {
+			t.Fatalf("checkEvidence(%q) differs", s)
+		}
+		if cleanText(s, descriptionControls) != (utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool {
+			return unicode.IsControl(r) && !strings.ContainsRune(descriptionControls, r)
+		})) {
+			t.Fatalf("cleanText(%q) differs", s)
 		}
 	})
 }

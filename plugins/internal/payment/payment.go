@@ -2,9 +2,10 @@ package payment
 
 import (
 	"errors"
-	"slices"
 	"strconv"
+	"strings"
 
+	"github.com/careerchain/careerchain/plugins/internal/ascii"
 	"github.com/careerchain/careerchain/sdk/plugin"
 )
 
@@ -205,9 +206,11 @@ func (c *Checker) Check(in *plugin.Input) *Problem {
 	if in.TxType != plugin.TypeRegister && in.TxType != plugin.TypeAmend {
 		return nil
 	}
-	if !c.parsed || c.config != in.Config {
-		c.cfg, c.err = ParseConfig(in.Config)
-		c.config, c.parsed = in.Config, true
+	if !c.parsed || !ascii.Equal(c.config, in.Config) {
+		// in's strings alias the host's input buffer, valid for this call
+		// only: keep copies.
+		c.config, c.parsed = strings.Clone(in.Config), true
+		c.cfg, c.err = ParseConfig(c.config)
 	}
 	cfg, err, provider := &c.cfg, c.err, c.Provider
 	if err != nil {
@@ -224,12 +227,14 @@ func (c *Checker) Check(in *plugin.Input) *Problem {
 		return &Problem{CodeWrongProvider, "receipt is from provider " + strconv.Quote(clip(r.Provider)) + ", this plugin checks " + strconv.Quote(provider)}
 	case r.PaymentID == "":
 		return &Problem{CodeNoPaymentID, "receipt has no payment id"}
-	case !slices.Contains(cfg.Issuers, r.Issuer):
+	case !listed(cfg.Issuers, r.Issuer):
 		return &Problem{CodeUnknownIssuer, "receipt issuer " + clip(r.Issuer) + " is not a registered payment service"}
 	}
-	sig, ok := decodeHex(r.Sig)
-	key, _ := decodeHex(r.Issuer) // a listed issuer: valid hex of the right size
-	if !ok || len(in.ReceiptSigningBytes) == 0 || !plugin.Ed25519Verify(key, in.ReceiptSigningBytes, sig) {
+	var sig [plugin.Ed25519SignatureSize]byte
+	var key [plugin.Ed25519PublicKeySize]byte
+	ascii.DecodeHex(key[:], r.Issuer) // a listed issuer: valid hex of the right size
+	if len(r.Sig) != 2*len(sig) || !ascii.DecodeHex(sig[:], r.Sig) || len(in.ReceiptSigningBytes) == 0 ||
+		!plugin.Ed25519Verify(key[:], in.ReceiptSigningBytes, sig[:]) {
 		return &Problem{CodeBadSignature, "receipt signature does not verify under its issuer's key"}
 	}
 	switch {
@@ -238,10 +243,20 @@ func (c *Checker) Check(in *plugin.Input) *Problem {
 	case r.Currency != cfg.Currency:
 		return &Problem{CodeWrongCurrency, "receipt is in " + strconv.Quote(clip(r.Currency)) + ", the fee is in " + cfg.Currency}
 	}
-	if d := in.StatementDigest; d == "" || r.Claim != d {
+	if d := in.StatementDigest; d == "" || !ascii.Equal(r.Claim, d) {
 		return &Problem{CodeWrongClaim, "receipt pays for another statement than this transaction's"}
 	}
 	return nil
+}
+
+// listed reports whether key is one of keys.
+func listed(keys []string, key string) bool {
+	for _, k := range keys {
+		if ascii.Equal(k, key) {
+			return true
+		}
+	}
+	return false
 }
 
 // decodeHex decodes hex digits of either case, as encoding/hex does
