@@ -7,7 +7,9 @@
 //
 //	meta        chain id, genesis hash, schema version, height
 //	blocks      height → block, certificate, state digest, commit time, per-tx results
-//	consensus   "hardstate" → pbft.HardState; entries/seq → pbft.EntryRecord
+//	consensus   "hardstate" → pbft.HardState
+//	entries     seq → pbft.EntryRecord without its pre-prepares' blocks
+//	entry_blocks seq || digest → the block of a pre-prepare at seq (stored once)
 //	members     height from which it is in force → pbft membership
 //	txs         TxID → height, index, result code
 //	addrs       address || height || index → TxID (listing is a prefix range scan)

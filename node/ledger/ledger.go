@@ -19,7 +19,7 @@ import (
 )
 
 // SchemaVersion is the version of the bucket layout this package writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Sentinel errors.
 var (
@@ -41,6 +41,7 @@ var (
 	bBlocks     = []byte("blocks")
 	bConsensus  = []byte("consensus")
 	bEntries    = []byte("entries")
+	bEntryBlks  = []byte("entry_blocks")
 	bMembers    = []byte("members")
 	bTxs        = []byte("txs")
 	bAddrs      = []byte("addrs")
@@ -49,7 +50,7 @@ var (
 	bRecords    = []byte("records")
 	bState      = []byte("state")
 
-	allBuckets = [][]byte{bMeta, bBlocks, bConsensus, bEntries, bMembers, bTxs, bAddrs, bStatements, bPayments, bRecords, bState}
+	allBuckets = [][]byte{bMeta, bBlocks, bConsensus, bEntries, bEntryBlks, bMembers, bTxs, bAddrs, bStatements, bPayments, bRecords, bState}
 
 	kChainID     = []byte("chain_id")
 	kGenesisHash = []byte("genesis_hash")
@@ -156,13 +157,16 @@ func (l *Ledger) check(full bool) (err error) {
 			}
 			return nil
 		}
+		meta := btx.Bucket(bMeta)
+		if s := meta.Get(kSchema); s != nil && (len(s) != 4 || binary.BigEndian.Uint32(s) != SchemaVersion) {
+			return fmt.Errorf("%w: schema version %x, this build reads %d", ErrMismatch, s, SchemaVersion)
+		}
 		for _, name := range allBuckets {
 			if btx.Bucket(name) == nil {
 				return fmt.Errorf("%w: bucket %s is missing", ErrCorrupt, name)
 			}
 		}
 		t := &Tx{tx: btx}
-		meta := btx.Bucket(bMeta)
 		if meta.Get(kChainID) == nil {
 			if t.Height() != 0 || firstKeyOf(btx.Bucket(bBlocks)) != nil {
 				return fmt.Errorf("%w: blocks without chain metadata", ErrCorrupt)
@@ -390,7 +394,8 @@ func (t *Tx) PutHardState(hs *pbft.HardState) error {
 	return t.tx.Bucket(bConsensus).Put(kHardState, EncodeHardState(hs))
 }
 
-// Entries returns the persisted entry records in sequence order.
+// Entries returns the persisted entry records in sequence order, their
+// pre-prepares with their blocks.
 func (t *Tx) Entries() ([]pbft.EntryRecord, error) {
 	var out []pbft.EntryRecord
 	err := t.tx.Bucket(bEntries).ForEach(func(k, v []byte) error {
@@ -398,23 +403,90 @@ func (t *Tx) Entries() ([]pbft.EntryRecord, error) {
 		if err != nil {
 			return err
 		}
+		if err := t.attachBlock(e.Seq, e.PrePrepare); err != nil {
+			return err
+		}
+		if e.Prepared != nil {
+			if err := t.attachBlock(e.Seq, &e.Prepared.PrePrepare); err != nil {
+				return err
+			}
+		}
 		out = append(out, *e)
 		return nil
 	})
 	return out, err
 }
 
-// PutEntry persists one entry record, replacing the previous one.
+// PutEntry persists one entry record, replacing the previous one. An
+// entry is rewritten at every phase (accepted, prepared, committed) and
+// its prepared proof holds the pre-prepare a second time, so the block of
+// a pre-prepare is stored once per (seq, digest) in its own bucket and the
+// record keeps only the rest.
 func (t *Tx) PutEntry(e *pbft.EntryRecord) error {
-	return t.tx.Bucket(bEntries).Put(u64(e.Seq), EncodeEntry(e))
+	rec := *e
+	var err error
+	if rec.PrePrepare, err = t.stashBlock(e.Seq, e.PrePrepare); err != nil {
+		return err
+	}
+	if e.Prepared != nil {
+		p := *e.Prepared
+		pp, err := t.stashBlock(e.Seq, &p.PrePrepare)
+		if err != nil {
+			return err
+		}
+		p.PrePrepare = *pp
+		rec.Prepared = &p
+	}
+	return t.tx.Bucket(bEntries).Put(u64(e.Seq), EncodeEntry(&rec))
 }
 
-// PruneEntries deletes entry records at or below seq.
+func entryBlockKey(seq uint64, d pbft.Hash) []byte { return append(u64(seq), d[:]...) }
+
+// stashBlock stores m's block (once) and returns m without it.
+func (t *Tx) stashBlock(seq uint64, m *pbft.Message) (*pbft.Message, error) {
+	if m == nil || m.Block == nil {
+		return m, nil
+	}
+	b, key := t.tx.Bucket(bEntryBlks), entryBlockKey(seq, m.Digest)
+	if b.Get(key) == nil {
+		if err := b.Put(key, pbft.EncodeBlock(m.Block)); err != nil {
+			return nil, err
+		}
+	}
+	cp := *m
+	cp.Block = nil
+	return &cp, nil
+}
+
+// attachBlock gives a pre-prepare read back its block, checked against
+// the digest it was stored under.
+func (t *Tx) attachBlock(seq uint64, m *pbft.Message) error {
+	if m == nil || m.Type != pbft.MsgPrePrepare || m.Block != nil {
+		return nil
+	}
+	v := t.tx.Bucket(bEntryBlks).Get(entryBlockKey(seq, m.Digest))
+	if v == nil {
+		return fmt.Errorf("%w: the block of the pre-prepare for %d is missing", ErrCorrupt, seq)
+	}
+	blk, err := pbft.DecodeBlock(bytes.Clone(v))
+	if err != nil {
+		return fmt.Errorf("%w: the block of the pre-prepare for %d: %w", ErrCorrupt, seq, err)
+	}
+	if blk.Digest(seq) != m.Digest {
+		return fmt.Errorf("%w: the block of the pre-prepare for %d does not match its digest", ErrCorrupt, seq)
+	}
+	m.Block = blk
+	return nil
+}
+
+// PruneEntries deletes entry records, and their blocks, at or below seq.
 func (t *Tx) PruneEntries(seq uint64) error {
-	c := t.tx.Bucket(bEntries).Cursor()
-	for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= seq; k, _ = c.First() {
-		if err := c.Delete(); err != nil {
-			return err
+	for _, name := range [][]byte{bEntries, bEntryBlks} {
+		c := t.tx.Bucket(name).Cursor()
+		for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k[:8]) <= seq; k, _ = c.First() {
+			if err := c.Delete(); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

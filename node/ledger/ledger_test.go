@@ -322,3 +322,57 @@ func TestPruneAndRecords(t *testing.T) {
 		return nil
 	})
 }
+
+// TestEntryBlocksStoredOnce checks that a pre-prepare's block, kept once
+// per (seq, digest) apart from the entry record, comes back attached and
+// checked, and goes with its entry when pruned.
+func TestEntryBlocksStoredOnce(t *testing.T) {
+	l := openTest(t, filepath.Join(t.TempDir(), "l.db"))
+	l.Init(Meta{ChainID: "c"}, newCertifier(t).m, nil)
+	blk := &pbft.Block{View: 0, Proposer: 1, Time: 5, Txs: [][]byte{[]byte("tx-a"), []byte("tx-b")}}
+	pp := pbft.Message{Type: pbft.MsgPrePrepare, From: 1, Seq: 3, Digest: blk.Digest(3), Block: blk, Sig: []byte("s")}
+	prep := pbft.Message{Type: pbft.MsgPrepare, From: 2, Seq: 3, Digest: pp.Digest, Sig: []byte("p")}
+	e := pbft.EntryRecord{Seq: 3, PrePrepare: &pp, Prepare: &prep, Prepared: &pbft.PreparedProof{PrePrepare: pp, Prepares: []pbft.Message{prep}}}
+	for range 3 { // rewritten at every phase
+		if err := l.Update(func(tx *Tx) error { return tx.PutEntry(&e) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pp.Block == nil || e.Prepared.PrePrepare.Block == nil {
+		t.Fatal("PutEntry changed its argument")
+	}
+	l.View(func(tx *Tx) error {
+		if n := tx.tx.Bucket(bEntryBlks).Stats().KeyN; n != 1 {
+			t.Fatalf("%d stored blocks, want 1", n)
+		}
+		if v := tx.tx.Bucket(bEntries).Get(u64(3)); len(v) >= len(pbft.EncodeBlock(blk)) && bytes.Contains(v, []byte("tx-a")) {
+			t.Fatal("the entry record still holds the block")
+		}
+		es, err := tx.Entries()
+		if err != nil || len(es) != 1 {
+			t.Fatalf("entries: %v %v", es, err)
+		}
+		for _, m := range []*pbft.Message{es[0].PrePrepare, &es[0].Prepared.PrePrepare} {
+			if m.Block == nil || m.Block.Digest(3) != pp.Digest || string(m.Block.Txs[1]) != "tx-b" {
+				t.Fatalf("pre-prepare came back without its block: %+v", m)
+			}
+		}
+		return nil
+	})
+	// A missing block is corruption, not a silent pre-prepare without one.
+	l.Update(func(tx *Tx) error { return tx.tx.Bucket(bEntryBlks).Delete(entryBlockKey(3, pp.Digest)) })
+	l.View(func(tx *Tx) error {
+		if _, err := tx.Entries(); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("entries without the block: %v", err)
+		}
+		return nil
+	})
+	l.Update(func(tx *Tx) error { return tx.PutEntry(&e) })
+	l.Update(func(tx *Tx) error { return tx.PruneEntries(3) })
+	l.View(func(tx *Tx) error {
+		if n := tx.tx.Bucket(bEntryBlks).Stats().KeyN; n != 0 {
+			t.Fatalf("%d blocks left after pruning their entry", n)
+		}
+		return nil
+	})
+}
