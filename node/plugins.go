@@ -66,10 +66,13 @@ func (p *WasmPlugins) ensure(ctx context.Context, ref chain.PluginRef) (string, 
 	}
 	if err == nil {
 		// A plugin set may pin a new version under the same name: load each
-		// pin under its own host name.
+		// pin under its own host name. Loading is a one-time local cost
+		// (compiling takes about a second without the cache) that must not
+		// fail, and be remembered as failed, because the call that
+		// happened to come first has a short deadline.
 		named := ref
 		named.Name = pin
-		err = p.host.Load(ctx, named, module)
+		err = p.host.Load(context.WithoutCancel(ctx), named, module)
 	}
 	if err != nil {
 		p.loaded[pin] = ""
@@ -77,6 +80,23 @@ func (p *WasmPlugins) ensure(ctx context.Context, ref chain.PluginRef) (string, 
 	}
 	p.loaded[pin] = pin
 	return pin, nil
+}
+
+// Preload loads the validator and payment modules refs pins, so that the
+// first transactions do not wait (and, under a short deadline, abstain)
+// while a module compiles. A replica should call it at start and after a
+// plugin-set change; it returns the first load error.
+func (p *WasmPlugins) Preload(ctx context.Context, refs []chain.PluginRef) error {
+	var first error
+	for _, ref := range refs {
+		if ref.Kind != wasm.KindValidator && ref.Kind != wasm.KindPayment {
+			continue
+		}
+		if _, err := p.ensure(ctx, ref); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // CheckTx implements Plugins.

@@ -14,7 +14,7 @@ import (
 
 // pluginModule builds a shipped plugin from its source (never a stale
 // module left in plugins/build).
-func pluginModule(t *testing.T, name string) []byte {
+func pluginModule(t testing.TB, name string) []byte {
 	return wasmtest.MustBuild(t, filepath.Join("..", "plugins", name))
 }
 
