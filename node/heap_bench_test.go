@@ -56,7 +56,9 @@ import (
 // Metrics: heap-inuse-MiB and heap-alloc-MiB (after GC, at the end),
 // start-heap-MiB (HeapInuse after GC once the replica is up, before any
 // look-up), rss-MiB and hwm-MiB (/proc/self/status VmRSS and VmHWM; the
-// ledger's memory map counts in them as the pages are read), open-ms
+// ledger's memory map counts in them as the pages are read), rss-anon-MiB
+// and rss-file-MiB (RssAnon, RssFile: process memory and mapped file
+// pages; start-… once the replica is up), open-ms
 // (New: ledger open, checks, restore, transport), ready-ms (until the three
 // peers are connected), ledger-MiB (the file), records. NODE_HEAP_PROFILE=
 // FILE also writes a heap profile at the point of measurement.
@@ -108,6 +110,7 @@ func BenchmarkReplicaHeap(b *testing.B) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	startHeap := ms.HeapInuse
+	startAnon, startFile := procStatusKiB(b, "RssAnon"), procStatusKiB(b, "RssFile")
 
 	k := 0
 	for b.Loop() {
@@ -135,6 +138,7 @@ func BenchmarkReplicaHeap(b *testing.B) {
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	rss, hwm := procStatusKiB(b, "VmRSS"), procStatusKiB(b, "VmHWM")
+	anon, file := procStatusKiB(b, "RssAnon"), procStatusKiB(b, "RssFile")
 	if path := os.Getenv("NODE_HEAP_PROFILE"); path != "" {
 		f, err := os.Create(path)
 		if err != nil {
@@ -151,6 +155,10 @@ func BenchmarkReplicaHeap(b *testing.B) {
 	b.ReportMetric(float64(startHeap)/mib, "start-heap-MiB")
 	b.ReportMetric(float64(rss)/1024, "rss-MiB")
 	b.ReportMetric(float64(hwm)/1024, "hwm-MiB")
+	b.ReportMetric(float64(anon)/1024, "rss-anon-MiB")
+	b.ReportMetric(float64(file)/1024, "rss-file-MiB")
+	b.ReportMetric(float64(startAnon)/1024, "start-rss-anon-MiB")
+	b.ReportMetric(float64(startFile)/1024, "start-rss-file-MiB")
 	b.ReportMetric(float64(open.Microseconds())/1000, "open-ms")
 	b.ReportMetric(float64(ready.Microseconds())/1000, "ready-ms")
 	b.ReportMetric(float64(sample.LedgerBytes)/mib, "ledger-MiB")
