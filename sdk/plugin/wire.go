@@ -155,8 +155,12 @@ type lists struct{ skills, evidence []string }
 // decodeInput is DecodeInput; with l non-nil, Skills and Evidence are
 // appended to l's arrays (emptied first), which keep their capacity for
 // the next call.
-func decodeInput(doc []byte, in *Input, l *lists) error {
-	*in = Input{}
+func decodeInput(doc []byte, out *Input, l *lists) error {
+	// Decode into a local, copied to *out once: stores into a stack
+	// variable need no write barriers, whose checks cost a branch each.
+	var x Input
+	in := &x
+	defer func() { *out = x }()
 	if len(doc) == 0 {
 		return malformed("the document does not start with the ABI version")
 	}
@@ -376,6 +380,9 @@ func (e *wireError) Is(target error) bool { return target == ErrMalformedInput }
 // {"verdict":…,"code":…,"reason":…,"score_ppm":…} with code and reason left
 // out when empty, to dst.
 func AppendOutput(dst []byte, o Output) []byte {
+	if o.Verdict == VerdictAccept && o.Code == "" && o.Reason == "" && o.ScorePPM == 0 {
+		return append(dst, `{"verdict":"accept","score_ppm":0}`...) // the common answer, in one append
+	}
 	if o.Verdict == VerdictAccept {
 		dst = append(dst, `{"verdict":"accept"`...)
 	} else {

@@ -24,6 +24,14 @@ func load64(s string, i int) uint64 {
 	return *(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i))
 }
 
+// short is the word of s (len(s) < 8) with the bytes after it set to pad's.
+func short(s string, pad uint64) uint64 {
+	var b [8]byte
+	*(*uint64)(unsafe.Pointer(&b)) = pad
+	copy(b[:], s)
+	return *(*uint64)(unsafe.Pointer(&b))
+}
+
 // inRange has the high bit of each byte of x set where that byte lies in
 // lo..hi; x must have no byte >= 0x80.
 func inRange(x uint64, lo, hi byte) uint64 {
@@ -35,76 +43,152 @@ func inRange(x uint64, lo, hi byte) uint64 {
 // Word is the little-endian word of the 8 bytes of s at i (i+8 <= len(s)).
 func Word(s string, i int) uint64 { return load64(s, i) }
 
+func isPrintable(x uint64) bool { return x&high|(inRange(x, 0x20, 0x7e)^high) == 0 }
+
 // Printable reports whether every byte of s is printable ASCII (0x20..0x7e).
 func Printable(s string) bool {
-	if len(s) >= 8 {
-		// Whole words, the last one overlapping the one before: no loop
-		// over single bytes, and one branch per word.
-		last := len(s) - 8
-		for i := 0; i < last; i += 8 {
-			x := load64(s, i)
-			if x&high|(inRange(x, 0x20, 0x7e)^high) != 0 { // one branch
-				return false
-			}
-		}
-		i := last
-		x := load64(s, i)
-		if x&high|(inRange(x, 0x20, 0x7e)^high) != 0 { // one branch
-			return false
-		}
-		return true
+	// Each word at 0, 8, 16, ... and a last one ending at len(s), which
+	// may overlap the one before; a string shorter than a word is padded.
+	// No loop up to 16 bytes, and no function calls: isPrintable is inlined.
+	switch {
+	case len(s) < 8:
+		return isPrintable(short(s, 'A'*ones))
+	case len(s) <= 16:
+		return isPrintable(load64(s, 0)) && isPrintable(load64(s, len(s)-8))
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
+	last := len(s) - 8
+	for i := 0; i < last; i += 8 {
+		if !isPrintable(load64(s, i)) {
 			return false
 		}
 	}
-	return true
+	return isPrintable(load64(s, last))
+}
+
+func isLowerHex(x uint64) bool {
+	return x&high|((inRange(x, '0', '9')|inRange(x, 'a', 'f'))^high) == 0
 }
 
 // LowerHex reports whether s is n lower-case hex digits.
-func LowerHex(s string, n int) bool {
-	if len(s) != n {
-		return false
+func LowerHex(s string, n int) bool { return len(s) == n && lowerHexWords(s) }
+
+func lowerHexWords(s string) bool {
+	// Each word at 0, 8, 16, ... and a last one ending at len(s), which
+	// may overlap the one before; a string shorter than a word is padded.
+	// No loop up to 16 bytes, and no function calls: isLowerHex is inlined.
+	switch {
+	case len(s) < 8:
+		return isLowerHex(short(s, '0'*ones))
+	case len(s) <= 16:
+		return isLowerHex(load64(s, 0)) && isLowerHex(load64(s, len(s)-8))
 	}
-	if len(s) >= 8 {
-		// Whole words, the last one overlapping the one before: no loop
-		// over single bytes, and one branch per word.
-		last := len(s) - 8
-		for i := 0; i < last; i += 8 {
-			x := load64(s, i)
-			if x&high|((inRange(x, '0', '9')|inRange(x, 'a', 'f'))^high) != 0 {
-				return false
-			}
-		}
-		i := last
-		x := load64(s, i)
-		return x&high|((inRange(x, '0', '9')|inRange(x, 'a', 'f'))^high) == 0
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+	last := len(s) - 8
+	for i := 0; i < last; i += 8 {
+		if !isLowerHex(load64(s, i)) {
 			return false
 		}
 	}
-	return true
+	return isLowerHex(load64(s, last))
+}
+
+func noLetter(x uint64) bool {
+	x &^= x & high >> 7 * 0xff // bytes >= 0x80 become 0
+	return inRange(x|0x2020202020202020, 'a', 'z') == 0
 }
 
 // HasLetter reports whether s has an ASCII letter.
-func HasLetter(s string) bool {
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		x := load64(s, i) &^ (load64(s, i) & high >> 7 * 0xff) // bytes >= 0x80 become 0
-		if inRange(x|0x2020202020202020, 'a', 'z') != 0 {
-			return true
+func HasLetter(s string) bool { return !noLetters(s) }
+
+func noLetters(s string) bool {
+	// Each word at 0, 8, 16, ... and a last one ending at len(s), which
+	// may overlap the one before; a string shorter than a word is padded.
+	// No loop up to 16 bytes, and no function calls: noLetter is inlined.
+	switch {
+	case len(s) < 8:
+		return noLetter(short(s, 0))
+	case len(s) <= 16:
+		return noLetter(load64(s, 0)) && noLetter(load64(s, len(s)-8))
+	}
+	last := len(s) - 8
+	for i := 0; i < last; i += 8 {
+		if !noLetter(load64(s, i)) {
+			return false
 		}
 	}
-	for ; i < len(s); i++ {
-		if c := s[i] | 0x20; c >= 'a' && c <= 'z' {
-			return true
-		}
-	}
-	return false
+	return noLetter(load64(s, last))
 }
+
+func isSpaces(x uint64) bool { return x == ' '*ones }
+
+// Spaces reports whether s is all ' ' (true for "").
+func Spaces(s string) bool {
+	// Each word at 0, 8, 16, ... and a last one ending at len(s), which
+	// may overlap the one before; a string shorter than a word is padded.
+	// No loop up to 16 bytes, and no function calls: isSpaces is inlined.
+	switch {
+	case len(s) < 8:
+		return isSpaces(short(s, ' '*ones))
+	case len(s) <= 16:
+		return isSpaces(load64(s, 0)) && isSpaces(load64(s, len(s)-8))
+	}
+	last := len(s) - 8
+	for i := 0; i < last; i += 8 {
+		if !isSpaces(load64(s, i)) {
+			return false
+		}
+	}
+	return isSpaces(load64(s, last))
+}
+
+// Equal reports whether a == b. (Go's comparison of strings longer than
+// six bytes compiles to a byte-at-a-time loop on Wasm.)
+func Equal(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	switch {
+	case len(a) < 8:
+		return short(a, 0) == short(b, 0)
+	case len(a) <= 16:
+		return load64(a, 0) == load64(b, 0) && load64(a, len(a)-8) == load64(b, len(b)-8)
+	}
+	last := len(a) - 8
+	for i := 0; i < last; i += 8 {
+		if load64(a, i) != load64(b, i) {
+			return false
+		}
+	}
+	return load64(a, last) == load64(b, last)
+}
+
+// HasRunOf7 reports whether s has seven equal bytes in a row.
+func HasRunOf7(s string) bool {
+	switch {
+	case len(s) < 7:
+		return false
+	case len(s) == 7:
+		return load7same(short(s, 0))
+	}
+	// A run of seven starting at p lies within the word at p or at p-1,
+	// so words at every other byte see every run.
+	last := len(s) - 8
+	for i := 0; i < last; i += 2 {
+		if run7(load64(s, i)) {
+			return true
+		}
+	}
+	return run7(load64(s, last))
+}
+
+// run7 reports whether bytes 0..6 or 1..7 of x are all equal: in
+// d = x ^ x>>8, byte k is zero where bytes k and k+1 are equal (k = 0..6).
+func run7(x uint64) bool {
+	d := x ^ x>>8
+	return d&0x0000ffffffffffff == 0 || d&0x00ffffffffffff00 == 0
+}
+
+// load7same reports whether bytes 0..6 of x are equal.
+func load7same(x uint64) bool { return (x^x>>8)&0x0000ffffffffffff == 0 }
 
 // DecodeHex decodes the hex digits (either case) of s into dst, which must
 // have len(s)/2 bytes, and reports whether s was all hex of even length.
@@ -151,85 +235,4 @@ func unhex(c byte) (byte, bool) {
 		return c - 'A' + 10, true
 	}
 	return 0, false
-}
-
-// Equal reports whether a == b. (Go's string comparison compiles to a
-// byte-at-a-time loop on Wasm.)
-func Equal(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	if len(a) >= 8 {
-		// Whole words, the last one overlapping the one before: no loop
-		// over single bytes, and one branch per word.
-		last := len(a) - 8
-		for i := 0; i < last; i += 8 {
-			if load64(a, i) != load64(b, i) {
-				return false
-			}
-		}
-		i := last
-		return load64(a, i) == load64(b, i)
-	}
-	for i := 0; i < len(a); i++ {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// Spaces reports whether s is all ' ' (true for "").
-func Spaces(s string) bool {
-	if len(s) >= 8 {
-		// Whole words, the last one overlapping the one before: no loop
-		// over single bytes, and one branch per word.
-		last := len(s) - 8
-		for i := 0; i < last; i += 8 {
-			if load64(s, i) != 0x2020202020202020 {
-				return false
-			}
-		}
-		i := last
-		return load64(s, i) == 0x2020202020202020
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] != ' ' {
-			return false
-		}
-	}
-	return true
-}
-
-// HasRunOf7 reports whether s has seven equal bytes in a row.
-func HasRunOf7(s string) bool {
-	if len(s) < 8 {
-		for i := 0; i+7 <= len(s); i++ {
-			if same7(s[i:i+7], s[i]) {
-				return true
-			}
-		}
-		return false
-	}
-	// A run of seven starting at p lies within the word at p or at p-1,
-	// so words at every other byte see every run.
-	last := len(s) - 8
-	for i := 0; i < last; i += 2 {
-		if run7(load64(s, i)) {
-			return true
-		}
-	}
-	return run7(load64(s, last))
-}
-
-// run7 reports whether bytes 0..6 or 1..7 of x are all equal: in
-// d = x ^ x>>8, byte k is zero where bytes k and k+1 are equal (k = 0..6).
-func run7(x uint64) bool {
-	d := x ^ x>>8
-	return d&0x0000ffffffffffff == 0 || d&0x00ffffffffffff00 == 0
-}
-
-// same7 reports whether the 7 bytes of s all equal c.
-func same7(s string, c byte) bool {
-	return s[0] == c && s[1] == c && s[2] == c && s[3] == c && s[4] == c && s[5] == c && s[6] == c
 }

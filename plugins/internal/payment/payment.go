@@ -203,7 +203,10 @@ type Checker struct {
 
 // Check is the package-level Check with c.Provider.
 func (c *Checker) Check(in *plugin.Input) *Problem {
-	if in.TxType != plugin.TypeRegister && in.TxType != plugin.TypeAmend {
+	// ascii.Equal: Go compares strings longer than six bytes one byte per
+	// loop iteration in Wasm, and each iteration costs a trip out of the
+	// native code (see the ascii package).
+	if !ascii.Equal(in.TxType, plugin.TypeRegister) && !ascii.Equal(in.TxType, plugin.TypeAmend) {
 		return nil
 	}
 	if !c.parsed || !ascii.Equal(c.config, in.Config) {
@@ -223,7 +226,7 @@ func (c *Checker) Check(in *plugin.Input) *Problem {
 	switch {
 	case r.Sig == "" && r.Issuer == "":
 		return &Problem{CodeNoReceipt, "the career carries no payment receipt"}
-	case r.Provider != provider:
+	case !ascii.Equal(r.Provider, provider):
 		return &Problem{CodeWrongProvider, "receipt is from provider " + strconv.Quote(clip(r.Provider)) + ", this plugin checks " + strconv.Quote(provider)}
 	case r.PaymentID == "":
 		return &Problem{CodeNoPaymentID, "receipt has no payment id"}
@@ -240,7 +243,7 @@ func (c *Checker) Check(in *plugin.Input) *Problem {
 	switch {
 	case r.Amount != cfg.Amount:
 		return &Problem{CodeWrongAmount, "receipt pays " + strconv.FormatInt(r.Amount, 10) + ", the fee is " + strconv.FormatInt(cfg.Amount, 10)}
-	case r.Currency != cfg.Currency:
+	case !ascii.Equal(r.Currency, cfg.Currency):
 		return &Problem{CodeWrongCurrency, "receipt is in " + strconv.Quote(clip(r.Currency)) + ", the fee is in " + cfg.Currency}
 	}
 	if d := in.StatementDigest; d == "" || !ascii.Equal(r.Claim, d) {
