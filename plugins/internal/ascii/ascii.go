@@ -57,10 +57,14 @@ func Printable(s string) bool {
 		return isPrintable(load64(s, 0)) && isPrintable(load64(s, len(s)-8))
 	}
 	last := len(s) - 8
-	for i := 0; i < last; i += 8 {
-		if !isPrintable(load64(s, i)) {
+	i := 0
+	for ; i+8 < last; i += 16 { // two words per iteration: half the loop headers
+		if !isPrintable(load64(s, i)) || !isPrintable(load64(s, i+8)) {
 			return false
 		}
+	}
+	if i < last && !isPrintable(load64(s, i)) {
+		return false
 	}
 	return isPrintable(load64(s, last))
 }
@@ -83,10 +87,14 @@ func lowerHexWords(s string) bool {
 		return isLowerHex(load64(s, 0)) && isLowerHex(load64(s, len(s)-8))
 	}
 	last := len(s) - 8
-	for i := 0; i < last; i += 8 {
-		if !isLowerHex(load64(s, i)) {
+	i := 0
+	for ; i+8 < last; i += 16 {
+		if !isLowerHex(load64(s, i)) || !isLowerHex(load64(s, i+8)) {
 			return false
 		}
+	}
+	if i < last && !isLowerHex(load64(s, i)) {
+		return false
 	}
 	return isLowerHex(load64(s, last))
 }
@@ -153,10 +161,14 @@ func Equal(a, b string) bool {
 		return load64(a, 0) == load64(b, 0) && load64(a, len(a)-8) == load64(b, len(b)-8)
 	}
 	last := len(a) - 8
-	for i := 0; i < last; i += 8 {
-		if load64(a, i) != load64(b, i) {
+	i := 0
+	for ; i+8 < last; i += 16 {
+		if load64(a, i)^load64(b, i)|load64(a, i+8)^load64(b, i+8) != 0 {
 			return false
 		}
+	}
+	if i < last && load64(a, i) != load64(b, i) {
+		return false
 	}
 	return load64(a, last) == load64(b, last)
 }
@@ -197,22 +209,21 @@ func DecodeHex(dst []byte, s string) bool {
 		return false
 	}
 	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		x := load64(s, i)
-		letters := inRange(x, 'a', 'f') | inRange(x, 'A', 'F')
-		if x&high|((inRange(x, '0', '9')|letters)^high) != 0 {
+	for ; i+16 <= len(s); i += 16 { // two words per iteration
+		p0, bad0 := hexWord(load64(s, i))
+		p1, bad1 := hexWord(load64(s, i+8))
+		if bad0|bad1 != 0 {
 			return false
 		}
-		// A digit's value is its low nibble; a letter's is its low nibble + 9.
-		nib := x&0x0f0f0f0f0f0f0f0f + (letters>>7)*9
-		// Byte 2k of pairs is nibble 2k (high) and nibble 2k+1 (low).
-		pairs := (nib<<4 | nib>>8) & 0x00ff00ff00ff00ff
-		o := i / 2
-		_ = dst[o+3]
-		dst[o] = byte(pairs)
-		dst[o+1] = byte(pairs >> 16)
-		dst[o+2] = byte(pairs >> 32)
-		dst[o+3] = byte(pairs >> 48)
+		put4(dst[i/2:], p0)
+		put4(dst[i/2+4:], p1)
+	}
+	for ; i+8 <= len(s); i += 8 {
+		p, bad := hexWord(load64(s, i))
+		if bad != 0 {
+			return false
+		}
+		put4(dst[i/2:], p)
 	}
 	for ; i < len(s); i += 2 {
 		hi, ok1 := unhex(s[i])
@@ -223,6 +234,32 @@ func DecodeHex(dst []byte, s string) bool {
 		dst[i/2] = hi<<4 | lo
 	}
 	return true
+}
+
+// hexWord decodes the 8 hex digits in x: byte 2k of pairs is the value of
+// digits 2k and 2k+1; bad is not 0 if x is not all hex digits.
+func hexWord(x uint64) (pairs, bad uint64) {
+	// inRange(x, '0', '9'), (x, 'a', 'f') and (x, 'A', 'F') with the
+	// constants folded, so that this is inlined.
+	const (
+		digitLo, digitHi = (0x80 - '0') * ones, (0x7f - '9') * ones
+		lowerLo, lowerHi = (0x80 - 'a') * ones, (0x7f - 'f') * ones
+		upperLo, upperHi = (0x80 - 'A') * ones, (0x7f - 'F') * ones
+	)
+	letters := ((x + lowerLo) &^ (x + lowerHi) & high) | ((x + upperLo) &^ (x + upperHi) & high)
+	bad = x&high | (((x+digitLo)&^(x+digitHi)&high | letters) ^ high)
+	// A digit's value is its low nibble; a letter's is its low nibble + 9.
+	nib := x&0x0f0f0f0f0f0f0f0f + (letters>>7)*9
+	return (nib<<4 | nib>>8) & 0x00ff00ff00ff00ff, bad
+}
+
+// put4 stores bytes 0, 2, 4 and 6 of pairs in dst[:4].
+func put4(dst []byte, pairs uint64) {
+	_ = dst[3]
+	dst[0] = byte(pairs)
+	dst[1] = byte(pairs >> 16)
+	dst[2] = byte(pairs >> 32)
+	dst[3] = byte(pairs >> 48)
 }
 
 func unhex(c byte) (byte, bool) {

@@ -198,6 +198,7 @@ type Checker struct {
 	parsed bool
 	config string
 	cfg    Config
+	keys   [][plugin.Ed25519PublicKeySize]byte // cfg.Issuers decoded
 	err    error
 }
 
@@ -214,6 +215,10 @@ func (c *Checker) Check(in *plugin.Input) *Problem {
 		// only: keep copies.
 		c.config, c.parsed = strings.Clone(in.Config), true
 		c.cfg, c.err = ParseConfig(c.config)
+		c.keys = make([][plugin.Ed25519PublicKeySize]byte, len(c.cfg.Issuers))
+		for i, k := range c.cfg.Issuers {
+			ascii.DecodeHex(c.keys[i][:], k) // checked by ParseConfig
+		}
 	}
 	cfg, err, provider := &c.cfg, c.err, c.Provider
 	if err != nil {
@@ -230,12 +235,13 @@ func (c *Checker) Check(in *plugin.Input) *Problem {
 		return &Problem{CodeWrongProvider, "receipt is from provider " + strconv.Quote(clip(r.Provider)) + ", this plugin checks " + strconv.Quote(provider)}
 	case r.PaymentID == "":
 		return &Problem{CodeNoPaymentID, "receipt has no payment id"}
-	case !listed(cfg.Issuers, r.Issuer):
+	}
+	issuer := index(cfg.Issuers, r.Issuer)
+	if issuer < 0 {
 		return &Problem{CodeUnknownIssuer, "receipt issuer " + clip(r.Issuer) + " is not a registered payment service"}
 	}
 	var sig [plugin.Ed25519SignatureSize]byte
-	var key [plugin.Ed25519PublicKeySize]byte
-	ascii.DecodeHex(key[:], r.Issuer) // a listed issuer: valid hex of the right size
+	key := &c.keys[issuer]
 	if len(r.Sig) != 2*len(sig) || !ascii.DecodeHex(sig[:], r.Sig) || len(in.ReceiptSigningBytes) == 0 ||
 		!plugin.Ed25519Verify(key[:], in.ReceiptSigningBytes, sig[:]) {
 		return &Problem{CodeBadSignature, "receipt signature does not verify under its issuer's key"}
@@ -252,14 +258,14 @@ func (c *Checker) Check(in *plugin.Input) *Problem {
 	return nil
 }
 
-// listed reports whether key is one of keys.
-func listed(keys []string, key string) bool {
-	for _, k := range keys {
+// index returns the index of key in keys, or -1.
+func index(keys []string, key string) int {
+	for i, k := range keys {
 		if ascii.Equal(k, key) {
-			return true
+			return i
 		}
 	}
-	return false
+	return -1
 }
 
 // decodeHex decodes hex digits of either case, as encoding/hex does
