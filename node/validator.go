@@ -136,8 +136,9 @@ type checked struct {
 
 // maxCheckCache bounds the cache: it holds the transactions between their
 // check and their execution (which forgets them), so it only fills up with
-// checked transactions that were never proposed, and is then cleared.
-const maxCheckCache = 1 << 15
+// checked transactions that were never proposed, and is then cleared;
+// 2^13 decoded transactions of at most a few KB each bound it to tens of MB.
+const maxCheckCache = 1 << 13
 
 // checkCache makes each transaction checked once per replica, however it
 // arrives (submitted, forwarded by a peer, inside a pre-prepare, or all of
