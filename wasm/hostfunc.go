@@ -32,8 +32,9 @@ func instantiateHostFunctions(ctx context.Context, rt wazero.Runtime) error {
 // -> i32: 1 if the 64 bytes at sig are a valid Ed25519 signature
 // (crypto/ed25519.Verify) of the msg_len bytes at msg by the 32-byte public
 // key at pub, else 0. Any range outside memory traps. It verifies through
-// chain.VerifyEd25519, whose cache of valid signatures makes the payment
-// plugins' check of a receipt that CheckStateless has verified cheap.
+// chain.VerifyEd25519, which answers a payment plugin's check of a receipt
+// signature that this replica's CheckStateless has just verified without
+// verifying it again.
 func ed25519VerifyFunc(_ context.Context, mod api.Module, stack []uint64) {
 	mem := mod.Memory()
 	pub, ok1 := mem.Read(api.DecodeU32(stack[0]), ed25519.PublicKeySize)
@@ -43,7 +44,7 @@ func ed25519VerifyFunc(_ context.Context, mod api.Module, stack []uint64) {
 		panic(errHostBadPointer)
 	}
 	var r uint64
-	if chain.VerifyEd25519(pub, msg, sig) { // a receipt signature CheckStateless verified comes from its cache
+	if chain.VerifyEd25519(pub, msg, sig) {
 		r = 1
 	}
 	stack[0] = r

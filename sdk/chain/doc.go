@@ -4,8 +4,9 @@
 // encoding and id, and the Merkle tree of a block. Replicas, the portal, the
 // CLI and Wasm guest plugins (GOOS=wasip1) all use it, so it imports only
 // the standard library and keeps no state: every function is pure apart
-// from the randomness a caller passes in (VerifyEd25519's bounded cache of
-// valid signatures saves work but never changes an answer).
+// from the randomness a caller passes in (the bounded table of signatures
+// CheckStateless verified, which lets VerifyEd25519 skip one repeated
+// verification, saves work but never changes an answer).
 //
 // # Canonical bytes
 //

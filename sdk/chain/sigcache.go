@@ -8,64 +8,88 @@ import (
 
 // VerifyEd25519 reports whether sig is a valid Ed25519 signature of msg by
 // pub, exactly as crypto/ed25519.Verify does (a key or signature of the
-// wrong size is false). It remembers the valid triples it has seen, keyed
-// by a SHA-256 of key, signature and message, in a bounded process-wide
-// cache, so that a signature checked twice costs one verification: a
-// replica checks a payment receipt's signature in CheckStateless and then
-// again in the payment plugin, whose host function calls this. Only valid
-// signatures are remembered, and verification is deterministic, so the
-// cache never changes an answer.
+// wrong size is false). Every signature CheckStateless verifies is noted
+// (keyed by a SHA-256 of key, signature and message, in a bounded
+// process-wide table), and VerifyEd25519 uses up one such note for the same
+// triple instead of verifying again: a replica verifies a payment receipt's
+// signature in CheckStateless and then its payment plugin checks it again
+// through the host function, which calls this. Each verification stands in
+// for at most one later check, so replicas that share a process (careerd
+// dev, the cluster tests and benchmarks) still each pay for their own
+// CheckStateless, and a note only ever records a valid signature, so the
+// answer never changes.
 func VerifyEd25519(pub, msg, sig []byte) bool {
 	if len(pub) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize {
 		return false
 	}
-	var buf [512]byte
-	key := sha256.Sum256(append(append(append(buf[:0], pub...), sig...), msg...))
-	if sigs.has(key) {
+	if verified.take(sigKey(pub, msg, sig)) {
 		return true
 	}
+	return ed25519.Verify(pub, msg, sig)
+}
+
+// verifyAndNote is ed25519.Verify for CheckStateless: it always verifies,
+// and notes a valid signature for one later VerifyEd25519.
+func verifyAndNote(pub, msg, sig []byte) bool {
 	if !ed25519.Verify(pub, msg, sig) {
 		return false
 	}
-	sigs.add(key)
+	verified.add(sigKey(pub, msg, sig))
 	return true
 }
 
-// sigCacheSize bounds the remembered signatures (about 100 bytes each).
-const sigCacheSize = 1 << 15
+func sigKey(pub, msg, sig []byte) [sha256.Size]byte {
+	var buf [512]byte
+	return sha256.Sum256(append(append(append(buf[:0], pub...), sig...), msg...))
+}
 
-var sigs = sigCache{cur: make(map[[sha256.Size]byte]struct{})}
+// sigNotes bounds the notes (about 100 bytes each); older ones are
+// forgotten, which only costs a verification.
+const sigNotes = 1 << 15
 
-// sigCache holds up to sigCacheSize keys in two generations: when the
-// current one has sigCacheSize/2 keys it becomes the previous one and the
-// old previous one is dropped.
-type sigCache struct {
+var verified = noteTable{cur: make(map[[sha256.Size]byte]uint32)}
+
+// noteTable counts notes per key, up to sigNotes keys in two generations:
+// when the current one has sigNotes/2 keys it becomes the previous one and
+// the old previous one is dropped.
+type noteTable struct {
 	mu        sync.Mutex
-	cur, prev map[[sha256.Size]byte]struct{}
+	cur, prev map[[sha256.Size]byte]uint32
 }
 
-func (c *sigCache) has(k [sha256.Size]byte) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.cur[k]; ok {
-		return true
+func (t *noteTable) add(k [sha256.Size]byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if n, ok := t.prev[k]; ok { // keep one key in one generation
+		delete(t.prev, k)
+		t.cur[k] += n
 	}
-	_, ok := c.prev[k]
-	return ok
-}
-
-func (c *sigCache) add(k [sha256.Size]byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.cur) >= sigCacheSize/2 {
-		c.prev, c.cur = c.cur, make(map[[sha256.Size]byte]struct{}, sigCacheSize/2)
+	if len(t.cur) >= sigNotes/2 {
+		t.prev, t.cur = t.cur, make(map[[sha256.Size]byte]uint32, sigNotes/2)
 	}
-	c.cur[k] = struct{}{}
+	t.cur[k]++
 }
 
-// len is the number of remembered signatures, for tests.
-func (c *sigCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.cur) + len(c.prev)
+// take uses up one note for k, if there is one.
+func (t *noteTable) take(k [sha256.Size]byte) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, m := range [2]map[[sha256.Size]byte]uint32{t.cur, t.prev} {
+		if n, ok := m[k]; ok {
+			if n <= 1 {
+				delete(m, k)
+			} else {
+				m[k] = n - 1
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// len is the number of keys with notes, for tests.
+func (t *noteTable) len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.cur) + len(t.prev)
 }

@@ -423,7 +423,7 @@ func verify(field, keyHex string, msg []byte, sigHex string) error {
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return fmt.Errorf("%w: %s: bad signature encoding", ErrMalformed, field)
 	}
-	if !VerifyEd25519(key, msg, sig) {
+	if !verifyAndNote(key, msg, sig) {
 		return fmt.Errorf("%w: %s does not verify", ErrBadSignature, field)
 	}
 	return nil
