@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/careerchain/careerchain/sdk/chain"
 	"github.com/tetratelabs/wazero"
@@ -69,8 +70,13 @@ func (p *plugin) instantiate(ctx context.Context) (*instance, error) {
 // evaluate runs one call on a pooled instance within the host's CallTimeout.
 func (p *plugin) evaluate(ctx context.Context, input []byte) Result {
 	name := p.ref.Name
-	ctx, cancel := context.WithTimeout(ctx, p.host.opts.CallTimeout)
-	defer cancel()
+	if d, ok := ctx.Deadline(); !ok || time.Until(d) > p.host.opts.CallTimeout {
+		// A caller's earlier deadline (a replica's block validation has
+		// one) serves as is: no derived context and timer per call.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, p.host.opts.CallTimeout)
+		defer cancel()
+	}
 
 	select {
 	case p.slots <- struct{}{}:
