@@ -28,15 +28,17 @@
 // kind gets the call context (kind, chain id, height, block time, config)
 // and the transaction's type and career statement with its claim; payment
 // plugins also get the receipt, the statement digest and the receipt's
-// signing bytes, computed natively by the host with sdk/chain. A guest
-// decodes it with a loop, without reflection.
+// signing bytes, computed natively by the host with sdk/chain. The Go SDK
+// decodes it without copying, allocating or reflection.
 // Output JSON: {"verdict":"accept"|"reject","code":..,"reason":..,"score_ppm":0..1000000}.
 //
 // Host functions: a module may import careerchain.ed25519_verify(pub,
 // msg, msg_len, sig i32) -> i32, which returns 1 if the 64 bytes at sig
 // are a valid Ed25519 signature (crypto/ed25519.Verify) of the msg_len
 // bytes at msg under the 32-byte key at pub, else 0; a range outside the
-// guest's memory is a fault (CodeBadPointer). It is pure and runs natively.
+// guest's memory is a fault (CodeBadPointer). It is pure and runs natively,
+// through chain.VerifyEd25519, which answers for a signature this
+// replica's CheckStateless has just verified without verifying it again.
 // docs/PLUGINS.md is the guide; sdk/plugin hides all of this from Go authors.
 //
 // # Invariants

@@ -38,6 +38,8 @@
 // iteration order, since every replica must reach the same verdict. The
 // package keeps the registered handler, the live ABI buffers and the last
 // output in package-level variables: a Wasm instance is single-threaded and
-// runs one call at a time. An [Input] owns its strings (they do not alias
-// the host's buffer), so a handler may keep them.
+// runs one call at a time. An [Input]'s strings and byte slices are views
+// of the host's input buffer, which the host rewrites for the next call:
+// decoding copies and allocates nothing, and a handler that keeps a value
+// beyond its call must copy it (strings.Clone).
 package plugin
