@@ -28,6 +28,8 @@ import (
 // API server, the state-transfer goroutine, and short-lived workers that
 // verify signatures in parallel.
 type Node struct {
+	runCtx  context.Context // Run's context and goroutines, for the loop
+	runWG   *sync.WaitGroup
 	cfg     Config
 	log     *slog.Logger
 	led     *ledger.Ledger
@@ -288,6 +290,8 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	wg.Go(func() { n.runCatchUp(ctx, n.hintC) })
 	wg.Go(func() { n.runChecks(ctx) })
+	n.runCtx, n.runWG = ctx, &wg // for the loop's preloads after a plugin-set change
+	n.preload(ctx, &wg, n.state.Load().cfg.Plugins)
 	err := n.loop(ctx, &wg)
 	cancel()
 	return err
@@ -603,6 +607,7 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 		}
 		if fx.state != nil {
 			n.state.Store(fx.state)
+			n.preload(n.runCtx, n.runWG, fx.state.cfg.Plugins)
 		}
 		if fx.membership != nil {
 			n.tr.SetPeers(peersOf(fx.membership))
@@ -639,6 +644,25 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 	}
 	n.publishStatus()
 	return nil
+}
+
+// preloader is implemented by Plugins that compile modules (WasmPlugins).
+type preloader interface {
+	Preload(ctx context.Context, refs []chain.PluginRef) error
+}
+
+// preload compiles the plugin set in the background, so that the first
+// transactions under it neither wait for a compilation nor abstain.
+func (n *Node) preload(ctx context.Context, wg *sync.WaitGroup, refs []chain.PluginRef) {
+	p, ok := n.cfg.Plugins.(preloader)
+	if !ok || len(refs) == 0 || ctx == nil {
+		return
+	}
+	wg.Go(func() {
+		if err := p.Preload(ctx, refs); err != nil && ctx.Err() == nil {
+			n.log.Warn("plugins: preloading the plugin set failed; transactions that need it will abstain until it loads", "err", err)
+		}
+	})
 }
 
 func (n *Node) peerAPIs(ids []uint64) []string {
