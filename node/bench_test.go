@@ -97,6 +97,21 @@ func benchClusterClients(b *testing.B, useQUIC bool, clients int, tune func(*Con
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "tx/s")
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	// Ledger transactions (each with its fsyncs) per committed block and
+	// replica, and their mean duration: what the disk adds to a commit.
+	var persists, blocks uint64
+	var persistSec float64
+	for i := range 4 {
+		m := c.node(i).metrics
+		m.mu.Lock()
+		persists, persistSec = persists+m.fsyncN, persistSec+m.fsyncSum
+		m.mu.Unlock()
+		blocks += m.blocks.Load()
+	}
+	if blocks > 0 && persists > 0 {
+		b.ReportMetric(float64(persists)/float64(blocks), "persists/block")
+		b.ReportMetric(1000*persistSec/float64(persists), "persist-ms")
+	}
 
 	// The per-transaction CPU ceiling, measured in the same run: the
 	// stateless checks (signatures) every replica must do, four replicas'
