@@ -102,7 +102,7 @@ func benchClusterClients(b *testing.B, useQUIC bool, clients int, tune func(*Con
 	var persists, blocks uint64
 	var persistSec float64
 	for i := range 4 {
-		m := c.node(i).metrics
+		m := &c.node(i).metrics
 		m.mu.Lock()
 		persists, persistSec = persists+m.fsyncN, persistSec+m.fsyncSum
 		m.mu.Unlock()
