@@ -18,7 +18,11 @@
 //     no constant depends on n.
 //   - A block is committed when a quorum of matching signed COMMITs exists;
 //     those signatures are its Certificate, verifiable offline against the
-//     membership with Certificate.Verify.
+//     membership with Certificate.Verify. Commits and checkpoints are
+//     signed with Config.Signer (ML-DSA-65 in replicas); pre-prepares,
+//     prepares, view changes and new views, which matter only while the
+//     protocol runs, with Config.VoteSigner when set (Ed25519ctx under the
+//     member's NetKey).
 //   - Blocks are delivered in sequence order, each exactly once.
 //   - A reconfiguration block at sequence s puts its membership in force at
 //     s+1 on every correct replica; the primary proposes nothing beyond s
