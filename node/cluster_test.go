@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"github.com/careerchain/careerchain/quicnet"
 	"testing"
 	"time"
 )
@@ -81,4 +82,39 @@ func leaderFailover(t *testing.T, useQUIC bool) {
 	for h := uint64(1); h <= last.Height; h++ {
 		c.sameChain(t, h, all(4)...)
 	}
+}
+
+// TestQuietChainLaggardCatchesUp: a backup misses every message of the last
+// blocks (fewer than a checkpoint interval) and then the chain goes quiet,
+// so neither consensus nor a checkpoint will bring it up to date; it must
+// notice that it is behind without moving and fetch the blocks.
+func TestQuietChainLaggardCatchesUp(t *testing.T) {
+	c := newCluster(t, 4, false, nil)
+	leader := int(c.node(0).Status().Leader - 1)
+	lag := (leader + 1) % 4
+	var others []int
+	for i := range 4 {
+		if i != lag {
+			others = append(others, i)
+		}
+	}
+	res := c.submit(t, others[0], c.careerTx(t, wallet(t, "quiet 0"), 0))
+	c.waitHeight(t, res.Height, all(4)...)
+	c.mem.SetHook(func(from, to uint64, _ quicnet.Class, _ []byte) quicnet.Verdict {
+		return quicnet.Verdict{Drop: to == uint64(lag+1) || from == uint64(lag+1)}
+	})
+	var last SubmitResult
+	for k := 1; k <= 2; k++ { // 2 blocks < CheckpointInterval (4)
+		last = c.submit(t, others[k%3], c.careerTx(t, wallet(t, fmt.Sprintf("quiet %d", k)), uint64(k)))
+		if last.Status != "accepted" {
+			t.Fatalf("tx %d: %+v", k, last)
+		}
+	}
+	c.waitHeight(t, last.Height, others...)
+	if h := c.node(lag).Status().Height; h >= last.Height {
+		t.Fatalf("the cut-off replica is at %d already; the test needs it behind %d", h, last.Height)
+	}
+	c.mem.SetHook(nil)
+	c.waitHeight(t, last.Height, lag) // no further submissions: the chain is quiet
+	c.sameChain(t, last.Height, all(4)...)
 }

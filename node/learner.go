@@ -33,6 +33,8 @@ const catchUpEvery = 20
 func (n *Node) runCatchUp(ctx context.Context, hints chan<- uint64) {
 	t := time.NewTicker(catchUpEvery * n.cfg.TickInterval)
 	defer t.Stop()
+	var prev uint64 // own height at the last poll
+	stalled := 0    // polls in a row that found this member behind and not moving
 	for {
 		select {
 		case <-ctx.Done():
@@ -55,8 +57,20 @@ func (n *Node) runCatchUp(ctx context.Context, hints chan<- uint64) {
 		h := n.chainHeight(ctx, urls)
 		behind := h > st.Height
 		if member {
-			behind = h > st.Height+n.cfg.CheckpointInterval
+			// A member normally keeps up through consensus and its
+			// checkpoints, so it chases the chain when it is more than a
+			// checkpoint interval behind — or when it has been behind for
+			// two polls without moving: it missed the messages of the
+			// last blocks before the chain went quiet, and no checkpoint
+			// will come to tell it.
+			if behind && st.Height == prev {
+				stalled++
+			} else {
+				stalled = 0
+			}
+			behind = h > st.Height+n.cfg.CheckpointInterval || stalled >= 2
 		}
+		prev = st.Height
 		if !behind {
 			continue
 		}
