@@ -29,7 +29,7 @@ var (
 	// ErrNotFound reports a block, transaction or record that is not stored.
 	ErrNotFound = errors.New("ledger: not found")
 	// ErrMismatch reports a database that belongs to another chain or schema.
-	ErrMismatch = errors.New("ledger: database belongs to another chain")
+	ErrMismatch = errors.New("ledger: database belongs to another chain or schema version")
 	// ErrOutOfOrder reports a block appended at the wrong height.
 	ErrOutOfOrder = errors.New("ledger: block out of order")
 	// ErrLocked reports a database held by another process.
@@ -129,6 +129,15 @@ func openBolt(path string, o Options) (db *bbolt.DB, err error) {
 	return db, nil
 }
 
+// schemaError reports a database of another schema version.
+func schemaError(s []byte) error {
+	v := fmt.Sprintf("%x", s)
+	if len(s) == 4 {
+		v = fmt.Sprint(binary.BigEndian.Uint32(s))
+	}
+	return fmt.Errorf("%w: the file has schema version %s, this build reads %d (move the file away; the replica then fetches the chain from its peers)", ErrMismatch, v, SchemaVersion)
+}
+
 func (l *Ledger) check(full bool) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -159,7 +168,7 @@ func (l *Ledger) check(full bool) (err error) {
 		}
 		meta := btx.Bucket(bMeta)
 		if s := meta.Get(kSchema); s != nil && (len(s) != 4 || binary.BigEndian.Uint32(s) != SchemaVersion) {
-			return fmt.Errorf("%w: schema version %x, this build reads %d", ErrMismatch, s, SchemaVersion)
+			return schemaError(s)
 		}
 		for _, name := range allBuckets {
 			if btx.Bucket(name) == nil {
@@ -174,7 +183,7 @@ func (l *Ledger) check(full bool) (err error) {
 			return nil // created but never initialised
 		}
 		if s := meta.Get(kSchema); len(s) != 4 || binary.BigEndian.Uint32(s) != SchemaVersion {
-			return fmt.Errorf("%w: schema version %x, this build reads %d", ErrMismatch, s, SchemaVersion)
+			return schemaError(s)
 		}
 		h := t.Height()
 		k, _ := btx.Bucket(bBlocks).Cursor().Last()

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"go.etcd.io/bbolt"
 )
 
 // certifier is a one-replica pBFT core: it commits blocks with real
@@ -375,4 +377,22 @@ func TestEntryBlocksStoredOnce(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+func TestOtherSchemaRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "l.db")
+	l := openTest(t, path)
+	if err := l.Init(Meta{ChainID: "c"}, newCertifier(t).m, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.db.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bMeta).Put(kSchema, binary.BigEndian.AppendUint32(nil, 1))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	_, err := Open(path, Options{})
+	if !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), "schema version 1, this build reads 2") {
+		t.Fatalf("old schema: %v", err)
+	}
 }
