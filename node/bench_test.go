@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"sync"
@@ -45,6 +46,7 @@ func benchClusterTuned(b *testing.B, useQUIC bool, tune func(*Config)) {
 }
 
 func benchClusterClients(b *testing.B, useQUIC bool, clients int, tune func(*Config)) {
+	defer debug.SetGCPercent(debug.SetGCPercent(GCPercent)) // as careerd runs a replica
 	c := newCluster(b, 4, useQUIC, func(cfg *Config) {
 		cfg.RequestTimeout = 1000
 		if tune != nil {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -34,6 +35,9 @@ commands:
 `
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(node.GCPercent)
+	}
 	if len(os.Args) < 2 {
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
