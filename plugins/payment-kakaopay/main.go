@@ -5,24 +5,11 @@
 // in plugins/internal/payment.
 package main
 
-import (
-	"github.com/careerchain/careerchain/plugins/internal/payment"
-	"github.com/careerchain/careerchain/sdk/plugin"
-)
+import "github.com/careerchain/careerchain/plugins/internal/payment"
 
 // Provider is the receipt provider this module accepts.
 const Provider = "kakaopay"
 
-var (
-	checker = payment.Checker{Provider: Provider} // remembers the parsed config
-	_       = plugin.Register(check)
-)
-
-func check(in plugin.Input) plugin.Output {
-	if p := checker.Check(&in); p != nil {
-		return plugin.Reject(p.Code, p.Reason)
-	}
-	return plugin.Accept()
-}
+var _ = payment.Register(Provider)
 
 func main() {}

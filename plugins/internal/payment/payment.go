@@ -73,7 +73,8 @@ func ParseConfig(s string) (Config, error) {
 		return Config{}, errors.New("config lists no issuers")
 	}
 	for _, k := range c.Issuers {
-		if b, ok := decodeHex(k); !ok || len(b) != plugin.Ed25519PublicKeySize {
+		var key [plugin.Ed25519PublicKeySize]byte
+		if !ascii.DecodeHex(key[:], k) {
 			return Config{}, errors.New("config issuer " + strconv.Quote(k) + " is not a hex Ed25519 public key")
 		}
 	}
@@ -202,6 +203,18 @@ type Checker struct {
 	err    error
 }
 
+// Register makes the module a payment plugin for provider: one Checker,
+// its Problem a rejection. A payment module's main package is only this.
+func Register(provider string) bool {
+	c := &Checker{Provider: provider}
+	return plugin.Register(func(in plugin.Input) plugin.Output {
+		if p := c.Check(&in); p != nil {
+			return plugin.Reject(p.Code, p.Reason)
+		}
+		return plugin.Accept()
+	})
+}
+
 // Check is the package-level Check with c.Provider.
 func (c *Checker) Check(in *plugin.Input) *Problem {
 	// ascii.Equal: Go compares strings longer than six bytes one byte per
@@ -266,36 +279,6 @@ func index(keys []string, key string) int {
 		}
 	}
 	return -1
-}
-
-// decodeHex decodes hex digits of either case, as encoding/hex does
-// (which would bring fmt into the module).
-func decodeHex(s string) ([]byte, bool) {
-	if len(s)%2 != 0 {
-		return nil, false
-	}
-	b := make([]byte, len(s)/2)
-	for i := range b {
-		hi, ok1 := unhex(s[2*i])
-		lo, ok2 := unhex(s[2*i+1])
-		if !ok1 || !ok2 {
-			return nil, false
-		}
-		b[i] = hi<<4 | lo
-	}
-	return b, true
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }
 
 func clip(s string) string {
