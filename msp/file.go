@@ -31,20 +31,10 @@ type FileConfig struct {
 
 // LoadConfig reads an MSP config file with its genesis and key file.
 func LoadConfig(path string) (Config, error) {
-	b, err := os.ReadFile(path)
+	var fc FileConfig
+	rel, err := node.ReadConfigFile(path, &fc)
 	if err != nil {
 		return Config{}, fmt.Errorf("%w: %w", ErrBadConfig, err)
-	}
-	var fc FileConfig
-	if err := node.StrictJSON(b, &fc); err != nil {
-		return Config{}, fmt.Errorf("%w: %s: %w", ErrBadConfig, path, err)
-	}
-	dir := filepath.Dir(path)
-	rel := func(p string) string {
-		if p == "" || filepath.IsAbs(p) {
-			return p
-		}
-		return filepath.Join(dir, p)
 	}
 	cfg := Config{OperatorKeys: fc.OperatorKeys, DBPath: rel(fc.DB), ListenAddr: fc.Listen, Replicas: fc.Replicas,
 		MaxMisses: fc.MaxMisses, MinMembers: fc.MinMembers, TargetMembers: fc.TargetMembers, AutoPromote: fc.AutoPromote, NoAutoRemove: fc.NoAutoRemove}
