@@ -261,7 +261,7 @@ func (n *Node) postTx(w http.ResponseWriter, r *http.Request) error {
 // the transaction reaches consensus. Execution is authoritative; this only
 // fails fast.
 func (n *Node) precheck(id [32]byte, tx *chain.Tx) error {
-	return n.led.View(func(t *ledger.Tx) error {
+	return n.readLedger(func(t *ledger.Tx) error {
 		if loc, ok := t.TxLoc(id); ok {
 			return fmt.Errorf("%w: transaction %x is already at height %d", ErrReplay, id, loc.Height)
 		}
@@ -397,7 +397,7 @@ func (n *Node) getTx(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var v TxView
-	err = n.led.View(func(t *ledger.Tx) error {
+	err = n.readLedger(func(t *ledger.Tx) error {
 		br, i, proof, err := t.Proof(id)
 		if err != nil {
 			return err
@@ -464,7 +464,7 @@ func (n *Node) getCareers(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	page := CareerPage{Address: addr, Items: []CareerEntry{}}
-	err = n.led.View(func(t *ledger.Tx) error {
+	err = n.readLedger(func(t *ledger.Tx) error {
 		var h uint64
 		var i uint32
 		if after {
@@ -528,7 +528,7 @@ func (n *Node) getBlock(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("bad_height", "height %q must be a positive integer", clip(s))
 	}
 	var br *ledger.BlockRecord
-	if err := n.led.View(func(t *ledger.Tx) error { br, err = t.Block(h); return err }); err != nil {
+	if err := n.readLedger(func(t *ledger.Tx) error { br, err = t.Block(h); return err }); err != nil {
 		if errors.Is(err, ledger.ErrNotFound) {
 			return fmt.Errorf("%w: no block at height %d", ErrNotFound, h)
 		}

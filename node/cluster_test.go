@@ -118,3 +118,28 @@ func TestQuietChainLaggardCatchesUp(t *testing.T) {
 	c.waitHeight(t, last.Height, lag) // no further submissions: the chain is quiet
 	c.sameChain(t, last.Height, all(4)...)
 }
+
+// TestReadAfterAcknowledgement checks read-your-writes on the replica that
+// answered: submitters are acknowledged before the ledger's fsync when the
+// block's certificate makes it durable elsewhere (earlyAck), and a look-up
+// that follows the acknowledgement must still find the transaction, by
+// TxID and under its holder's address.
+func TestReadAfterAcknowledgement(t *testing.T) {
+	c := newCluster(t, 4, false, nil)
+	for k := range 24 {
+		holder := wallet(t, fmt.Sprintf("read-after-ack %d", k))
+		i := k % 4
+		res := c.submit(t, i, c.careerTx(t, holder, uint64(k)))
+		if res.Status != "accepted" {
+			t.Fatalf("tx %d: %+v", k, res)
+		}
+		var v TxView
+		if code := get(t, c.url(i, "/api/v1/tx/"+res.TxID), &v); code != 200 || v.Height != res.Height {
+			t.Fatalf("tx %d acknowledged at height %d by replica %d, then GET answered %d (height %d)", k, res.Height, i+1, code, v.Height)
+		}
+		var page CareerPage
+		if code := get(t, c.url(i, "/api/v1/address/"+holder.Address()+"/careers"), &page); code != 200 || len(page.Items) != 1 {
+			t.Fatalf("tx %d: address look-up answered %d with %d items", k, code, len(page.Items))
+		}
+	}
+}

@@ -46,7 +46,7 @@ func MembershipInfo(m *pbft.Membership) []MemberInfo {
 
 func (n *Node) getMembership(w http.ResponseWriter, r *http.Request) error {
 	v := MembershipHistory{ChainID: n.chainID}
-	err := n.led.View(func(t *ledger.Tx) error {
+	err := n.readLedger(func(t *ledger.Tx) error {
 		v.Height = t.Height()
 		recs, err := t.Memberships()
 		if err != nil {

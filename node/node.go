@@ -51,6 +51,12 @@ type Node struct {
 	waiters  waiters
 	metrics  metrics
 
+	// ackBarrier orders reads after early acknowledgements: the loop
+	// holds it from acknowledging a block before the ledger's fsync until
+	// the ledger transaction is durable, and readLedger passes through it,
+	// so a read sees everything acknowledged before it arrived.
+	ackBarrier sync.RWMutex
+
 	runMu     sync.Mutex
 	running   bool
 	stop      context.CancelFunc
@@ -561,9 +567,11 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 	for n.core.HasReady() {
 		rd := n.core.Ready()
 		var fx effects
+		var early, late []committedTx // acknowledged before or after the fsync (earlyAck)
 		if rd.HardState != nil || len(rd.Entries) > 0 || rd.PruneBelow > 0 || len(rd.Committed) > 0 {
 			start := time.Now()
 			now := n.cfg.Now().UnixMilli()
+			held := false
 			err := n.led.Update(func(t *ledger.Tx) error {
 				if rd.HardState != nil {
 					if err := t.PutHardState(rd.HardState); err != nil {
@@ -581,12 +589,26 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 					}
 				}
 				for i := range rd.Committed {
+					k := len(fx.done)
 					if err := applyBlockKnown(t, &rd.Committed[i], n.state.Load(), n.cfg.maxTx(), now, &fx, n.val.cache.decoded); err != nil {
 						return fmt.Errorf("apply block %d: %w", rd.Committed[i].Seq, err)
 					}
+					if earlyAck(&rd, rd.Committed[i].Seq) {
+						early = append(early, fx.done[k:]...)
+					} else {
+						late = append(late, fx.done[k:]...)
+					}
+				}
+				if len(early) > 0 {
+					n.ackBarrier.Lock()
+					held = true
+					n.waiters.notify(early)
 				}
 				return nil
 			})
+			if held {
+				n.ackBarrier.Unlock()
+			}
 			if err != nil {
 				return fmt.Errorf("node: persist: %w", err)
 			}
@@ -624,7 +646,7 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 			for _, d := range fx.done {
 				n.val.cache.forget(d.id)
 			}
-			n.waiters.notify(fx.done)
+			n.waiters.notify(late)
 		}
 		for _, ev := range rd.Events {
 			if ev.Kind == "view-change" {
@@ -644,6 +666,36 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 	}
 	n.publishStatus()
 	return nil
+}
+
+// earlyAck reports whether the submitters of block seq's transactions may
+// be answered before this Ready's ledger transaction is durable. A commit
+// certificate is 2f+1 COMMITs, each sent only after its sender persisted
+// the prepared certificate (persist before send), so the block is fixed at
+// seq across any crash of any number of replicas: at least f+1 correct
+// replicas hold it durably and every later view re-proposes it (Castro
+// and Liskov, section 4.4), and execution is deterministic, so the answer
+// cannot change. The exception is this replica's own COMMIT being part of
+// this very Ready (it prepared and committed at once); then its prepared
+// certificate is not yet on disk and the answer waits for the fsync. A
+// block installed by state transfer carries a certificate and no entry,
+// so it qualifies. Reads pass through ackBarrier, so the replica never
+// answers a lookup without what it has acknowledged.
+func earlyAck(rd *pbft.Ready, seq uint64) bool {
+	for i := range rd.Entries {
+		if rd.Entries[i].Seq == seq {
+			return false
+		}
+	}
+	return true
+}
+
+// readLedger runs fn in a read transaction that sees every transaction
+// this replica acknowledged before the call.
+func (n *Node) readLedger(fn func(*ledger.Tx) error) error {
+	n.ackBarrier.RLock()
+	n.ackBarrier.RUnlock() //lint:ignore SA2001 an empty critical section is the barrier
+	return n.led.View(fn)
 }
 
 // preloader is implemented by Plugins that compile modules (WasmPlugins).
