@@ -217,6 +217,7 @@ func (n *Node) loadState() (*pbft.Restore, *pbft.Membership, *chainState, error)
 		if hs != nil {
 			r.HardState = *hs
 		}
+		r.Clean = !t.Running()
 		if r.Entries, err = t.Entries(); err != nil {
 			return err
 		}
@@ -298,8 +299,18 @@ func (n *Node) Run(ctx context.Context) error {
 	wg.Go(func() { n.runChecks(ctx) })
 	n.runCtx, n.runWG = ctx, &wg // for the loop's preloads after a plugin-set change
 	n.preload(ctx, &wg, n.state.Load().cfg.Plugins)
+	// The loop sends pre-prepares before persisting them (Ready.Proposals):
+	// a restart must know whether it follows a crash (pbft.Restore.Clean).
+	if err := n.led.Update(func(t *ledger.Tx) error { return t.SetRunning(true) }); err != nil {
+		cancel()
+		return fmt.Errorf("node: persist: %w", err)
+	}
 	err := n.loop(ctx, &wg)
 	cancel()
+	if err == nil {
+		// Every Ready the loop handled is persisted: a clean stop.
+		err = n.led.Update(func(t *ledger.Tx) error { return t.SetRunning(false) })
+	}
 	return err
 }
 
@@ -566,6 +577,9 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 	}
 	for n.core.HasReady() {
 		rd := n.core.Ready()
+		// A primary's new pre-prepares go out first, so the backups persist
+		// theirs while it persists its own (the core makes this safe).
+		n.sendAll(rd.Proposals)
 		var fx effects
 		var early, late []committedTx // acknowledged before or after the fsync (earlyAck)
 		if rd.HardState != nil || len(rd.Entries) > 0 || rd.PruneBelow > 0 || len(rd.Committed) > 0 {
@@ -614,19 +628,7 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 			}
 			n.metrics.observeFsync(time.Since(start))
 		}
-		for i := range rd.Messages {
-			m := &rd.Messages[i]
-			class := quicnet.ClassControl
-			switch m.Type {
-			case pbft.MsgPrePrepare, pbft.MsgNewView, pbft.MsgRequest, pbft.MsgViewChange:
-				class = quicnet.ClassBulk
-			}
-			if m.To == 0 {
-				n.tr.Broadcast(class, m.Encode())
-			} else {
-				n.tr.Send(m.To, class, m.Encode())
-			}
-		}
+		n.sendAll(rd.Messages)
 		if fx.state != nil {
 			n.state.Store(fx.state)
 			n.preload(n.runCtx, n.runWG, fx.state.cfg.Plugins)
@@ -666,6 +668,24 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 	}
 	n.publishStatus()
 	return nil
+}
+
+// sendAll sends the core's messages, blocks and view changes on the bulk
+// stream and votes on the control stream.
+func (n *Node) sendAll(msgs []pbft.Message) {
+	for i := range msgs {
+		m := &msgs[i]
+		class := quicnet.ClassControl
+		switch m.Type {
+		case pbft.MsgPrePrepare, pbft.MsgNewView, pbft.MsgRequest, pbft.MsgViewChange:
+			class = quicnet.ClassBulk
+		}
+		if m.To == 0 {
+			n.tr.Broadcast(class, m.Encode())
+		} else {
+			n.tr.Send(m.To, class, m.Encode())
+		}
+	}
 }
 
 // earlyAck reports whether the submitters of block seq's transactions may

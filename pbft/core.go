@@ -132,6 +132,11 @@ type EntryRecord struct {
 
 // Restore is the state a replica resumes from after a restart.
 type Restore struct {
+	// Clean says the replica stopped after persisting every Ready whose
+	// Proposals it sent (a graceful stop). After a crash it is false, and
+	// the replica proposes nothing in the view it restores: a pre-prepare
+	// sent before the crash may be missing from Entries.
+	Clean       bool
 	HardState   HardState
 	Entries     []EntryRecord
 	Executed    uint64      // last block the application applied
@@ -166,11 +171,15 @@ type Event struct {
 
 // Ready holds what the application must do, in this order: persist
 // HardState (if set) and Entries, send Messages, apply Committed, start
-// Fetch. Then it calls Advance.
+// Fetch. Then it calls Advance. Proposals may go out before the persist
+// (or with Messages): they are the pre-prepares of blocks this replica
+// just proposed as primary, and the core makes sending them early safe
+// (see Restore.Clean), so the primary's fsync overlaps the backups'.
 type Ready struct {
 	HardState  *HardState
 	Entries    []EntryRecord
 	PruneBelow uint64 // entries at or below this sequence number may be deleted
+	Proposals  []Message
 	Messages   []Message
 	Committed  []Committed
 	Fetch      *Fetch
@@ -179,7 +188,7 @@ type Ready struct {
 
 // IsEmpty reports whether there is nothing to do.
 func (r *Ready) IsEmpty() bool {
-	return r.HardState == nil && len(r.Entries) == 0 && len(r.Messages) == 0 &&
+	return r.HardState == nil && len(r.Entries) == 0 && len(r.Messages) == 0 && len(r.Proposals) == 0 &&
 		len(r.Committed) == 0 && r.Fetch == nil && len(r.Events) == 0 && r.PruneBelow == 0
 }
 
@@ -249,10 +258,17 @@ type Core struct {
 	prevM     *Membership       // membership before the last reconfiguration
 	configSeq uint64            // sequence number of the last reconfiguration
 
+	// A replica restored after a crash may have sent pre-prepares it had
+	// not persisted (Ready.Proposals), so it assigns no new sequence
+	// number in any view up to the one it was in: it cannot equivocate.
+	muted    bool
+	muteView uint64
+
 	// Ready accumulation.
 	hsDirty    bool
 	dirty      map[uint64]bool
 	msgs       []Message
+	proposals  []Message
 	committed  []Committed
 	fetch      *Fetch
 	events     []Event
@@ -291,6 +307,7 @@ func (c *Core) restore(r *Restore) {
 	}
 	hs := r.HardState
 	c.view, c.inVC = hs.View, hs.InViewChange
+	c.muted, c.muteView = !r.Clean, hs.View
 	c.stableSeq, c.stableDig, c.stableMsg = hs.StableSeq, hs.StableDigest, hs.StableProof
 	c.executed, c.stateDig = r.Executed, r.StateDigest
 	for _, er := range r.Entries {
@@ -491,6 +508,12 @@ func (c *Core) Ready() Ready {
 	rd := Ready{Messages: c.msgs, Committed: c.committed, Fetch: c.fetch, Events: c.events, PruneBelow: c.pruneBelow}
 	if c.hsDirty {
 		rd.HardState = &HardState{View: c.view, InViewChange: c.inVC, StableSeq: c.stableSeq, StableDigest: c.stableDig, StableProof: c.stableMsg}
+		// Early pre-prepares are safe only in a view already on disk
+		// (a restored replica is muted in that view); a NEW-VIEW also
+		// goes before the pre-prepares that follow it.
+		rd.Messages = append(rd.Messages, c.proposals...)
+	} else {
+		rd.Proposals = c.proposals
 	}
 	if len(c.dirty) > 0 {
 		seqs := make([]uint64, 0, len(c.dirty))
@@ -510,7 +533,7 @@ func (c *Core) Ready() Ready {
 // HasReady reports whether Ready would return anything.
 func (c *Core) HasReady() bool {
 	c.flush()
-	return c.hsDirty || len(c.dirty) > 0 || len(c.msgs) > 0 || len(c.committed) > 0 ||
+	return c.hsDirty || len(c.dirty) > 0 || len(c.msgs) > 0 || len(c.proposals) > 0 || len(c.committed) > 0 ||
 		c.fetch != nil || len(c.events) > 0 || c.pruneBelow > 0
 }
 
@@ -518,7 +541,7 @@ func (c *Core) HasReady() bool {
 func (c *Core) Advance() {
 	c.hsDirty = false
 	clear(c.dirty)
-	c.msgs, c.committed, c.events = nil, nil, nil
+	c.msgs, c.proposals, c.committed, c.events = nil, nil, nil, nil
 	c.fetch = nil
 	c.pruneBelow = 0
 }
@@ -526,7 +549,7 @@ func (c *Core) Advance() {
 // flush forwards queued requests and lets the primary propose.
 func (c *Core) flush() {
 	c.flushForward()
-	for c.IsPrimary() && c.propose() {
+	for c.IsPrimary() && (!c.muted || c.view > c.muteView) && c.propose() {
 	}
 }
 
@@ -572,7 +595,7 @@ func (c *Core) propose() bool {
 	if b.Config != nil {
 		c.barrier = seq
 	}
-	c.send(pp, 0)
+	c.proposals = append(c.proposals, pp)
 	return true
 }
 

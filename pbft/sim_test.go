@@ -63,6 +63,7 @@ type simNode struct {
 	seen    map[string]bool // requests executed
 	checked int             // ledger entries already checked by checkSafety
 	m       *Membership     // membership after the checked entries
+	started bool            // started before: a later start is a restart after a crash
 }
 
 type byzMode int
@@ -104,6 +105,42 @@ type sim struct {
 	newVote func(id uint64) Signer // nil: one scheme for every message
 	voteVer Verifier
 	steps   int
+
+	// midCrash is the chance that a replica crashes right after sending a
+	// Ready's Proposals and before persisting it; crashAllowed says whether
+	// the run may take one more replica down.
+	midCrash     float64
+	crashAllowed func(nd *simNode) bool
+
+	said map[saidKey]Hash // what each honest replica said, to catch it contradicting itself
+}
+
+// saidKey names one thing a replica says at most once: its pre-prepare,
+// prepare or commit for a view and sequence number.
+type saidKey struct {
+	from, view, seq uint64
+	typ             MsgType
+}
+
+// noteVote fails the run if an honest replica sends a pre-prepare, prepare
+// or commit that contradicts one it sent before, across restarts too.
+func (s *sim) noteVote(from *simNode, m Message) {
+	switch m.Type {
+	case MsgPrePrepare, MsgPrepare, MsgCommit:
+	default:
+		return
+	}
+	if from.byz != honest {
+		return
+	}
+	if s.said == nil {
+		s.said = make(map[saidKey]Hash)
+	}
+	k := saidKey{from.id, m.View, m.Seq, m.Type}
+	if d, ok := s.said[k]; ok && d != m.Digest {
+		s.t.Fatalf("honest replica %d sent two %ss for view %d seq %d: %s and %s", from.id, m.Type, m.View, m.Seq, d.Short(), m.Digest.Short())
+	}
+	s.said[k] = m.Digest
 }
 
 func newSim(t testing.TB, seed uint64, n int, cfg Config) *sim {
@@ -151,7 +188,9 @@ func (s *sim) start(nd *simNode) {
 	if nd.voter != nil {
 		cfg.VoteSigner, cfg.VoteVerifier = nd.voter, s.voteVer
 	}
-	r := &Restore{HardState: nd.hs, Membership: s.membershipAt(nd)}
+	// Every restart in the simulation follows a crash.
+	r := &Restore{Clean: !nd.started, HardState: nd.hs, Membership: s.membershipAt(nd)}
+	nd.started = true
 	if n := len(nd.ledger); n > 0 {
 		r.Executed, r.StateDigest = nd.ledger[n-1].Seq, nd.ledger[n-1].StateDigest
 	}
@@ -177,6 +216,14 @@ func (s *sim) handle(nd *simNode) {
 	defer func() {}()
 	for nd.core.HasReady() {
 		rd := nd.core.Ready()
+		// Proposals go out before the persist, as the node sends them.
+		for _, m := range rd.Proposals {
+			s.send(nd, m)
+		}
+		if len(rd.Proposals) > 0 && s.midCrash > 0 && s.crashAllowed != nil && s.crashAllowed(nd) && s.rng.Float64() < s.midCrash {
+			s.crash(nd.id) // this Ready's state is lost; its pre-prepares are out
+			return
+		}
 		if rd.HardState != nil {
 			nd.hs = *rd.HardState
 		}
@@ -248,6 +295,7 @@ func (s *sim) fetch(nd *simNode, f *Fetch) {
 }
 
 func (s *sim) send(from *simNode, m Message) {
+	s.noteVote(from, m)
 	var tos []uint64
 	if m.To != 0 {
 		tos = []uint64{m.To}
@@ -349,10 +397,10 @@ func (s *sim) live() []*simNode {
 }
 
 func (s *sim) submit(n int) {
-	live := s.live()
 	for range n {
 		s.reqs++
 		req := []byte(fmt.Sprintf("req-%d", s.reqs))
+		live := s.live() // a replica may crash while handling a submission
 		nd := live[s.rng.IntN(len(live))]
 		if err := nd.core.Propose(req); err != nil && !errors.Is(err, ErrBusy) {
 			s.t.Fatal(err)
@@ -476,6 +524,14 @@ func runChaos(t testing.TB, seed uint64, n int, byz byzMode) *sim {
 			s.nodes[s.ids[i]].byz = byz // ids[0] is the primary of view 0
 		}
 	}
+	mayCrash := func() bool {
+		down := n - len(s.live())
+		return down < f-countByz(s) || (byz == honest && down < f)
+	}
+	// Some crashes fall between a primary's sending its pre-prepares and
+	// persisting them.
+	s.midCrash = 0.03
+	s.crashAllowed = func(nd *simNode) bool { return nd.byz == honest && mayCrash() }
 	for round := 0; round < 400; round++ {
 		if round%5 == 0 {
 			s.submit(1 + s.rng.IntN(3))
@@ -483,7 +539,7 @@ func runChaos(t testing.TB, seed uint64, n int, byz byzMode) *sim {
 		switch r := s.rng.IntN(100); {
 		case r < 2:
 			// crash an honest node, never more than f at once
-			if down := n - len(s.live()); down < f-countByz(s) || (byz == honest && down < f) {
+			if mayCrash() {
 				live := s.live()
 				nd := live[s.rng.IntN(len(live))]
 				if nd.byz == honest {
@@ -509,6 +565,7 @@ func runChaos(t testing.TB, seed uint64, n int, byz byzMode) *sim {
 	// Heal: everyone up and connected, no loss. The network must commit
 	// everything that was submitted, and new requests.
 	s.heal()
+	s.midCrash = 0
 	for _, nd := range s.nodes {
 		if nd.down {
 			s.restart(nd.id)
@@ -762,5 +819,51 @@ func TestReplayedOldViewMessages(t *testing.T) {
 	s.checkNoDuplicates()
 	if len(s.nodes[2].ledger) < before {
 		t.Fatal("ledger shrank")
+	}
+}
+
+// TestSimPrimaryCrashAfterEarlyProposal crashes the primary between
+// sending a pre-prepare (Ready.Proposals) and persisting it, restarts it
+// at once and gives it other requests: it must not assign the lost
+// sequence number again in that view (noteVote fails the run if it does),
+// and the network must still commit everything, the lost block included
+// if the backups prepared it.
+func TestSimPrimaryCrashAfterEarlyProposal(t *testing.T) {
+	for seed := range uint64(seeds(20)) {
+		s := newSim(t, seed, 4, simConfig())
+		s.delay = 2
+		crashed := false
+		s.midCrash = 1
+		s.crashAllowed = func(nd *simNode) bool {
+			if nd.id != 1 || crashed {
+				return false
+			}
+			crashed = true
+			return true
+		}
+		s.submit(1)
+		for len(s.live()) == 4 {
+			s.submit(1)
+		}
+		s.restart(1)
+		for i := 0; i < 40; i++ {
+			if i%4 == 0 {
+				s.nodes[1].core.Propose([]byte(fmt.Sprintf("req-after-%d", i)))
+				s.handle(s.nodes[1])
+			}
+			s.step()
+			s.checkSafety()
+		}
+		for i := 0; i < 5000 && !s.allExecuted(); i++ {
+			if i%300 == 299 {
+				s.resubmit()
+			}
+			s.step()
+		}
+		s.checkSafety()
+		if !s.allExecuted() {
+			s.dump()
+			t.Fatalf("seed %d: not every request executed after the primary's restart", seed)
+		}
 	}
 }

@@ -57,6 +57,7 @@ var (
 	kSchema      = []byte("schema")
 	kHeight      = []byte("height")
 	kHardState   = []byte("hardstate")
+	kRunning     = []byte("running")
 	kChainConfig = []byte("chainconfig")
 )
 
@@ -401,6 +402,20 @@ func (t *Tx) HardState() (*pbft.HardState, error) {
 // PutHardState persists the consensus hard state.
 func (t *Tx) PutHardState(hs *pbft.HardState) error {
 	return t.tx.Bucket(bConsensus).Put(kHardState, EncodeHardState(hs))
+}
+
+// Running reports whether a replica started on this ledger and did not
+// stop cleanly: SetRunning(true) without a later SetRunning(false).
+func (t *Tx) Running() bool { return t.tx.Bucket(bConsensus).Get(kRunning) != nil }
+
+// SetRunning records that a replica runs on this ledger (true), or that it
+// stopped after persisting everything it had sent (false).
+func (t *Tx) SetRunning(on bool) error {
+	b := t.tx.Bucket(bConsensus)
+	if on {
+		return b.Put(kRunning, []byte{1})
+	}
+	return b.Delete(kRunning)
 }
 
 // Entries returns the persisted entry records in sequence order, their
