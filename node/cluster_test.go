@@ -1,10 +1,14 @@
 package node
 
 import (
+	"bytes"
+	"context"
 	"fmt"
-	"github.com/careerchain/careerchain/quicnet"
 	"testing"
 	"time"
+
+	"github.com/careerchain/careerchain/pbft"
+	"github.com/careerchain/careerchain/quicnet"
 )
 
 func TestClusterMemCommitsEverywhere(t *testing.T) {
@@ -141,5 +145,61 @@ func TestReadAfterAcknowledgement(t *testing.T) {
 		if code := get(t, c.url(i, "/api/v1/address/"+holder.Address()+"/careers"), &page); code != 200 || len(page.Items) != 1 {
 			t.Fatalf("tx %d: address look-up answered %d with %d items", k, code, len(page.Items))
 		}
+	}
+}
+
+// TestForwardedRequestsChecked feeds the checker of forwarded requests
+// several peers' messages at once, valid and forged transactions mixed: it
+// checks them as one batch and must hand the loop exactly the valid ones,
+// each still attributed to the peer that sent it.
+func TestForwardedRequestsChecked(t *testing.T) {
+	c := newCluster(t, 4, false, nil)
+	c.stop(0)
+	nd, err := New(c.config(0)) // not running: this test plays its loop
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nd.Close()
+	good := func(k int) []byte {
+		return encode(t, c.careerTx(t, wallet(t, fmt.Sprintf("forwarded %d", k)), uint64(k)))
+	}
+	forged := func(k int) []byte { return bytes.Replace(good(k), []byte("Engineer"), []byte("Engineez"), 1) }
+	g1, g2, g3 := good(1), good(2), good(3)
+	in := []pbft.Message{
+		{Type: pbft.MsgRequest, From: 2, Requests: [][]byte{g1, forged(4), g2}},
+		{Type: pbft.MsgRequest, From: 3, Requests: [][]byte{forged(5)}},
+		{Type: pbft.MsgRequest, From: 4, Requests: [][]byte{forged(6), g3}},
+	}
+	for _, m := range in {
+		nd.checkC <- m // queued before the checker starts: one batch
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go nd.runChecks(ctx)
+	want := map[uint64][][]byte{2: {g1, g2}, 4: {g3}}
+	for range len(want) {
+		select {
+		case cr := <-nd.checkedC:
+			w, ok := want[cr.msg.From]
+			if !ok || len(cr.msg.Requests) != len(w) {
+				t.Fatalf("from %d: %d requests passed, want %d", cr.msg.From, len(cr.msg.Requests), len(w))
+			}
+			for i := range w {
+				if !bytes.Equal(cr.msg.Requests[i], w[i]) {
+					t.Fatalf("from %d: request %d is not the valid one sent", cr.msg.From, i)
+				}
+			}
+			delete(want, cr.msg.From)
+		case <-time.After(30 * time.Second):
+			t.Fatal("the checker passed nothing on")
+		}
+	}
+	select {
+	case cr := <-nd.checkedC:
+		t.Fatalf("unexpected message from %d with %d requests", cr.msg.From, len(cr.msg.Requests))
+	case <-time.After(100 * time.Millisecond):
+	}
+	if got := nd.metrics.badRequests.Load(); got != 3 {
+		t.Fatalf("%d requests counted as bad, want 3", got)
 	}
 }

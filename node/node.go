@@ -100,7 +100,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger.With("replica", cfg.ID), chainID: cfg.Genesis.ChainID,
 		proposeC: make(chan proposal), fetchedC: make(chan fetchedBlock), hintC: make(chan uint64),
-		checkC: make(chan pbft.Message, 1024), checkedC: make(chan checkedRequests, 1024)}
+		checkC: make(chan pbft.Message, 4096), checkedC: make(chan checkedRequests, 1024)}
 	n.waiters.m = make(map[[32]byte][]chan committedTx)
 	ok := false
 	defer func() {
@@ -494,7 +494,7 @@ func (n *Node) stepFrame(f quicnet.Message) {
 		select {
 		case n.checkC <- *m:
 		default:
-			n.metrics.badRequests.Add(uint64(len(m.Requests)))
+			n.metrics.droppedRequests.Add(uint64(len(m.Requests)))
 			n.log.Warn("dropping forwarded requests: the checker is saturated", "peer", f.From, "n", len(m.Requests))
 		}
 		return
@@ -508,40 +508,66 @@ func (n *Node) stepFrame(f quicnet.Message) {
 func (n *Node) maxFrame() int { return pbft.MaxMessageSize }
 
 // runChecks runs the checks of forwarded requests (stateless rules and
-// plugins) on its own goroutine and passes what survives to the loop.
+// plugins) on its own goroutine and passes what survives to the loop. It
+// checks everything that queued up meanwhile in one go, so that the many
+// small forwards of a busy network are checked in parallel and the queue
+// drains faster than peers fill it.
 func (n *Node) runChecks(ctx context.Context) {
+	var batch []pbft.Message
+	var reqs [][]byte
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case m := <-n.checkC:
-			st := n.state.Load()
-			m.Requests = n.filterRequests(st, m.Requests)
-			if len(m.Requests) == 0 {
-				continue
+			batch = append(batch[:0], m)
+		more:
+			for len(batch) < cap(n.checkC) {
+				select {
+				case m := <-n.checkC:
+					batch = append(batch, m)
+				default:
+					break more
+				}
 			}
-			select {
-			case n.checkedC <- checkedRequests{msg: m, version: st.version}:
-			case <-ctx.Done():
-				return
+			reqs = reqs[:0]
+			for _, m := range batch {
+				reqs = append(reqs, m.Requests...)
+			}
+			st := n.state.Load()
+			pass := n.checkRequests(st, reqs)
+			for _, m := range batch {
+				out := m.Requests[:0]
+				for _, r := range m.Requests {
+					if pass[0] {
+						out = append(out, r)
+					}
+					pass = pass[1:]
+				}
+				if m.Requests = out; len(out) == 0 {
+					continue
+				}
+				select {
+				case n.checkedC <- checkedRequests{msg: m, version: st.version}:
+				case <-ctx.Done():
+					return
+				}
 			}
 		}
 	}
 }
 
-// filterRequests returns the requests that pass the checks.
-func (n *Node) filterRequests(st *chainState, reqs [][]byte) [][]byte {
+// checkRequests reports which requests pass the checks.
+func (n *Node) checkRequests(st *chainState, reqs [][]byte) []bool {
 	results := n.val.cache.checkAll(context.Background(), reqs, st, n.cfg.Plugins,
 		BlockContext{ChainID: st.chainID, Time: n.cfg.Now().UnixMilli(), Plugins: st.cfg.Plugins}, parallel)
-	out := reqs[:0]
+	pass := make([]bool, len(reqs))
 	for i, r := range results {
-		if r.verdict.Decision != Reject && r.tx != nil && !isMembershipTx(r.tx) {
-			out = append(out, reqs[i])
-		} else {
+		if pass[i] = r.verdict.Decision != Reject && r.tx != nil && !isMembershipTx(r.tx); !pass[i] {
 			n.metrics.badRequests.Add(1)
 		}
 	}
-	return out
+	return pass
 }
 
 func (n *Node) propose(p proposal) error {
