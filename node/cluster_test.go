@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/careerchain/careerchain/node/ledger"
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/quicnet"
 )
@@ -201,5 +203,44 @@ func TestForwardedRequestsChecked(t *testing.T) {
 	}
 	if got := nd.metrics.badRequests.Load(); got != 3 {
 		t.Fatalf("%d requests counted as bad, want 3", got)
+	}
+}
+
+// TestRestartKeepsPrimaryUnlessCrashed restarts the whole network twice.
+// After clean stops the primary of view 0 goes on proposing in view 0.
+// Then replica 1's ledger is marked as after a crash (its loop may have
+// sent pre-prepares it never persisted): restored, it proposes nothing in
+// the view it was in, and the network commits in a later view.
+func TestRestartKeepsPrimaryUnlessCrashed(t *testing.T) {
+	c := newCluster(t, 4, false, nil)
+	c.submit(t, 0, c.careerTx(t, wallet(t, "restart 0"), 0))
+	restart := func(crashed bool) {
+		c.stopAll()
+		if crashed {
+			l, err := ledger.Open(filepath.Join(c.dirs[0], "ledger.db"), ledger.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Update(func(tx *ledger.Tx) error { return tx.SetRunning(true) }); err != nil {
+				t.Fatal(err)
+			}
+			l.Close()
+		}
+		for i := range 4 {
+			c.start(i)
+		}
+	}
+	restart(false)
+	c.submit(t, 0, c.careerTx(t, wallet(t, "restart 1"), 1))
+	if v := c.node(0).Status().View; v != 0 {
+		t.Fatalf("after clean restarts the network is in view %d, want 0", v)
+	}
+	restart(true)
+	res := c.submit(t, 0, c.careerTx(t, wallet(t, "restart 2"), 2))
+	if res.Status != "accepted" {
+		t.Fatalf("after the crash: %+v", res)
+	}
+	if v := c.node(1).Status().View; v == 0 {
+		t.Fatal("replica 1 restored after a crash proposed again in the view it crashed in")
 	}
 }

@@ -448,7 +448,7 @@ func buildHeapLedgers(t *testing.T, s heapSetup) {
 	var want pbft.Hash
 	for i, nd := range nodes {
 		var d pbft.Hash
-		err := nd.led.View(func(tx *ledger.Tx) error {
+		err := nd.readLedger(func(tx *ledger.Tx) error {
 			var err error
 			if tx.Height() != height {
 				return fmt.Errorf("ledger at height %d, want %d", tx.Height(), height)
@@ -482,7 +482,7 @@ func buildHeapLedgers(t *testing.T, s heapSetup) {
 		id := sha256.Sum256(raw)
 		h := k % holders
 		rec := heapRecord{TxID: hex.EncodeToString(id[:]), Addr: wallets[h].Address(), Count: (s.N - h + holders - 1) / holders}
-		err = primary.led.View(func(tx *ledger.Tx) error {
+		err = primary.readLedger(func(tx *ledger.Tx) error {
 			loc, ok := tx.TxLoc(id)
 			if !ok || loc.Code != ledger.Accepted {
 				return fmt.Errorf("record %d: %+v, %v", k, loc, ok)

@@ -352,7 +352,7 @@ func (c *cluster) sameChain(t testing.TB, h uint64, ids ...int) {
 	var want []byte
 	for _, i := range ids {
 		var got []byte
-		err := c.node(i).led.View(func(tx *ledger.Tx) error {
+		err := c.node(i).readLedger(func(tx *ledger.Tx) error {
 			br, err := tx.Block(h)
 			if err != nil {
 				return err

@@ -57,6 +57,12 @@ type Node struct {
 	// so a read sees everything acknowledged before it arrived.
 	ackBarrier sync.RWMutex
 
+	// A ledger transaction that applies committed blocks and nothing else
+	// commits in the background (handleReadies); the loop waits for it
+	// before the next one. undurable holds the IDs it executed.
+	commitDone <-chan error
+	undurable  map[[32]byte]struct{}
+
 	runMu     sync.Mutex
 	running   bool
 	stop      context.CancelFunc
@@ -307,6 +313,9 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	err := n.loop(ctx, &wg)
 	cancel()
+	if cerr := n.awaitCommit(); err == nil && cerr != nil {
+		err = fmt.Errorf("node: persist: %w", cerr)
+	}
 	if err == nil {
 		// Every Ready the loop handled is persisted: a clean stop.
 		err = n.led.Update(func(t *ledger.Tx) error { return t.SetRunning(false) })
@@ -385,6 +394,13 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 			}
 		case h := <-n.hintC:
 			startFetch(&pbft.Fetch{To: h})
+		case err := <-n.commitDone:
+			n.commitDone = nil
+			clear(n.undurable)
+			if err != nil {
+				n.log.Error("stopping: cannot persist", "err", err)
+				return fmt.Errorf("node: persist: %w", err)
+			}
 		case cr := <-n.checkedC:
 			// A copy that arrives after its transaction executed must not
 			// be proposed again: drop what the ledger already holds.
@@ -393,6 +409,9 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 				for _, r := range cr.msg.Requests {
 					id := sha256.Sum256(r)
 					if _, done := t.TxLoc(id); done {
+						continue
+					}
+					if _, done := n.undurable[id]; done {
 						continue
 					}
 					fresh = append(fresh, r)
@@ -607,52 +626,24 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 		// theirs while it persists its own (the core makes this safe).
 		n.sendAll(rd.Proposals)
 		var fx effects
-		var early, late []committedTx // acknowledged before or after the fsync (earlyAck)
+		var late []committedTx // answered after the fsync (earlyAck)
 		if rd.HardState != nil || len(rd.Entries) > 0 || rd.PruneBelow > 0 || len(rd.Committed) > 0 {
-			start := time.Now()
-			now := n.cfg.Now().UnixMilli()
-			held := false
-			err := n.led.Update(func(t *ledger.Tx) error {
-				if rd.HardState != nil {
-					if err := t.PutHardState(rd.HardState); err != nil {
-						return err
-					}
-				}
-				for i := range rd.Entries {
-					if err := t.PutEntry(&rd.Entries[i]); err != nil {
-						return err
-					}
-				}
-				if rd.PruneBelow > 0 {
-					if err := t.PruneEntries(rd.PruneBelow); err != nil {
-						return err
-					}
-				}
-				for i := range rd.Committed {
-					k := len(fx.done)
-					if err := applyBlockKnown(t, &rd.Committed[i], n.state.Load(), n.cfg.maxTx(), now, &fx, n.val.cache.decoded); err != nil {
-						return fmt.Errorf("apply block %d: %w", rd.Committed[i].Seq, err)
-					}
-					if earlyAck(&rd, rd.Committed[i].Seq) {
-						early = append(early, fx.done[k:]...)
-					} else {
-						late = append(late, fx.done[k:]...)
-					}
-				}
-				if len(early) > 0 {
-					n.ackBarrier.Lock()
-					held = true
-					n.waiters.notify(early)
-				}
-				return nil
-			})
-			if held {
-				n.ackBarrier.Unlock()
+			// Ledger transactions commit in Ready order.
+			if err := n.awaitCommit(); err != nil {
+				return fmt.Errorf("node: persist: %w", err)
+			}
+			var err error
+			if rd.HardState == nil && len(rd.Entries) == 0 && rd.PruneBelow == 0 && len(rd.Messages) == 0 {
+				// Only committed blocks, all of them answered early and
+				// nothing to send after them: let the fsync run while the
+				// loop goes on. A next pre-prepare can leave at once.
+				err = n.persistBackground(&rd, &fx)
+			} else {
+				late, err = n.persist(&rd, &fx)
 			}
 			if err != nil {
 				return fmt.Errorf("node: persist: %w", err)
 			}
-			n.metrics.observeFsync(time.Since(start))
 		}
 		n.sendAll(rd.Messages)
 		if fx.state != nil {
@@ -694,6 +685,125 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 	}
 	n.publishStatus()
 	return nil
+}
+
+// persist writes a Ready to the ledger in one transaction and waits for it
+// to be durable. It answers early the submitters of blocks earlyAck allows
+// and returns the others' results.
+func (n *Node) persist(rd *pbft.Ready, fx *effects) (late []committedTx, err error) {
+	start := time.Now()
+	held := false
+	err = n.led.Update(func(t *ledger.Tx) error {
+		early, l, err := n.write(t, rd, fx)
+		if err != nil {
+			return err
+		}
+		late = l
+		if len(early) > 0 {
+			n.ackBarrier.Lock()
+			held = true
+			n.waiters.notify(early)
+		}
+		return nil
+	})
+	if held {
+		n.ackBarrier.Unlock()
+	}
+	if err == nil {
+		n.metrics.observeFsync(time.Since(start))
+	}
+	return late, err
+}
+
+// persistBackground applies a Ready of committed blocks only (every one of
+// them answerable early: no entry of this Ready holds our own COMMIT) and
+// returns once they are executed and their submitters answered; the
+// ledger transaction commits in the background, and the loop learns the
+// outcome from commitDone (or awaitCommit) before its next write.
+func (n *Node) persistBackground(rd *pbft.Ready, fx *effects) error {
+	start := time.Now()
+	applied := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		held := false
+		err := n.led.Update(func(t *ledger.Tx) error {
+			early, _, err := n.write(t, rd, fx)
+			if err != nil {
+				return err
+			}
+			n.ackBarrier.Lock()
+			held = true
+			n.waiters.notify(early)
+			close(applied)
+			return nil
+		})
+		if held {
+			n.ackBarrier.Unlock()
+		}
+		if err == nil {
+			n.metrics.observeFsync(time.Since(start))
+		}
+		done <- err
+	}()
+	select {
+	case <-applied:
+	case err := <-done:
+		return err // the blocks did not apply
+	}
+	if n.undurable == nil {
+		n.undurable = make(map[[32]byte]struct{})
+	}
+	for _, d := range fx.done {
+		n.undurable[d.id] = struct{}{}
+	}
+	n.commitDone = done
+	return nil
+}
+
+// awaitCommit waits for the ledger transaction committing in the
+// background, if any, and returns its error.
+func (n *Node) awaitCommit() error {
+	if n.commitDone == nil {
+		return nil
+	}
+	err := <-n.commitDone
+	n.commitDone = nil
+	clear(n.undurable)
+	return err
+}
+
+// write puts a Ready's consensus state and committed blocks into t and
+// splits the blocks' results into those answerable before the fsync
+// (earlyAck) and the others.
+func (n *Node) write(t *ledger.Tx, rd *pbft.Ready, fx *effects) (early, late []committedTx, err error) {
+	if rd.HardState != nil {
+		if err := t.PutHardState(rd.HardState); err != nil {
+			return nil, nil, err
+		}
+	}
+	for i := range rd.Entries {
+		if err := t.PutEntry(&rd.Entries[i]); err != nil {
+			return nil, nil, err
+		}
+	}
+	if rd.PruneBelow > 0 {
+		if err := t.PruneEntries(rd.PruneBelow); err != nil {
+			return nil, nil, err
+		}
+	}
+	now := n.cfg.Now().UnixMilli()
+	for i := range rd.Committed {
+		k := len(fx.done)
+		if err := applyBlockKnown(t, &rd.Committed[i], n.state.Load(), n.cfg.maxTx(), now, fx, n.val.cache.decoded); err != nil {
+			return nil, nil, fmt.Errorf("apply block %d: %w", rd.Committed[i].Seq, err)
+		}
+		if earlyAck(rd, rd.Committed[i].Seq) {
+			early = append(early, fx.done[k:]...)
+		} else {
+			late = append(late, fx.done[k:]...)
+		}
+	}
+	return early, late, nil
 }
 
 // sendAll sends the core's messages, blocks and view changes on the bulk

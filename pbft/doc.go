@@ -11,7 +11,11 @@
 //
 // The one ordering rule: persist Ready.HardState and Ready.Entries (with
 // fsync) before sending Ready.Messages, so a replica never forgets a vote it
-// cast and never votes differently after a restart.
+// cast and never votes differently after a restart. Ready.Proposals, the
+// pre-prepares of blocks the primary just proposed, may go out before that
+// persist: a replica restored after a crash (Restore.Clean false) proposes
+// nothing in the view it restores, so a pre-prepare it sent and lost cannot
+// be contradicted.
 //
 // Invariants kept by the core:
 //   - n = len(members), f = (n-1)/3, quorum = (n+f)/2+1 (2f+1 when n = 3f+1);
