@@ -199,29 +199,15 @@ func (n *Node) postTx(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st := n.state.Load()
-	res := n.val.cache.checkAll(r.Context(), [][]byte{raw}, st, n.cfg.Plugins,
-		BlockContext{ChainID: st.chainID, Time: n.cfg.Now().UnixMilli(), Plugins: st.cfg.Plugins}, parallel)[0]
-	switch res.verdict.Decision {
-	case Reject:
-		return res.err
-	case Abstain:
-		return fmt.Errorf("%w: the plugins could not judge the transaction (%s); retry later", ErrNotReady, res.verdict.Reason)
-	}
-	if err := n.precheck(res.id, res.tx); err != nil {
+	p, err := n.admit(r.Context(), raw)
+	if err != nil {
 		return err
-	}
-	p := proposal{raw: raw, id: res.id, version: st.version, tx: res.tx}
-	if isMembershipTx(res.tx) {
-		if p.membership, err = pbft.DecodeMembership(res.tx.Config.Membership); err != nil {
-			return badRequest("malformed", "config.membership: %v", err)
-		}
 	}
 	wait := r.URL.Query().Get("wait")
 	waiting := wait == "1" || wait == "true"
 	var done <-chan committedTx
 	if waiting {
-		c, cancel := n.waiters.add(res.id)
+		c, cancel := n.waiters.add(p.id)
 		defer cancel()
 		done = c
 	}
@@ -239,7 +225,7 @@ func (n *Node) postTx(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	id := hex.EncodeToString(res.id[:])
+	id := hex.EncodeToString(p.id[:])
 	if !waiting {
 		WriteJSON(w, http.StatusAccepted, SubmitResult{TxID: id, Status: "pending"})
 		return nil
@@ -255,6 +241,33 @@ func (n *Node) postTx(w http.ResponseWriter, r *http.Request) error {
 	case <-r.Context().Done():
 		return r.Context().Err()
 	}
+}
+
+// admit runs a submission's checks — stateless rules and plugins (through
+// the check cache, so the loop finds it checked) and the state-dependent
+// prechecks — and returns it as a proposal for the loop.
+func (n *Node) admit(ctx context.Context, raw []byte) (proposal, error) {
+	st := n.state.Load()
+	res := n.val.cache.checkAll(ctx, [][]byte{raw}, st, n.cfg.Plugins,
+		BlockContext{ChainID: st.chainID, Time: n.cfg.Now().UnixMilli(), Plugins: st.cfg.Plugins}, parallel)[0]
+	switch res.verdict.Decision {
+	case Reject:
+		return proposal{}, res.err
+	case Abstain:
+		return proposal{}, fmt.Errorf("%w: the plugins could not judge the transaction (%s); retry later", ErrNotReady, res.verdict.Reason)
+	}
+	if err := n.precheck(res.id, res.tx); err != nil {
+		return proposal{}, err
+	}
+	p := proposal{raw: raw, id: res.id, version: st.version, tx: res.tx}
+	if isMembershipTx(res.tx) {
+		m, err := pbft.DecodeMembership(res.tx.Config.Membership)
+		if err != nil {
+			return proposal{}, badRequest("malformed", "config.membership: %v", err)
+		}
+		p.membership = m
+	}
+	return p, nil
 }
 
 // precheck answers the state-dependent questions a client can fix before

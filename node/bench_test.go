@@ -97,7 +97,14 @@ func benchClusterClients(b *testing.B, useQUIC bool, clients int, pace time.Dura
 				id := sha256.Sum256(txs[i])
 				done, cancel := nd.waiters.add(id)
 				t0 := time.Now()
-				for nd.submit(context.Background(), proposal{raw: txs[i], id: id}) != nil {
+				// What POST /api/v1/tx does, without HTTP and JSON.
+				p, err := nd.admit(context.Background(), txs[i])
+				if err != nil {
+					b.Errorf("submission refused: %v", err)
+					cancel()
+					continue
+				}
+				for nd.submit(context.Background(), p) != nil {
 					time.Sleep(time.Millisecond)
 				}
 				select {
