@@ -47,6 +47,8 @@ type Node struct {
 	hintC    chan uint64          // heights the catch-up poller saw (learner.go)
 	checkC   chan pbft.Message    // forwarded requests waiting for their checks
 	checkedC chan checkedRequests // forwarded requests that passed them
+	admitC   chan admitJob        // submissions waiting for their checks (runAdmissions)
+	signer   *presigner           // the core's ML-DSA signer, which can sign COMMITs ahead
 	outReqs  [][]byte             // submissions to broadcast to the backups (loop-owned)
 	waiters  waiters
 	metrics  metrics
@@ -106,7 +108,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger.With("replica", cfg.ID), chainID: cfg.Genesis.ChainID,
 		proposeC: make(chan proposal), fetchedC: make(chan fetchedBlock), hintC: make(chan uint64),
-		checkC: make(chan pbft.Message, 4096), checkedC: make(chan checkedRequests, 1024)}
+		checkC: make(chan pbft.Message, 4096), checkedC: make(chan checkedRequests, 1024), admitC: make(chan admitJob, 1024)}
 	n.waiters.m = make(map[[32]byte][]chan committedTx)
 	ok := false
 	defer func() {
@@ -127,7 +129,7 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n.state.Store(st)
-	signer, pub := pbft.NewMLDSASigner(cfg.Keys.SignSeed)
+	mldsa, pub := pbft.NewMLDSASigner(cfg.Keys.SignSeed)
 	if mb, isMember := ms.Member(cfg.ID); isMember && string(mb.SignKey) != string(pub) {
 		return nil, fmt.Errorf("%w: the signing key does not match member %d of the membership", ErrBadConfig, cfg.ID)
 	} else if isMember && string(mb.NetKey) != string(cfg.Keys.NetKey.Public().(ed25519.PublicKey)) {
@@ -146,7 +148,8 @@ func New(cfg Config) (*Node, error) {
 		timeout: func() (context.Context, context.CancelFunc) {
 			return context.WithTimeout(context.Background(), cfg.PluginTimeout)
 		}}
-	n.core, err = pbft.New(pbft.Config{ID: cfg.ID, Membership: ms, Signer: signer, Verifier: &pbft.MLDSAVerifier{},
+	n.signer = newPresigner(mldsa)
+	n.core, err = pbft.New(pbft.Config{ID: cfg.ID, Membership: ms, Signer: n.signer, Verifier: &pbft.MLDSAVerifier{},
 		VoteSigner: pbft.NewEd25519VoteSigner(cfg.Keys.NetKey), VoteVerifier: pbft.Ed25519VoteVerifier{},
 		Validator: n.val, CheckpointInterval: cfg.CheckpointInterval, MaxBatch: cfg.MaxBatch,
 		MaxInFlight: cfg.MaxInFlight, RequestTimeout: cfg.RequestTimeout, MaxRequestBytes: cfg.maxTx(), Restore: restore})
@@ -287,6 +290,7 @@ func (n *Node) Run(ctx context.Context) error {
 
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	wg.Go(func() { n.runAdmissions(ctx) })
 	if n.ln != nil {
 		srv := &http.Server{Handler: n.api, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(n.log.Handler(), slog.LevelWarn)}
 		wg.Go(func() {
@@ -625,6 +629,7 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 		// A primary's new pre-prepares go out first, so the backups persist
 		// theirs while it persists its own (the core makes this safe).
 		n.sendAll(rd.Proposals)
+		n.presignCommits(&rd)
 		var fx effects
 		var late []committedTx // answered after the fsync (earlyAck)
 		if rd.HardState != nil || len(rd.Entries) > 0 || rd.PruneBelow > 0 || len(rd.Committed) > 0 {

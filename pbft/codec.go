@@ -126,6 +126,11 @@ func (m *Message) approxSize() int {
 	return n
 }
 
+// SigningBytes returns what the message's signature covers (see
+// signingBytes). An application may use it to sign a message it knows the
+// core will sign, ahead of time.
+func (m *Message) SigningBytes() []byte { return m.signingBytes() }
+
 // signingBytes is what a message's signature covers: a domain tag, the
 // header fields and the hash of the body. The block of a pre-prepare is
 // covered through Digest, which Step checks against the block.
