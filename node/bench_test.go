@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -97,8 +98,13 @@ func benchClusterClients(b *testing.B, useQUIC bool, clients int, pace time.Dura
 				id := sha256.Sum256(txs[i])
 				done, cancel := nd.waiters.add(id)
 				t0 := time.Now()
-				// What POST /api/v1/tx does, without HTTP and JSON.
+				// What POST /api/v1/tx does, without HTTP and JSON (a
+				// replica whose Run has not begun yet is not ready).
 				p, err := nd.admit(context.Background(), txs[i])
+				for errors.Is(err, ErrNotReady) {
+					time.Sleep(time.Millisecond)
+					p, err = nd.admit(context.Background(), txs[i])
+				}
 				if err != nil {
 					b.Errorf("submission refused: %v", err)
 					cancel()
