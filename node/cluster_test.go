@@ -244,3 +244,29 @@ func TestRestartKeepsPrimaryUnlessCrashed(t *testing.T) {
 		t.Fatal("replica 1 restored after a crash proposed again in the view it crashed in")
 	}
 }
+
+// TestLoneReplicaAnswersAfterFsync: a single replica's own COMMIT decides
+// every block, in the Ready that also logs it, so it must never answer a
+// submitter before the ledger's fsync — not even when a checkpoint that
+// becomes stable in the same step drops the block's entry (K = 1 makes
+// that every block). Four replicas do answer early.
+func TestLoneReplicaAnswersAfterFsync(t *testing.T) {
+	one := newCluster(t, 1, false, func(cfg *Config) { cfg.CheckpointInterval = 1 })
+	for k := range 6 {
+		one.submit(t, 0, one.careerTx(t, wallet(t, fmt.Sprintf("lone %d", k)), uint64(k)))
+	}
+	if n := one.node(0).metrics.earlyAnswers.Load(); n != 0 {
+		t.Fatalf("a lone replica answered %d submitters before its fsync", n)
+	}
+	four := newCluster(t, 4, false, nil)
+	for k := range 6 {
+		four.submit(t, k%4, four.careerTx(t, wallet(t, fmt.Sprintf("four %d", k)), uint64(k)))
+	}
+	var early uint64
+	for i := range 4 {
+		early += four.node(i).metrics.earlyAnswers.Load()
+	}
+	if early == 0 {
+		t.Fatal("four replicas never answered before the fsync")
+	}
+}

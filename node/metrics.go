@@ -15,7 +15,7 @@ type metrics struct {
 	height, view                        atomic.Uint64
 	blocks, txAccepted, txRejected      atomic.Uint64
 	viewChanges, badFrames, badRequests atomic.Uint64
-	droppedRequests                     atomic.Uint64
+	droppedRequests, earlyAnswers       atomic.Uint64
 	fetched, fetchErrors                atomic.Uint64
 
 	mu        sync.Mutex
@@ -53,6 +53,7 @@ func (n *Node) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	metric("careerchain_view_changes_total", "counter", "View changes this replica started.", m.viewChanges.Load())
 	metric("careerchain_bad_frames_total", "counter", "Peer frames dropped as undecodable or refused by the core.", m.badFrames.Load())
 	metric("careerchain_bad_requests_total", "counter", "Forwarded requests dropped for failing the stateless checks.", m.badRequests.Load())
+	metric("careerchain_early_answers_total", "counter", "Submitters answered before the ledger's fsync, their block's commit already durable at a quorum.", m.earlyAnswers.Load())
 	metric("careerchain_dropped_requests_total", "counter", "Forwarded requests dropped unchecked because the checker's queue was full.", m.droppedRequests.Load())
 	metric("careerchain_blocks_fetched_total", "counter", "Blocks received by state transfer.", m.fetched.Load())
 	metric("careerchain_fetch_errors_total", "counter", "Blocks refused during state transfer.", m.fetchErrors.Load())

@@ -638,7 +638,7 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 				return fmt.Errorf("node: persist: %w", err)
 			}
 			var err error
-			if rd.HardState == nil && len(rd.Entries) == 0 && rd.PruneBelow == 0 && len(rd.Messages) == 0 {
+			if rd.HardState == nil && len(rd.Entries) == 0 && rd.PruneBelow == 0 && len(rd.Messages) == 0 && allSettled(rd.Committed) {
 				// Only committed blocks, all of them answered early and
 				// nothing to send after them: let the fsync run while the
 				// loop goes on. A next pre-prepare can leave at once.
@@ -707,6 +707,7 @@ func (n *Node) persist(rd *pbft.Ready, fx *effects) (late []committedTx, err err
 		if len(early) > 0 {
 			n.ackBarrier.Lock()
 			held = true
+			n.metrics.earlyAnswers.Add(uint64(len(early)))
 			n.waiters.notify(early)
 		}
 		return nil
@@ -720,11 +721,11 @@ func (n *Node) persist(rd *pbft.Ready, fx *effects) (late []committedTx, err err
 	return late, err
 }
 
-// persistBackground applies a Ready of committed blocks only (every one of
-// them answerable early: no entry of this Ready holds our own COMMIT) and
-// returns once they are executed and their submitters answered; the
-// ledger transaction commits in the background, and the loop learns the
-// outcome from commitDone (or awaitCommit) before its next write.
+// persistBackground applies a Ready of committed blocks only, every one of
+// them settled (earlyAck), and returns once they are executed and their
+// submitters answered; the ledger transaction commits in the background,
+// and the loop learns the outcome from commitDone (or awaitCommit) before
+// its next write.
 func (n *Node) persistBackground(rd *pbft.Ready, fx *effects) error {
 	start := time.Now()
 	applied := make(chan struct{})
@@ -738,6 +739,7 @@ func (n *Node) persistBackground(rd *pbft.Ready, fx *effects) error {
 			}
 			n.ackBarrier.Lock()
 			held = true
+			n.metrics.earlyAnswers.Add(uint64(len(early)))
 			n.waiters.notify(early)
 			close(applied)
 			return nil
@@ -802,7 +804,7 @@ func (n *Node) write(t *ledger.Tx, rd *pbft.Ready, fx *effects) (early, late []c
 		if err := applyBlockKnown(t, &rd.Committed[i], n.state.Load(), n.cfg.maxTx(), now, fx, n.val.cache.decoded); err != nil {
 			return nil, nil, fmt.Errorf("apply block %d: %w", rd.Committed[i].Seq, err)
 		}
-		if earlyAck(rd, rd.Committed[i].Seq) {
+		if earlyAck(&rd.Committed[i]) {
 			early = append(early, fx.done[k:]...)
 		} else {
 			late = append(late, fx.done[k:]...)
@@ -829,22 +831,24 @@ func (n *Node) sendAll(msgs []pbft.Message) {
 	}
 }
 
-// earlyAck reports whether the submitters of block seq's transactions may
-// be answered before this Ready's ledger transaction is durable. A commit
+// earlyAck reports whether the submitters of a committed block may be
+// answered before this Ready's ledger transaction is durable. A commit
 // certificate is 2f+1 COMMITs, each sent only after its sender persisted
-// the prepared certificate (persist before send), so the block is fixed at
-// seq across any crash of any number of replicas: at least f+1 correct
-// replicas hold it durably and every later view re-proposes it (Castro
-// and Liskov, section 4.4), and execution is deterministic, so the answer
-// cannot change. The exception is this replica's own COMMIT being part of
-// this very Ready (it prepared and committed at once); then its prepared
-// certificate is not yet on disk and the answer waits for the fsync. A
-// block installed by state transfer carries a certificate and no entry,
-// so it qualifies. Reads pass through ackBarrier, so the replica never
-// answers a lookup without what it has acknowledged.
-func earlyAck(rd *pbft.Ready, seq uint64) bool {
-	for i := range rd.Entries {
-		if rd.Entries[i].Seq == seq {
+// the prepared certificate (persist before send), so once they are all on
+// disk the block is fixed at its sequence number across any crash of any
+// number of replicas: at least f+1 correct replicas hold it durably and
+// every later view re-proposes it (Castro and Liskov, section 4.4), and
+// execution is deterministic, so the answer cannot change. The core says
+// when that holds (pbft.Committed.Settled): not when this very Ready also
+// persists this replica's own COMMIT, as with a single replica, or when a
+// stable checkpoint in the same step dropped the entry before it was
+// written. Reads pass through ackBarrier, so the replica never answers a
+// look-up without what it has acknowledged.
+func earlyAck(c *pbft.Committed) bool { return c.Settled }
+
+func allSettled(cs []pbft.Committed) bool {
+	for i := range cs {
+		if !cs[i].Settled {
 			return false
 		}
 	}

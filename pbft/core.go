@@ -151,6 +151,13 @@ type Committed struct {
 	Block       *Block
 	Cert        Certificate
 	StateDigest Hash // H(previous StateDigest || Seq || Digest): the chain digest
+	// Settled reports that every COMMIT in Cert was persisted by its sender
+	// before this Ready: this replica's own in an earlier Ready (or it sent
+	// none), each peer's before it sent it. The block is then fixed at Seq
+	// even if every replica crashed now, so the application may answer
+	// clients before persisting this Ready. It is false when this Ready
+	// also carries this replica's COMMIT (always so with one replica).
+	Settled bool
 }
 
 // Fetch asks the application to get the committed blocks in [From, To] with

@@ -220,6 +220,7 @@ func (s *sim) handle(nd *simNode) {
 		for _, m := range rd.Proposals {
 			s.send(nd, m)
 		}
+		s.checkSettled(nd, &rd)
 		if len(rd.Proposals) > 0 && s.midCrash > 0 && s.crashAllowed != nil && s.crashAllowed(nd) && s.rng.Float64() < s.midCrash {
 			s.crash(nd.id) // this Ready's state is lost; its pre-prepares are out
 			return
@@ -267,6 +268,26 @@ func (s *sim) handle(nd *simNode) {
 		nd.core.Advance()
 		if rd.Fetch != nil {
 			s.fetch(nd, rd.Fetch)
+		}
+	}
+}
+
+// checkSettled fails the run if the core calls a block Settled while this
+// replica's own COMMIT in its certificate is not yet on (simulated) disk.
+func (s *sim) checkSettled(nd *simNode, rd *Ready) {
+	for _, c := range rd.Committed {
+		if !c.Settled {
+			continue
+		}
+		own := false
+		for _, sig := range c.Cert.Sigs {
+			own = own || sig.Replica == nd.id
+		}
+		if !own || c.Seq <= nd.hs.StableSeq {
+			continue
+		}
+		if e, ok := nd.entries[c.Seq]; !ok || e.Commit == nil || e.Commit.Digest != c.Digest {
+			s.t.Fatalf("node %d: block %d is Settled but its own COMMIT is not persisted", nd.id, c.Seq)
 		}
 	}
 }
@@ -865,5 +886,43 @@ func TestSimPrimaryCrashAfterEarlyProposal(t *testing.T) {
 			s.dump()
 			t.Fatalf("seed %d: not every request executed after the primary's restart", seed)
 		}
+	}
+}
+
+// TestSettled checks Committed.Settled where it must be false: a single
+// replica commits a block in the Ready that logs its own COMMIT, and with
+// K=1 the checkpoint that becomes stable in the same step drops the entry
+// before that Ready is even built.
+func TestSettled(t *testing.T) {
+	for _, k := range []uint64{1, 4} {
+		s := newSim(t, 1, 1, Config{CheckpointInterval: k, WindowSize: 4 * k, MaxBatch: 8, MaxInFlight: 1, RequestTimeout: 30})
+		for i := range 6 {
+			s.submit(1)
+			for _, c := range s.nodes[1].ledger[i:] {
+				if c.Settled {
+					t.Fatalf("K=%d: block %d of a lone replica is Settled before its COMMIT is persisted", k, c.Seq)
+				}
+			}
+		}
+		if len(s.nodes[1].ledger) != 6 {
+			t.Fatalf("K=%d: %d blocks committed, want 6", k, len(s.nodes[1].ledger))
+		}
+	}
+	// Four replicas: COMMITs persisted in an earlier Ready make later blocks Settled.
+	s := newSim(t, 2, 4, simConfig())
+	s.submit(8)
+	for i := 0; i < 500 && !s.allExecuted(); i++ {
+		s.step()
+	}
+	settled := 0
+	for _, nd := range s.nodes {
+		for _, c := range nd.ledger {
+			if c.Settled {
+				settled++
+			}
+		}
+	}
+	if settled == 0 {
+		t.Fatal("no block was Settled in a four-replica run")
 	}
 }

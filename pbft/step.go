@@ -482,7 +482,10 @@ func chainDigest(prev Hash, seq uint64, d Hash) Hash {
 func (c *Core) deliver(seq uint64, d Hash, b *Block, cert Certificate) {
 	c.executed = seq
 	c.stateDig = chainDigest(c.stateDig, seq, d)
-	c.committed = append(c.committed, Committed{Seq: seq, Digest: d, Block: b, Cert: cert, StateDigest: c.stateDig})
+	// Settled: nothing this replica said about seq changed since the last
+	// Ready, so its own COMMIT, if it sent one, is on disk already (and a
+	// block installed by state transfer has no entry here at all).
+	c.committed = append(c.committed, Committed{Seq: seq, Digest: d, Block: b, Cert: cert, StateDigest: c.stateDig, Settled: !c.dirty[seq]})
 	for _, tx := range b.Txs {
 		h := reqHash(tx)
 		delete(c.pending, h)
