@@ -50,8 +50,11 @@ type Node struct {
 	admitC   chan admitJob        // submissions waiting for their checks (runAdmissions)
 	signer   *presigner           // the core's ML-DSA signer, which can sign COMMITs ahead
 	outReqs  [][]byte             // submissions to broadcast to the backups (loop-owned)
-	waiters  waiters
-	metrics  metrics
+
+	statusMembers []StatusMember // the published member list (loop-owned) ...
+	statusEpoch   uint64         // ... and the membership epoch it lists
+	waiters       waiters
+	metrics       metrics
 
 	// ackBarrier orders reads after early acknowledgements: the loop
 	// holds it from acknowledging a block before the ledger's fsync until
@@ -349,7 +352,7 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 		if fetch.cancel != nil {
 			return
 		}
-		from := n.core.Status().Executed + 1
+		from := n.core.Progress().Executed + 1
 		if from > fetch.want {
 			return
 		}
@@ -430,7 +433,7 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 			}
 		case <-fetchDone(fetch.done):
 			fetch.cancel, fetch.done = nil, nil
-			if n.core.Status().Executed < fetch.want {
+			if n.core.Progress().Executed < fetch.want {
 				startFetch(&pbft.Fetch{To: fetch.want})
 			}
 		}
@@ -620,7 +623,7 @@ func (n *Node) propose(p proposal) error {
 // indexes; fsync), send, publish, Advance.
 func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 	if len(n.outReqs) > 0 {
-		m := pbft.Message{Type: pbft.MsgRequest, From: n.cfg.ID, View: n.core.Status().View, Requests: n.outReqs}
+		m := pbft.Message{Type: pbft.MsgRequest, From: n.cfg.ID, View: n.core.Progress().View, Requests: n.outReqs}
 		n.tr.Broadcast(quicnet.ClassBulk, m.Encode())
 		n.outReqs = nil
 	}
@@ -901,12 +904,20 @@ func (n *Node) peerAPIs(ids []uint64) []string {
 }
 
 func (n *Node) publishStatus() {
-	s := n.core.Status()
-	st := &Status{ID: s.ID, ChainID: n.chainID, View: s.View, Leader: s.Primary, Height: s.Executed,
-		StableSeq: s.StableSeq, InViewChange: s.InViewChange, Pending: s.Pending, Epoch: s.Membership.Epoch}
-	for _, mb := range s.Membership.Members {
-		st.Members = append(st.Members, StatusMember{ID: mb.ID, Addr: mb.Addr, API: mb.API})
+	s := n.core.Progress()
+	epoch := n.core.Epoch()
+	if n.statusMembers == nil || epoch != n.statusEpoch {
+		// The member list changes only with the membership; Status
+		// copies the membership, too costly for every loop iteration.
+		n.statusMembers = n.statusMembers[:0:0]
+		for _, mb := range n.core.Status().Membership.Members {
+			n.statusMembers = append(n.statusMembers, StatusMember{ID: mb.ID, Addr: mb.Addr, API: mb.API})
+		}
+		n.statusEpoch = epoch
 	}
+	st := &Status{ID: s.ID, ChainID: n.chainID, View: s.View, Leader: s.Primary, Height: s.Executed,
+		StableSeq: s.StableSeq, InViewChange: s.InViewChange, Pending: s.Pending, Epoch: epoch,
+		Members: n.statusMembers} // shared, never modified: Node.Status copies it
 	n.metrics.height.Store(s.Executed)
 	n.metrics.view.Store(s.View)
 	n.status.Store(st)

@@ -357,13 +357,25 @@ type Status struct {
 	Membership                             *Membership
 }
 
-// Status returns a snapshot of the replica's state.
+// Status returns a snapshot of the replica's state, with a copy of the
+// membership in force.
 func (c *Core) Status() Status {
+	st := c.Progress()
+	st.Membership = c.m.Clone()
+	return st
+}
+
+// Progress is Status without the membership (nil), cheap enough to call
+// after every Ready; Epoch tells when the membership changed.
+func (c *Core) Progress() Status {
 	return Status{
 		ID: c.id, View: c.view, Primary: c.m.Primary(c.view), Executed: c.executed,
-		StableSeq: c.stableSeq, InViewChange: c.inVC, Pending: len(c.pending), Membership: c.m.Clone(),
+		StableSeq: c.stableSeq, InViewChange: c.inVC, Pending: len(c.pending),
 	}
 }
+
+// Epoch returns the epoch of the membership in force.
+func (c *Core) Epoch() uint64 { return c.m.Epoch }
 
 // IsPrimary reports whether this replica is the primary of its view.
 func (c *Core) IsPrimary() bool { return !c.inVC && c.m.Primary(c.view) == c.id }
