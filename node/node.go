@@ -583,12 +583,26 @@ func (n *Node) runChecks(ctx context.Context) {
 	}
 }
 
-// checkRequests reports which requests pass the checks.
+// checkRequests reports which requests pass the checks. Copies of
+// transactions the ledger already holds (peers relay requests to the
+// primary, and some copies arrive after the block) are not checked again:
+// the loop would drop them anyway.
 func (n *Node) checkRequests(st *chainState, reqs [][]byte) []bool {
-	results := n.val.cache.checkAll(context.Background(), reqs, st, n.cfg.Plugins,
-		BlockContext{ChainID: st.chainID, Time: n.cfg.Now().UnixMilli(), Plugins: st.cfg.Plugins}, parallel)
 	pass := make([]bool, len(reqs))
-	for i, r := range results {
+	var todo [][]byte
+	var at []int
+	_ = n.led.View(func(t *ledger.Tx) error {
+		for i, r := range reqs {
+			if _, done := t.TxLoc(sha256.Sum256(r)); !done {
+				todo, at = append(todo, r), append(at, i)
+			}
+		}
+		return nil
+	})
+	results := n.val.cache.checkAll(context.Background(), todo, st, n.cfg.Plugins,
+		BlockContext{ChainID: st.chainID, Time: n.cfg.Now().UnixMilli(), Plugins: st.cfg.Plugins}, parallel)
+	for k, r := range results {
+		i := at[k]
 		if pass[i] = r.verdict.Decision != Reject && r.tx != nil && !isMembershipTx(r.tx); !pass[i] {
 			n.metrics.badRequests.Add(1)
 		}
