@@ -212,7 +212,9 @@ func TestForwardedRequestsChecked(t *testing.T) {
 // sent pre-prepares it never persisted): restored, it proposes nothing in
 // the view it was in, and the network commits in a later view.
 func TestRestartKeepsPrimaryUnlessCrashed(t *testing.T) {
-	c := newCluster(t, 4, false, nil)
+	// A request timeout long enough (3 s) that a slow start on a loaded
+	// machine does not change the view by itself.
+	c := newCluster(t, 4, false, func(cfg *Config) { cfg.RequestTimeout = 300 })
 	c.submit(t, 0, c.careerTx(t, wallet(t, "restart 0"), 0))
 	restart := func(crashed bool) {
 		c.stopAll()
