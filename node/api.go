@@ -317,23 +317,13 @@ func (n *Node) runAdmissions(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case j := <-n.admitC:
-			batch = append(batch[:0], j)
-		more:
-			for len(batch) < 256 {
-				select {
-				case j := <-n.admitC:
-					batch = append(batch, j)
-				default:
-					break more
-				}
-			}
+			batch = drain(n.admitC, append(batch[:0], j), 256)
 			raws = raws[:0]
 			for _, j := range batch {
 				raws = append(raws, j.raw)
 			}
 			st := n.state.Load()
-			res := n.val.cache.checkAll(ctx, raws, st, n.cfg.Plugins,
-				BlockContext{ChainID: st.chainID, Time: n.cfg.Now().UnixMilli(), Plugins: st.cfg.Plugins}, parallel)
+			res := n.checkNow(ctx, st, raws)
 			for i, j := range batch {
 				j.done <- admitted{res: res[i], version: st.version}
 			}

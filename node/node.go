@@ -546,16 +546,7 @@ func (n *Node) runChecks(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case m := <-n.checkC:
-			batch = append(batch[:0], m)
-		more:
-			for len(batch) < cap(n.checkC) {
-				select {
-				case m := <-n.checkC:
-					batch = append(batch, m)
-				default:
-					break more
-				}
-			}
+			batch = drain(n.checkC, append(batch[:0], m), cap(n.checkC))
 			reqs = reqs[:0]
 			for _, m := range batch {
 				reqs = append(reqs, m.Requests...)
@@ -583,6 +574,26 @@ func (n *Node) runChecks(ctx context.Context) {
 	}
 }
 
+// drain appends to batch what c holds now, up to max elements in all.
+func drain[T any](c <-chan T, batch []T, max int) []T {
+	for len(batch) < max {
+		select {
+		case x := <-c:
+			batch = append(batch, x)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// checkNow runs the checks of transactions outside a block (submissions,
+// forwarded requests) through the check cache, with the current time.
+func (n *Node) checkNow(ctx context.Context, st *chainState, raws [][]byte) []checkResult {
+	return n.val.cache.checkAll(ctx, raws, st, n.cfg.Plugins,
+		BlockContext{ChainID: st.chainID, Time: n.cfg.Now().UnixMilli(), Plugins: st.cfg.Plugins}, parallel)
+}
+
 // checkRequests reports which requests pass the checks. Copies of
 // transactions the ledger already holds (peers relay requests to the
 // primary, and some copies arrive after the block) are not checked again:
@@ -599,9 +610,7 @@ func (n *Node) checkRequests(st *chainState, reqs [][]byte) []bool {
 		}
 		return nil
 	})
-	results := n.val.cache.checkAll(context.Background(), todo, st, n.cfg.Plugins,
-		BlockContext{ChainID: st.chainID, Time: n.cfg.Now().UnixMilli(), Plugins: st.cfg.Plugins}, parallel)
-	for k, r := range results {
+	for k, r := range n.checkNow(context.Background(), st, todo) {
 		i := at[k]
 		if pass[i] = r.verdict.Decision != Reject && r.tx != nil && !isMembershipTx(r.tx); !pass[i] {
 			n.metrics.badRequests.Add(1)
@@ -661,7 +670,7 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 				// loop goes on. A next pre-prepare can leave at once.
 				err = n.persistBackground(&rd, &fx)
 			} else {
-				late, err = n.persist(&rd, &fx)
+				late, err = n.persist(&rd, &fx, nil)
 			}
 			if err != nil {
 				return fmt.Errorf("node: persist: %w", err)
@@ -711,8 +720,11 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 
 // persist writes a Ready to the ledger in one transaction and waits for it
 // to be durable. It answers early the submitters of blocks earlyAck allows
-// and returns the others' results.
-func (n *Node) persist(rd *pbft.Ready, fx *effects) (late []committedTx, err error) {
+// and returns the others' results. With applied set, it closes applied
+// once the blocks are executed and answered, before the fsync (for
+// persistBackground), and holds the read barrier until the end even if
+// there was nobody to answer.
+func (n *Node) persist(rd *pbft.Ready, fx *effects, applied chan<- struct{}) (late []committedTx, err error) {
 	start := time.Now()
 	held := false
 	err = n.led.Update(func(t *ledger.Tx) error {
@@ -721,11 +733,14 @@ func (n *Node) persist(rd *pbft.Ready, fx *effects) (late []committedTx, err err
 			return err
 		}
 		late = l
-		if len(early) > 0 {
+		if len(early) > 0 || applied != nil {
 			n.ackBarrier.Lock()
 			held = true
 			n.metrics.earlyAnswers.Add(uint64(len(early)))
 			n.waiters.notify(early)
+		}
+		if applied != nil {
+			close(applied)
 		}
 		return nil
 	})
@@ -738,35 +753,16 @@ func (n *Node) persist(rd *pbft.Ready, fx *effects) (late []committedTx, err err
 	return late, err
 }
 
-// persistBackground applies a Ready of committed blocks only, every one of
-// them settled (earlyAck), and returns once they are executed and their
+// persistBackground persists a Ready of committed blocks only, every one
+// of them settled (earlyAck), and returns once they are executed and their
 // submitters answered; the ledger transaction commits in the background,
 // and the loop learns the outcome from commitDone (or awaitCommit) before
 // its next write.
 func (n *Node) persistBackground(rd *pbft.Ready, fx *effects) error {
-	start := time.Now()
 	applied := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		held := false
-		err := n.led.Update(func(t *ledger.Tx) error {
-			early, _, err := n.write(t, rd, fx)
-			if err != nil {
-				return err
-			}
-			n.ackBarrier.Lock()
-			held = true
-			n.metrics.earlyAnswers.Add(uint64(len(early)))
-			n.waiters.notify(early)
-			close(applied)
-			return nil
-		})
-		if held {
-			n.ackBarrier.Unlock()
-		}
-		if err == nil {
-			n.metrics.observeFsync(time.Since(start))
-		}
+		_, err := n.persist(rd, fx, applied)
 		done <- err
 	}()
 	select {
@@ -865,7 +861,7 @@ func earlyAck(c *pbft.Committed) bool { return c.Settled }
 
 func allSettled(cs []pbft.Committed) bool {
 	for i := range cs {
-		if !cs[i].Settled {
+		if !earlyAck(&cs[i]) {
 			return false
 		}
 	}

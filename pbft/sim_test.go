@@ -502,6 +502,24 @@ func (s *sim) missing() map[string]bool {
 
 func (s *sim) allExecuted() bool { return len(s.missing()) == 0 }
 
+// settle steps until every submitted request has executed, at most limit
+// steps, resubmitting what is missing every 300 steps and, with
+// submitEvery > 0, submitting a new request that often. It checks safety
+// and reports whether everything executed.
+func (s *sim) settle(limit, submitEvery int) bool {
+	for i := 0; i < limit && !s.allExecuted(); i++ {
+		if submitEvery > 0 && i%submitEvery == 0 {
+			s.submit(1)
+		}
+		if i%300 == 299 {
+			s.resubmit()
+		}
+		s.step()
+	}
+	s.checkSafety()
+	return s.allExecuted()
+}
+
 // resubmit plays the client's retry rule: a request not executed yet is
 // sent again to some live replica. Replicas execute a request once (the
 // application deduplicates; see checkNoDuplicates for the core's part).
@@ -593,17 +611,8 @@ func runChaos(t testing.TB, seed uint64, n int, byz byzMode) *sim {
 		}
 	}
 	s.submit(5)
-	for i := 0; i < 20000 && !s.allExecuted(); i++ {
-		if i%200 == 0 {
-			s.submit(1) // checkpoints keep coming, so laggards can catch up
-		}
-		if i%300 == 299 {
-			s.resubmit()
-		}
-		s.step()
-	}
-	s.checkSafety()
-	if !s.allExecuted() {
+	// New requests keep checkpoints coming, so laggards can catch up.
+	if !s.settle(20000, 200) {
 		s.dump()
 		t.Fatalf("seed %d: liveness after heal: not every request executed after %d steps", seed, s.steps)
 	}
@@ -875,14 +884,7 @@ func TestSimPrimaryCrashAfterEarlyProposal(t *testing.T) {
 			s.step()
 			s.checkSafety()
 		}
-		for i := 0; i < 5000 && !s.allExecuted(); i++ {
-			if i%300 == 299 {
-				s.resubmit()
-			}
-			s.step()
-		}
-		s.checkSafety()
-		if !s.allExecuted() {
+		if !s.settle(5000, 0) {
 			s.dump()
 			t.Fatalf("seed %d: not every request executed after the primary's restart", seed)
 		}
