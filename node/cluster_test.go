@@ -154,6 +154,55 @@ func TestReadAfterAcknowledgement(t *testing.T) {
 // several peers' messages at once, valid and forged transactions mixed: it
 // checks them as one batch and must hand the loop exactly the valid ones,
 // each still attributed to the peer that sent it.
+// TestRelayBatchesSubmissions checks what runRelay sends the other
+// replicas: every submission, in order, in frames of at most
+// relayFrameBytes of requests each.
+func TestRelayBatchesSubmissions(t *testing.T) {
+	c := newCluster(t, 4, false, nil)
+	c.stop(1)
+	peer, err := New(c.config(1)) // not running: the test reads its transport
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	var sent [][]byte
+	for k := range 40 { // 40 × 60 KB: more than two frames' worth
+		raw := bytes.Repeat([]byte{byte(k)}, 60<<10)
+		sent = append(sent, raw)
+		c.node(0).relayC <- raw
+	}
+	var got [][]byte
+	frames := 0
+	for len(got) < len(sent) {
+		select {
+		case f := <-peer.tr.Receive():
+			m, err := pbft.Decode(f.Data, pbft.MaxMessageSize)
+			if err != nil || m.Type != pbft.MsgRequest || m.From != 1 {
+				continue // consensus traffic of the running replicas
+			}
+			size := 0
+			for _, r := range m.Requests {
+				size += len(r)
+			}
+			if size > relayFrameBytes && len(m.Requests) > 1 {
+				t.Fatalf("a relayed frame holds %d bytes of requests, limit %d", size, relayFrameBytes)
+			}
+			frames++
+			got = append(got, m.Requests...)
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%d of %d submissions relayed", len(got), len(sent))
+		}
+	}
+	for i := range sent {
+		if !bytes.Equal(got[i], sent[i]) {
+			t.Fatalf("relayed request %d is not the %d-th submission", i, i)
+		}
+	}
+	if frames < 3 {
+		t.Fatalf("2.4 MB of submissions went in %d frames", frames)
+	}
+}
+
 func TestForwardedRequestsChecked(t *testing.T) {
 	c := newCluster(t, 4, false, nil)
 	c.stop(0)
@@ -179,26 +228,29 @@ func TestForwardedRequestsChecked(t *testing.T) {
 	defer cancel()
 	go nd.runChecks(ctx)
 	want := map[uint64][][]byte{2: {g1, g2}, 4: {g3}}
-	for range len(want) {
-		select {
-		case cr := <-nd.checkedC:
-			w, ok := want[cr.msg.From]
-			if !ok || len(cr.msg.Requests) != len(w) {
-				t.Fatalf("from %d: %d requests passed, want %d", cr.msg.From, len(cr.msg.Requests), len(w))
+	var got []pbft.Message
+	select {
+	case got = <-nd.checkedC: // the queue was checked as one batch
+	case <-time.After(30 * time.Second):
+		t.Fatal("the checker passed nothing on")
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d messages passed, want %d", len(got), len(want))
+	}
+	for _, m := range got {
+		w, ok := want[m.From]
+		if !ok || len(m.Requests) != len(w) {
+			t.Fatalf("from %d: %d requests passed, want %d", m.From, len(m.Requests), len(w))
+		}
+		for i := range w {
+			if !bytes.Equal(m.Requests[i], w[i]) {
+				t.Fatalf("from %d: request %d is not the valid one sent", m.From, i)
 			}
-			for i := range w {
-				if !bytes.Equal(cr.msg.Requests[i], w[i]) {
-					t.Fatalf("from %d: request %d is not the valid one sent", cr.msg.From, i)
-				}
-			}
-			delete(want, cr.msg.From)
-		case <-time.After(30 * time.Second):
-			t.Fatal("the checker passed nothing on")
 		}
 	}
 	select {
-	case cr := <-nd.checkedC:
-		t.Fatalf("unexpected message from %d with %d requests", cr.msg.From, len(cr.msg.Requests))
+	case more := <-nd.checkedC:
+		t.Fatalf("unexpected batch of %d messages", len(more))
 	case <-time.After(100 * time.Millisecond):
 	}
 	if got := nd.metrics.badRequests.Load(); got != 3 {

@@ -44,12 +44,12 @@ type Node struct {
 	status   atomic.Pointer[Status]     // published by the loop
 	proposeC chan proposal
 	fetchedC chan fetchedBlock
-	hintC    chan uint64          // heights the catch-up poller saw (learner.go)
-	checkC   chan pbft.Message    // forwarded requests waiting for their checks
-	checkedC chan checkedRequests // forwarded requests that passed them
-	admitC   chan admitJob        // submissions waiting for their checks (runAdmissions)
-	signer   *presigner           // the core's ML-DSA signer, which can sign COMMITs ahead
-	outReqs  [][]byte             // submissions to broadcast to the backups (loop-owned)
+	hintC    chan uint64         // heights the catch-up poller saw (learner.go)
+	checkC   chan pbft.Message   // forwarded requests waiting for their checks
+	checkedC chan []pbft.Message // forwarded requests that passed them, a batch at a time
+	admitC   chan admitJob       // submissions waiting for their checks (runAdmissions)
+	relayC   chan []byte         // submissions to broadcast to the other replicas (runRelay)
+	signer   *presigner          // the core's ML-DSA signer, which can sign COMMITs ahead
 
 	statusMembers []StatusMember // the published member list (loop-owned) ...
 	statusEpoch   uint64         // ... and the membership epoch it lists
@@ -87,13 +87,6 @@ type proposal struct {
 	resp       chan error
 }
 
-// checkedRequests is a forwarded MsgRequest whose transactions passed the
-// stateless checks and plugins under configuration version.
-type checkedRequests struct {
-	msg     pbft.Message
-	version uint64
-}
-
 // fetchedBlock is a block a peer served during state transfer.
 type fetchedBlock struct {
 	seq   uint64
@@ -111,7 +104,8 @@ func New(cfg Config) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger.With("replica", cfg.ID), chainID: cfg.Genesis.ChainID,
 		proposeC: make(chan proposal), fetchedC: make(chan fetchedBlock), hintC: make(chan uint64),
-		checkC: make(chan pbft.Message, 4096), checkedC: make(chan checkedRequests, 1024), admitC: make(chan admitJob, 1024)}
+		checkC: make(chan pbft.Message, 4096), checkedC: make(chan []pbft.Message, 16), admitC: make(chan admitJob, 1024),
+		relayC: make(chan []byte, 4096)}
 	n.waiters.m = make(map[[32]byte][]chan committedTx)
 	ok := false
 	defer func() {
@@ -155,7 +149,7 @@ func New(cfg Config) (*Node, error) {
 	n.core, err = pbft.New(pbft.Config{ID: cfg.ID, Membership: ms, Signer: n.signer, Verifier: &pbft.MLDSAVerifier{},
 		VoteSigner: pbft.NewEd25519VoteSigner(cfg.Keys.NetKey), VoteVerifier: pbft.Ed25519VoteVerifier{},
 		Validator: n.val, CheckpointInterval: cfg.CheckpointInterval, MaxBatch: cfg.MaxBatch,
-		MaxInFlight: cfg.MaxInFlight, RequestTimeout: cfg.RequestTimeout, MaxRequestBytes: cfg.maxTx(), Restore: restore})
+		MaxInFlight: cfg.MaxInFlight, RequestTimeout: cfg.RequestTimeout, MaxRequestBytes: cfg.maxTx(), MaxPending: maxPending, Restore: restore})
 	if err != nil {
 		return nil, err
 	}
@@ -310,6 +304,7 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	wg.Go(func() { n.runCatchUp(ctx, n.hintC) })
 	wg.Go(func() { n.runChecks(ctx) })
+	wg.Go(func() { n.runRelay(ctx) })
 	n.runCtx, n.runWG = ctx, &wg // for the loop's preloads after a plugin-set change
 	n.preload(ctx, &wg, n.state.Load().cfg.Plugins)
 	// The loop sends pre-prepares before persisting them (Ready.Proposals):
@@ -393,6 +388,16 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 			n.core.Tick(n.cfg.Now().UnixMilli())
 		case p := <-n.proposeC:
 			p.resp <- n.propose(p)
+			// Take the other submissions waiting too: one Ready for all.
+			for range 1023 {
+				select {
+				case p := <-n.proposeC:
+					p.resp <- n.propose(p)
+					continue
+				default:
+				}
+				break
+			}
 		case fb := <-n.fetchedC:
 			if err := n.core.Install(fb.seq, fb.block, fb.cert); err != nil {
 				n.log.Warn("state transfer: block refused", "seq", fb.seq, "peer", fb.peer, "err", err)
@@ -408,29 +413,8 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 				n.log.Error("stopping: cannot persist", "err", err)
 				return fmt.Errorf("node: persist: %w", err)
 			}
-		case cr := <-n.checkedC:
-			// A copy that arrives after its transaction executed must not
-			// be proposed again: drop what the ledger already holds.
-			fresh := cr.msg.Requests[:0]
-			_ = n.led.View(func(t *ledger.Tx) error {
-				for _, r := range cr.msg.Requests {
-					id := sha256.Sum256(r)
-					if _, done := t.TxLoc(id); done {
-						continue
-					}
-					if _, done := n.undurable[id]; done {
-						continue
-					}
-					fresh = append(fresh, r)
-				}
-				return nil
-			})
-			if cr.msg.Requests = fresh; len(fresh) == 0 {
-				continue
-			}
-			if err := n.core.Step(cr.msg); err != nil {
-				n.log.Debug("core refused forwarded requests", "peer", cr.msg.From, "err", err)
-			}
+		case msgs := <-n.checkedC:
+			n.stepChecked(msgs)
 		case <-fetchDone(fetch.done):
 			fetch.cancel, fetch.done = nil, nil
 			if n.core.Progress().Executed < fetch.want {
@@ -551,8 +535,8 @@ func (n *Node) runChecks(ctx context.Context) {
 			for _, m := range batch {
 				reqs = append(reqs, m.Requests...)
 			}
-			st := n.state.Load()
-			pass := n.checkRequests(st, reqs)
+			pass := n.checkRequests(n.state.Load(), reqs)
+			var ok []pbft.Message
 			for _, m := range batch {
 				out := m.Requests[:0]
 				for _, r := range m.Requests {
@@ -561,15 +545,52 @@ func (n *Node) runChecks(ctx context.Context) {
 					}
 					pass = pass[1:]
 				}
-				if m.Requests = out; len(out) == 0 {
-					continue
-				}
-				select {
-				case n.checkedC <- checkedRequests{msg: m, version: st.version}:
-				case <-ctx.Done():
-					return
+				if m.Requests = out; len(out) > 0 {
+					ok = append(ok, m)
 				}
 			}
+			if len(ok) == 0 {
+				continue
+			}
+			// One hand-over per batch: the loop may be in an fsync, and
+			// the checker goes on with the next batch meanwhile.
+			select {
+			case n.checkedC <- ok:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// stepChecked steps forwarded requests that passed their checks. A copy
+// that arrives after its transaction executed must not be proposed again:
+// what the ledger already holds is dropped.
+func (n *Node) stepChecked(msgs []pbft.Message) {
+	_ = n.led.View(func(t *ledger.Tx) error {
+		for i := range msgs {
+			m := &msgs[i]
+			fresh := m.Requests[:0]
+			for _, r := range m.Requests {
+				id := sha256.Sum256(r)
+				if _, done := t.TxLoc(id); done {
+					continue
+				}
+				if _, done := n.undurable[id]; done {
+					continue
+				}
+				fresh = append(fresh, r)
+			}
+			m.Requests = fresh
+		}
+		return nil
+	})
+	for _, m := range msgs {
+		if len(m.Requests) == 0 {
+			continue
+		}
+		if err := n.core.Step(m); err != nil {
+			n.log.Debug("core refused forwarded requests", "peer", m.From, "err", err)
 		}
 	}
 }
@@ -629,27 +650,54 @@ func (n *Node) propose(p proposal) error {
 	if p.tx != nil {
 		n.val.cache.put(p.id, checked{version: p.version, tx: p.tx})
 	}
-	if err := n.core.Propose(p.raw); err != nil {
-		return err
-	}
-	// Like a client that broadcasts its request (Castro and Liskov,
-	// section 4.1): every backup then watches it, so a primary that is down
-	// or ignores it is voted out by a quorum, not by one. The primary sends
-	// it too: the backups check it while the primary persists its
-	// pre-prepare, so validating the pre-prepare finds it checked.
-	n.outReqs = append(n.outReqs, p.raw)
-	return nil
+	return n.core.Propose(p.raw)
 }
+
+// runRelay broadcasts submissions to the other replicas, batching what
+// queued up meanwhile into one frame. Like a client that broadcasts its
+// request (Castro and Liskov, section 4.1): every backup then watches it,
+// so a primary that is down or ignores it is voted out by a quorum, not by
+// one, and every replica checks it while it waits for a block. It runs
+// beside the loop so that a submission reaches the others at once, not
+// after the loop's fsync: the checks on the other replicas, where most of
+// a transaction's CPU goes, then start without waiting for this one.
+func (n *Node) runRelay(ctx context.Context) {
+	var batch [][]byte
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case raw := <-n.relayC:
+			batch = drain(n.relayC, append(batch[:0], raw), cap(n.relayC))
+			for len(batch) > 0 {
+				k, size := 0, 0
+				for k < len(batch) && (k == 0 || size+len(batch[k]) <= relayFrameBytes) {
+					size += len(batch[k])
+					k++
+				}
+				view := n.status.Load().View // informational: requests are not bound to a view
+				m := pbft.Message{Type: pbft.MsgRequest, From: n.cfg.ID, View: view, Requests: batch[:k]}
+				n.tr.Broadcast(quicnet.ClassBulk, m.Encode())
+				batch = batch[k:]
+			}
+		}
+	}
+}
+
+// relayFrameBytes bounds the requests in one relayed frame, far below
+// pbft.MaxMessageSize, so a burst of submissions travels as several frames.
+const relayFrameBytes = 1 << 20
+
+// maxPending bounds the requests a replica tracks (pbft.Config.MaxPending);
+// submit refuses new ones as busy at nine tenths of it, before relaying,
+// so the core's own limit is practically never what refuses a submission
+// that the other replicas already have.
+const maxPending = 100_000
 
 // handleReadies processes every Ready the core has: persist (one bbolt
 // transaction: consensus state, committed blocks, their execution and
 // indexes; fsync), send, publish, Advance.
 func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
-	if len(n.outReqs) > 0 {
-		m := pbft.Message{Type: pbft.MsgRequest, From: n.cfg.ID, View: n.core.Progress().View, Requests: n.outReqs}
-		n.tr.Broadcast(quicnet.ClassBulk, m.Encode())
-		n.outReqs = nil
-	}
 	for n.core.HasReady() {
 		rd := n.core.Ready()
 		// A primary's new pre-prepares go out first, so the backups persist
@@ -941,6 +989,21 @@ func (n *Node) submit(ctx context.Context, p proposal) error {
 	n.runMu.Unlock()
 	if !running || n.closed.Load() {
 		return fmt.Errorf("%w: the replica is not running", ErrNotReady)
+	}
+	if p.membership == nil {
+		// Refused before the relay: the other replicas never hold what
+		// the submitter was told is refused. The count the loop published
+		// lags by one iteration; the margin covers it.
+		if n.status.Load().Pending >= maxPending*9/10 {
+			return pbft.ErrBusy
+		}
+		select {
+		case n.relayC <- p.raw:
+		case <-done:
+			return fmt.Errorf("%w: the replica stopped", ErrNotReady)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	select {
 	case n.proposeC <- p:

@@ -217,14 +217,18 @@ func (c *checkCache) forget(id [32]byte) {
 // checkAll checks raw transactions in parallel, each at most once across
 // concurrent callers: cached results are reused, checks under way are
 // waited for (or redone when they end without a cached pass, or when ctx
-// ends first), and the rest run here. A caller first runs its own checks
-// and only then waits for others', so two callers never wait on each other.
+// ends first), and the rest run here. A transaction is claimed only when a
+// worker is about to check it, so what another caller finds under way is
+// being checked at that moment: the loop validating a pre-prepare waits at
+// most one check for a transaction that a checker's long batch also holds,
+// and checks the ones the batch has not reached yet itself. A caller first
+// runs its own checks and only then waits for others', so two callers never
+// wait on each other.
 func (c *checkCache) checkAll(ctx context.Context, raws [][]byte, st *chainState, plugins Plugins, bctx BlockContext, par func(n int, fn func(i int))) []checkResult {
 	results := make([]checkResult, len(raws))
 	waits := make([]<-chan struct{}, len(raws))
-	var mine []int
-	for i, raw := range raws {
-		id := sha256.Sum256(raw)
+	par(len(raws), func(i int) {
+		id := sha256.Sum256(raws[i])
 		hit, ok, wait := c.claim(id, st.version)
 		switch {
 		case ok:
@@ -232,14 +236,10 @@ func (c *checkCache) checkAll(ctx context.Context, raws [][]byte, st *chainState
 		case wait != nil:
 			waits[i] = wait
 		default:
-			mine = append(mine, i)
+			r := checkTx(ctx, raws[i], st, plugins, bctx)
+			c.finish(r.id, st.version, r.tx, r.verdict.Decision == Accept)
+			results[i] = r
 		}
-	}
-	par(len(mine), func(k int) {
-		i := mine[k]
-		r := checkTx(ctx, raws[i], st, plugins, bctx)
-		c.finish(r.id, st.version, r.tx, r.verdict.Decision == Accept)
-		results[i] = r
 	})
 	var redo []int
 	for i, wait := range waits {

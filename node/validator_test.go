@@ -1,0 +1,71 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/careerchain/careerchain/sdk/chain"
+)
+
+// gatedPlugins accepts every transaction; the first call reports that it
+// started and then waits for gate.
+type gatedPlugins struct {
+	calls   atomic.Int32
+	started chan struct{}
+	gate    chan struct{}
+}
+
+func (p *gatedPlugins) CheckTx(context.Context, *chain.Tx, BlockContext) Verdict {
+	if p.calls.Add(1) == 1 {
+		close(p.started)
+		<-p.gate
+	}
+	return Verdict{}
+}
+
+func serially(n int, fn func(i int)) {
+	for i := range n {
+		fn(i)
+	}
+}
+
+// TestCheckAllClaimsLazily checks that a caller holding a long batch
+// claims a transaction only when it checks it: another caller (the loop
+// validating a pre-prepare) that needs a transaction further on in the
+// batch checks it itself instead of waiting for the batch to get there.
+func TestCheckAllClaimsLazily(t *testing.T) {
+	c := newCluster(t, 4, false, nil)
+	st := c.node(0).state.Load()
+	var raws [][]byte
+	for k := range 4 {
+		raws = append(raws, encode(t, c.careerTx(t, wallet(t, fmt.Sprintf("lazy %d", k)), uint64(k))))
+	}
+	cache := newCheckCache()
+	pl := &gatedPlugins{started: make(chan struct{}), gate: make(chan struct{})}
+	bctx := BlockContext{ChainID: st.chainID, Time: time.Now().UnixMilli()}
+	batch := make(chan []checkResult, 1)
+	go func() { batch <- cache.checkAll(context.Background(), raws, st, pl, bctx, serially) }()
+	<-pl.started // the batch is stuck in its first check
+	done := make(chan []checkResult, 1)
+	go func() { done <- cache.checkAll(context.Background(), raws[3:], st, pl, bctx, serially) }()
+	select {
+	case rs := <-done:
+		if rs[0].verdict.Decision != Accept || rs[0].tx == nil {
+			t.Fatalf("the transaction was not accepted: %+v", rs[0])
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the second caller waited for the whole batch")
+	}
+	close(pl.gate)
+	for i, r := range <-batch {
+		if r.verdict.Decision != Accept || r.tx == nil {
+			t.Fatalf("batch transaction %d: %+v", i, r)
+		}
+	}
+	if n := pl.calls.Load(); n != 4 {
+		t.Fatalf("plugins ran %d times for 4 transactions, want 4 (each checked once)", n)
+	}
+}
