@@ -248,12 +248,17 @@ func (n *Node) loadState() (*pbft.Restore, *pbft.Membership, *chainState, error)
 }
 
 // parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines and returns when
-// all calls have returned.
+// all calls have returned. Each call holds one of the process's checkSlots.
 func parallel(n int, fn func(i int)) {
+	run := func(i int) {
+		checkSlots <- struct{}{}
+		defer func() { <-checkSlots }()
+		fn(i)
+	}
 	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers <= 1 {
 		for i := range n {
-			fn(i)
+			run(i)
 		}
 		return
 	}
@@ -262,12 +267,21 @@ func parallel(n int, fn func(i int)) {
 	for range workers {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				fn(i)
+				run(i)
 			}
 		})
 	}
 	wg.Wait()
 }
+
+// checkSlots bounds the transaction checks running at once in the process,
+// across its replicas and their checkers, to its cores. The checks are
+// CPU-bound: more of them than cores adds no throughput, only goroutines
+// that the loops (consensus, and the fsyncs it waits for) queue behind for
+// a core. With one checker per replica per source (submissions, forwarded
+// requests, block validation), four replicas in one process would
+// otherwise run up to twenty-four.
+var checkSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
 
 // Run drives the replica until ctx ends or Close is called: the API server
 // (if an address or listener was configured) and the consensus loop. It
