@@ -5,10 +5,13 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -77,7 +80,13 @@ func benchClusterClients(b *testing.B, useQUIC bool, clients int, pace time.Dura
 	lat := make([]time.Duration, b.N)
 	var next sync.Mutex
 	k := 0
+	params := c.node(0).state.Load().params
+	// The ceiling is measured before the clients start (the replicas idle)
+	// and again after (the replicas stopped), and the two are averaged:
+	// the machine's speed drifts during a run.
+	ceil0, ceilCPU0 := checkCeiling(b, txs, params)
 	b.ResetTimer()
+	steal0 := stolenTicks()
 	cpu0 := cpuTime(b)
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -126,6 +135,11 @@ func benchClusterClients(b *testing.B, useQUIC bool, clients int, pace time.Dura
 	wg.Wait()
 	elapsed := time.Since(start)
 	clusterCPU := cpuTime(b) - cpu0
+	if st, total := stolenTicks().sub(steal0); total > 0 {
+		// CPU time the hypervisor gave other machines while this one
+		// wanted it: neither the cluster's nor idle.
+		b.ReportMetric(100*float64(st)/float64(total), "steal-%")
+	}
 	b.StopTimer()
 	slices.Sort(lat)
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "tx/s")
@@ -163,36 +177,11 @@ func benchClusterClients(b *testing.B, useQUIC bool, clients int, pace time.Dura
 	// stateless checks (signatures) every replica must do, four replicas'
 	// worth, spread over the machine's cores. The replicas are stopped
 	// first and the garbage collected, so nothing else competes.
-	st := c.node(0).state.Load()
 	c.stopAll()
 	runtime.GC()
-	cores := runtime.GOMAXPROCS(0)
-	work := make(chan []byte, 4*len(txs))
-	for range 4 {
-		for _, raw := range txs {
-			work <- raw
-		}
-	}
-	close(work)
-	t0, ccpu0 := time.Now(), cpuTime(b)
-	var cw sync.WaitGroup
-	for range cores {
-		cw.Go(func() {
-			// Labelled, so that a CPU profile can leave this phase out
-			// (go tool pprof -tagignore phase=ceiling).
-			pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("phase", "ceiling")))
-			for raw := range work {
-				tx, err := chain.DecodeTx(raw, st.params.MaxTxBytes)
-				if err != nil || tx.CheckStateless(st.params) != nil {
-					b.Error("bench transaction fails its checks")
-					return
-				}
-			}
-		})
-	}
-	cw.Wait()
-	ceiling := float64(len(txs)) / time.Since(t0).Seconds()
-	ceilingCPU := cpuTime(b) - ccpu0
+	ceil1, ceilCPU1 := checkCeiling(b, txs, params)
+	ceiling, ceilingCPU := (ceil0+ceil1)/2, (ceilCPU0+ceilCPU1)/2
+	b.ReportMetric(ceil1/ceil0, "ceiling-drift")
 	b.ReportMetric(ceiling, "ceiling-tx/s")
 	b.ReportMetric(float64(b.N)/elapsed.Seconds()/ceiling, "of-ceiling")
 	// The same comparison in CPU time, which other processes on the
@@ -201,6 +190,65 @@ func benchClusterClients(b *testing.B, useQUIC bool, clients int, pace time.Dura
 	b.ReportMetric(float64(clusterCPU.Microseconds())/float64(b.N), "cpu-µs/tx")
 	b.ReportMetric(float64(ceilingCPU)/float64(clusterCPU), "cpu-of-ceiling")
 }
+
+// checkCeiling decodes and checks every transaction four times (one per
+// replica) on all cores and returns the rate in transactions per second
+// and the CPU time it took.
+func checkCeiling(b *testing.B, txs [][]byte, params chain.Params) (float64, time.Duration) {
+	cores := runtime.GOMAXPROCS(0)
+	work := make(chan []byte, 4*len(txs))
+	for range 4 {
+		for _, raw := range txs {
+			work <- raw
+		}
+	}
+	close(work)
+	t0, cpu0 := time.Now(), cpuTime(b)
+	var wg sync.WaitGroup
+	for range cores {
+		wg.Go(func() {
+			// Labelled, so that a CPU profile can leave this phase out
+			// (go tool pprof -tagignore phase=ceiling).
+			pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("phase", "ceiling")))
+			for raw := range work {
+				tx, err := chain.DecodeTx(raw, params.MaxTxBytes)
+				if err != nil || tx.CheckStateless(params) != nil {
+					b.Error("bench transaction fails its checks")
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return float64(len(txs)) / time.Since(t0).Seconds(), cpuTime(b) - cpu0
+}
+
+// cpuTicks are the machine's CPU time counters (Linux /proc/stat), for
+// the share the hypervisor took.
+type cpuTicks struct{ steal, total uint64 }
+
+// stolenTicks reads the counters; zero where /proc/stat is missing.
+func stolenTicks() cpuTicks {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return cpuTicks{}
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	var t cpuTicks
+	for i := 1; i < len(f); i++ {
+		v, _ := strconv.ParseUint(f[i], 10, 64)
+		if i <= 8 {
+			t.total += v
+		}
+		if i == 8 {
+			t.steal = v
+		}
+	}
+	return t
+}
+
+func (t cpuTicks) sub(u cpuTicks) (steal, total uint64) { return t.steal - u.steal, t.total - u.total }
 
 // cpuTime returns the CPU time (user + system) this process has used.
 func cpuTime(b *testing.B) time.Duration {
