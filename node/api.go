@@ -323,7 +323,7 @@ func (n *Node) runAdmissions(ctx context.Context) {
 				raws = append(raws, j.raw)
 			}
 			st := n.state.Load()
-			res := n.checkNow(ctx, st, raws)
+			res := n.checkNow(ctx, st, raws, false)
 			for i, j := range batch {
 				j.done <- admitted{res: res[i], version: st.version}
 			}

@@ -403,14 +403,14 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 		case p := <-n.proposeC:
 			p.resp <- n.propose(p)
 			// Take the other submissions waiting too: one Ready for all.
+		proposals:
 			for range 1023 {
 				select {
 				case p := <-n.proposeC:
 					p.resp <- n.propose(p)
-					continue
 				default:
+					break proposals
 				}
-				break
 			}
 		case fb := <-n.fetchedC:
 			if err := n.core.Install(fb.seq, fb.block, fb.cert); err != nil {
@@ -624,9 +624,10 @@ func drain[T any](c <-chan T, batch []T, max int) []T {
 
 // checkNow runs the checks of transactions outside a block (submissions,
 // forwarded requests) through the check cache, with the current time.
-func (n *Node) checkNow(ctx context.Context, st *chainState, raws [][]byte) []checkResult {
+// With skipExecuted, what executed since it passed is not checked again.
+func (n *Node) checkNow(ctx context.Context, st *chainState, raws [][]byte, skipExecuted bool) []checkResult {
 	return n.val.cache.checkAll(ctx, raws, st, n.cfg.Plugins,
-		BlockContext{ChainID: st.chainID, Time: n.cfg.Now().UnixMilli(), Plugins: st.cfg.Plugins}, parallel)
+		BlockContext{ChainID: st.chainID, Time: n.cfg.Now().UnixMilli(), Plugins: st.cfg.Plugins}, parallel, skipExecuted)
 }
 
 // checkRequests reports which requests pass the checks. Copies of
@@ -645,8 +646,11 @@ func (n *Node) checkRequests(st *chainState, reqs [][]byte) []bool {
 		}
 		return nil
 	})
-	for k, r := range n.checkNow(context.Background(), st, todo) {
+	for k, r := range n.checkNow(context.Background(), st, todo, true) {
 		i := at[k]
+		if r.executed {
+			continue // a late copy: the loop would drop it
+		}
 		if pass[i] = r.verdict.Decision != Reject && r.tx != nil && !isMembershipTx(r.tx); !pass[i] {
 			n.metrics.badRequests.Add(1)
 		}

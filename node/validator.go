@@ -82,6 +82,9 @@ type checkResult struct {
 	id      [32]byte
 	verdict Verdict
 	err     error // set with Reject: wraps a chain sentinel
+	// executed: not checked, because it executed since it passed its
+	// checks (checkAll with skipExecuted only); verdict and tx are unset.
+	executed bool
 }
 
 // checkTx decodes a raw transaction and runs the stateless checks and the
@@ -149,26 +152,43 @@ type checkCache struct {
 	mu      sync.Mutex
 	done    map[[32]byte]checked
 	running map[[32]byte]chan struct{}
+	// executed and executedPrev hold the IDs execution forgot, in two
+	// generations of at most maxCheckCache/2 (32 bytes each): a copy that
+	// a peer forwarded before the block and that reaches the checker of
+	// forwarded requests after it is dropped without its checks. Such late
+	// copies were about 5 % of all checks at saturation.
+	executed, executedPrev map[[32]byte]struct{}
 }
 
 func newCheckCache() *checkCache {
-	return &checkCache{done: make(map[[32]byte]checked), running: make(map[[32]byte]chan struct{})}
+	return &checkCache{done: make(map[[32]byte]checked), running: make(map[[32]byte]chan struct{}),
+		executed: make(map[[32]byte]struct{})}
 }
 
-// claim returns the cached check of id under version (ok), or a channel
-// that closes when another caller's check of id ends (wait), or neither:
-// then the check is the caller's, who must call finish.
-func (c *checkCache) claim(id [32]byte, version uint64) (hit checked, ok bool, wait <-chan struct{}) {
+// claim returns the cached check of id under version (ok); or, with
+// skipExecuted, whether id executed since its check (gone); or a channel
+// that closes when another caller's check of id ends (wait); or none of
+// these: then the check is the caller's, who must call finish.
+func (c *checkCache) claim(id [32]byte, version uint64, skipExecuted bool) (hit checked, ok, gone bool, wait <-chan struct{}) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, found := c.done[id]; found && e.version == version {
-		return e, true, nil
+		return e, true, false, nil
+	}
+	if skipExecuted && c.executedLocked(id) {
+		return checked{}, false, true, nil
 	}
 	if ch, found := c.running[id]; found {
-		return checked{}, false, ch
+		return checked{}, false, false, ch
 	}
 	c.running[id] = make(chan struct{})
-	return checked{}, false, nil
+	return checked{}, false, false, nil
+}
+
+func (c *checkCache) executedLocked(id [32]byte) bool {
+	_, now := c.executed[id]
+	_, before := c.executedPrev[id]
+	return now || before
 }
 
 // finish ends the caller's check of id; an accepted transaction is kept.
@@ -197,6 +217,12 @@ func (c *checkCache) putLocked(id [32]byte, e checked) {
 	c.done[id] = e
 }
 
+func (c *checkCache) wasExecuted(id [32]byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.executedLocked(id)
+}
+
 // decoded returns the decoded transaction id if it passed the checks under
 // version, or nil. Execution calls it, and then forget.
 func (c *checkCache) decoded(id [32]byte, version uint64) *chain.Tx {
@@ -208,10 +234,16 @@ func (c *checkCache) decoded(id [32]byte, version uint64) *chain.Tx {
 	return nil
 }
 
+// forget drops the decoded transaction id, which executed, and remembers
+// that it did.
 func (c *checkCache) forget(id [32]byte) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	delete(c.done, id)
-	c.mu.Unlock()
+	if len(c.executed) >= maxCheckCache/2 {
+		c.executedPrev, c.executed = c.executed, make(map[[32]byte]struct{}, maxCheckCache/2)
+	}
+	c.executed[id] = struct{}{}
 }
 
 // checkAll checks raw transactions in parallel, each at most once across
@@ -223,16 +255,19 @@ func (c *checkCache) forget(id [32]byte) {
 // most one check for a transaction that a checker's long batch also holds,
 // and checks the ones the batch has not reached yet itself. A caller first
 // runs its own checks and only then waits for others', so two callers never
-// wait on each other.
-func (c *checkCache) checkAll(ctx context.Context, raws [][]byte, st *chainState, plugins Plugins, bctx BlockContext, par func(n int, fn func(i int))) []checkResult {
+// wait on each other. With skipExecuted, transactions that executed since
+// they passed are not checked again: their results say executed.
+func (c *checkCache) checkAll(ctx context.Context, raws [][]byte, st *chainState, plugins Plugins, bctx BlockContext, par func(n int, fn func(i int)), skipExecuted bool) []checkResult {
 	results := make([]checkResult, len(raws))
 	waits := make([]<-chan struct{}, len(raws))
 	par(len(raws), func(i int) {
 		id := sha256.Sum256(raws[i])
-		hit, ok, wait := c.claim(id, st.version)
+		hit, ok, gone, wait := c.claim(id, st.version, skipExecuted)
 		switch {
 		case ok:
 			results[i] = checkResult{id: id, tx: hit.tx}
+		case gone:
+			results[i] = checkResult{id: id, executed: true}
 		case wait != nil:
 			waits[i] = wait
 		default:
@@ -253,6 +288,8 @@ func (c *checkCache) checkAll(ctx context.Context, raws [][]byte, st *chainState
 		id := sha256.Sum256(raws[i])
 		if tx := c.decoded(id, st.version); tx != nil {
 			results[i] = checkResult{id: id, tx: tx}
+		} else if skipExecuted && c.wasExecuted(id) {
+			results[i] = checkResult{id: id, executed: true}
 		} else {
 			redo = append(redo, i)
 		}
@@ -273,7 +310,7 @@ func (v *validator) ValidateBlock(seq uint64, b *pbft.Block) pbft.Verdict {
 	}
 	ctx, cancel := v.timeout()
 	defer cancel()
-	results := v.cache.checkAll(ctx, b.Txs, st, v.plugins, bctx, v.parallel)
+	results := v.cache.checkAll(ctx, b.Txs, st, v.plugins, bctx, v.parallel, false)
 	verdict := pbft.Accept
 	for _, r := range results {
 		switch r.verdict.Decision {

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"runtime"
 	"sync"
@@ -49,10 +50,10 @@ func TestCheckAllClaimsLazily(t *testing.T) {
 	pl := &gatedPlugins{started: make(chan struct{}), gate: make(chan struct{})}
 	bctx := BlockContext{ChainID: st.chainID, Time: time.Now().UnixMilli()}
 	batch := make(chan []checkResult, 1)
-	go func() { batch <- cache.checkAll(context.Background(), raws, st, pl, bctx, serially) }()
+	go func() { batch <- cache.checkAll(context.Background(), raws, st, pl, bctx, serially, false) }()
 	<-pl.started // the batch is stuck in its first check
 	done := make(chan []checkResult, 1)
-	go func() { done <- cache.checkAll(context.Background(), raws[3:], st, pl, bctx, serially) }()
+	go func() { done <- cache.checkAll(context.Background(), raws[3:], st, pl, bctx, serially, false) }()
 	select {
 	case rs := <-done:
 		if rs[0].verdict.Decision != Accept || rs[0].tx == nil {
@@ -95,5 +96,34 @@ func TestParallelSharesTheCores(t *testing.T) {
 	}
 	if max := int32(runtime.GOMAXPROCS(0)); peak.Load() > max {
 		t.Fatalf("%d checks ran at once on %d cores", peak.Load(), max)
+	}
+}
+
+// TestLateCopiesOfExecutedTransactionsSkipTheirChecks checks that a
+// transaction that executed (and was forgotten) is not checked again by a
+// caller that asks to skip such late copies, and is by one that does not.
+func TestLateCopiesOfExecutedTransactionsSkipTheirChecks(t *testing.T) {
+	c := newCluster(t, 4, false, nil)
+	st := c.node(0).state.Load()
+	raw := encode(t, c.careerTx(t, wallet(t, "late copy"), 1))
+	cache := newCheckCache()
+	pl := &gatedPlugins{started: make(chan struct{}), gate: make(chan struct{})}
+	close(pl.gate)
+	bctx := BlockContext{ChainID: st.chainID, Time: time.Now().UnixMilli()}
+	if r := cache.checkAll(context.Background(), [][]byte{raw}, st, pl, bctx, serially, true)[0]; r.tx == nil || r.executed {
+		t.Fatalf("first check: %+v", r)
+	}
+	cache.forget(sha256.Sum256(raw)) // it executed
+	if r := cache.checkAll(context.Background(), [][]byte{raw}, st, pl, bctx, serially, true)[0]; !r.executed {
+		t.Fatalf("a late copy was not recognised: %+v", r)
+	}
+	if n := pl.calls.Load(); n != 1 {
+		t.Fatalf("the late copy was checked again (%d checks)", n)
+	}
+	if r := cache.checkAll(context.Background(), [][]byte{raw}, st, pl, bctx, serially, false)[0]; r.executed || r.tx == nil {
+		t.Fatalf("without skipping, the transaction is checked: %+v", r)
+	}
+	if n := pl.calls.Load(); n != 2 {
+		t.Fatalf("%d checks, want 2", n)
 	}
 }
