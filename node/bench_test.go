@@ -156,6 +156,12 @@ func benchClusterClients(b *testing.B, useQUIC bool, clients int, pace time.Dura
 		m.mu.Unlock()
 		blocks += m.blocks.Load()
 	}
+	var checks uint64
+	for i := range 4 {
+		checks += c.node(i).val.cache.checks.Load()
+	}
+	// One check per replica is the floor: four.
+	b.ReportMetric(float64(checks)/float64(b.N), "checks/tx")
 	var vcs, bad uint64
 	for i := range 4 {
 		vcs += c.node(i).metrics.viewChanges.Load()

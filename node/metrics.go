@@ -52,6 +52,7 @@ func (n *Node) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	metric("careerchain_txs_rejected_total", "counter", "Transactions executed and rejected.", m.txRejected.Load())
 	metric("careerchain_view_changes_total", "counter", "View changes this replica started.", m.viewChanges.Load())
 	metric("careerchain_bad_frames_total", "counter", "Peer frames dropped as undecodable or refused by the core.", m.badFrames.Load())
+	metric("careerchain_tx_checks_total", "counter", "Transactions whose signatures and plugins this replica checked (once each, however they arrived).", n.val.cache.checks.Load())
 	metric("careerchain_bad_requests_total", "counter", "Forwarded requests dropped for failing the stateless checks.", m.badRequests.Load())
 	metric("careerchain_early_answers_total", "counter", "Submitters answered before the ledger's fsync, their block's commit already durable at a quorum.", m.earlyAnswers.Load())
 	metric("careerchain_dropped_requests_total", "counter", "Forwarded requests dropped unchecked because the checker's queue was full.", m.droppedRequests.Load())

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
@@ -158,6 +159,7 @@ type checkCache struct {
 	// forwarded requests after it is dropped without its checks. Such late
 	// copies were about 5 % of all checks at saturation.
 	executed, executedPrev map[[32]byte]struct{}
+	checks                 atomic.Uint64 // transactions checked (signatures verified), for the metrics
 }
 
 func newCheckCache() *checkCache {
@@ -271,6 +273,7 @@ func (c *checkCache) checkAll(ctx context.Context, raws [][]byte, st *chainState
 		case wait != nil:
 			waits[i] = wait
 		default:
+			c.checks.Add(1)
 			r := checkTx(ctx, raws[i], st, plugins, bctx)
 			c.finish(r.id, st.version, r.tx, r.verdict.Decision == Accept)
 			results[i] = r
@@ -294,6 +297,7 @@ func (c *checkCache) checkAll(ctx context.Context, raws [][]byte, st *chainState
 			redo = append(redo, i)
 		}
 	}
+	c.checks.Add(uint64(len(redo)))
 	par(len(redo), func(k int) {
 		i := redo[k]
 		results[i] = checkTx(ctx, raws[i], st, plugins, bctx)
