@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,6 +30,52 @@ func TestClusterMemCommitsEverywhere(t *testing.T) {
 	for h := uint64(1); h <= last.Height; h++ {
 		c.sameChain(t, h, all(4)...)
 	}
+	// Each replica's /metrics: the Prometheus text format, with what it did.
+	for i := range 4 {
+		m := scrape(t, c.url(i, "/metrics"))
+		if m["careerchain_height"] < float64(last.Height) || m["careerchain_txs_accepted_total"] != 6 {
+			t.Fatalf("replica %d metrics: height %v, accepted %v", i+1, m["careerchain_height"], m["careerchain_txs_accepted_total"])
+		}
+		if got := m["careerchain_tx_checks_total"]; got != 6 {
+			t.Fatalf("replica %d checked %v transactions, want each of the 6 once", i+1, got)
+		}
+	}
+}
+
+// scrape reads a Prometheus text exposition: every sample line is a name
+// (with labels, if any) and a number, and every name was declared by a TYPE
+// line first.
+func scrape(t *testing.T, url string) map[string]float64 {
+	t.Helper()
+	resp, err := httpClient.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
+		t.Fatalf("content type %q", ct)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	out := map[string]float64{}
+	typed := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(body)), "\n") {
+		if f := strings.Fields(line); len(f) == 4 && f[0] == "#" && f[1] == "TYPE" {
+			typed[f[2]] = true
+			continue
+		}
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, val, ok := strings.Cut(line, " ")
+		v, err := strconv.ParseFloat(val, 64)
+		base, _, _ := strings.Cut(name, "{")
+		family := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(base, "_bucket"), "_sum"), "_count")
+		if !ok || err != nil || !typed[family] {
+			t.Fatalf("not a sample line of a declared metric: %q", line)
+		}
+		out[name] = v
+	}
+	return out
 }
 
 func TestClusterMemLeaderFailoverAndCatchUp(t *testing.T) { leaderFailover(t, false) }
