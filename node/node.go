@@ -248,17 +248,12 @@ func (n *Node) loadState() (*pbft.Restore, *pbft.Membership, *chainState, error)
 }
 
 // parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines and returns when
-// all calls have returned. Each call holds one of the process's checkSlots.
+// all calls have returned.
 func parallel(n int, fn func(i int)) {
-	run := func(i int) {
-		checkSlots <- struct{}{}
-		defer func() { <-checkSlots }()
-		fn(i)
-	}
 	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers <= 1 {
 		for i := range n {
-			run(i)
+			fn(i)
 		}
 		return
 	}
@@ -267,21 +262,12 @@ func parallel(n int, fn func(i int)) {
 	for range workers {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				run(i)
+				fn(i)
 			}
 		})
 	}
 	wg.Wait()
 }
-
-// checkSlots bounds the transaction checks running at once in the process,
-// across its replicas and their checkers, to its cores. The checks are
-// CPU-bound: more of them than cores adds no throughput, only goroutines
-// that the loops (consensus, and the fsyncs it waits for) queue behind for
-// a core. With one checker per replica per source (submissions, forwarded
-// requests, block validation), four replicas in one process would
-// otherwise run up to twenty-four.
-var checkSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
 
 // Run drives the replica until ctx ends or Close is called: the API server
 // (if an address or listener was configured) and the consensus loop. It
@@ -687,17 +673,18 @@ func (n *Node) runRelay(ctx context.Context) {
 			return
 		case raw := <-n.relayC:
 			batch = drain(n.relayC, append(batch[:0], raw), cap(n.relayC))
-			for len(batch) > 0 {
+			for rest := batch; len(rest) > 0; {
 				k, size := 0, 0
-				for k < len(batch) && (k == 0 || size+len(batch[k]) <= relayFrameBytes) {
-					size += len(batch[k])
+				for k < len(rest) && (k == 0 || size+len(rest[k]) <= relayFrameBytes) {
+					size += len(rest[k])
 					k++
 				}
 				view := n.status.Load().View // informational: requests are not bound to a view
-				m := pbft.Message{Type: pbft.MsgRequest, From: n.cfg.ID, View: view, Requests: batch[:k]}
+				m := pbft.Message{Type: pbft.MsgRequest, From: n.cfg.ID, View: view, Requests: rest[:k]}
 				n.tr.Broadcast(quicnet.ClassBulk, m.Encode())
-				batch = batch[k:]
+				rest = rest[k:]
 			}
+			clear(batch) // the requests are encoded; let them go
 		}
 	}
 }

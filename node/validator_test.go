@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"runtime"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -70,32 +68,6 @@ func TestCheckAllClaimsLazily(t *testing.T) {
 	}
 	if n := pl.calls.Load(); n != 4 {
 		t.Fatalf("plugins ran %d times for 4 transactions, want 4 (each checked once)", n)
-	}
-}
-
-// TestParallelSharesTheCores checks that concurrent callers of parallel
-// (the checkers of several replicas in one process) run no more checks at
-// once than the process has cores, and that every call still runs.
-func TestParallelSharesTheCores(t *testing.T) {
-	var running, peak, calls atomic.Int32
-	fn := func(int) {
-		n := running.Add(1)
-		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
-		}
-		time.Sleep(time.Millisecond) // long enough for the callers to overlap
-		calls.Add(1)
-		running.Add(-1)
-	}
-	var wg sync.WaitGroup
-	for range 6 {
-		wg.Go(func() { parallel(20, fn) })
-	}
-	wg.Wait()
-	if got := calls.Load(); got != 6*20 {
-		t.Fatalf("%d calls ran, want %d", got, 6*20)
-	}
-	if max := int32(runtime.GOMAXPROCS(0)); peak.Load() > max {
-		t.Fatalf("%d checks ran at once on %d cores", peak.Load(), max)
 	}
 }
 
