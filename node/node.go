@@ -996,9 +996,13 @@ func (n *Node) submit(ctx context.Context, p proposal) error {
 		return fmt.Errorf("%w: the replica is not running", ErrNotReady)
 	}
 	if p.membership == nil {
-		// Refused before the relay: the other replicas never hold what
-		// the submitter was told is refused. The count the loop published
-		// lags by one iteration; the margin covers it.
+		// A full pending set is refused before the relay, so the other
+		// replicas do not get what the submitter is told to retry; the
+		// core's own limit, a tenth higher, then practically never
+		// refuses a relayed request (the published count lags the core
+		// by one loop iteration). A submitter whose context ends after
+		// the relay gets a timeout, and the transaction may still commit,
+		// as after any timeout.
 		if n.status.Load().Pending >= maxPending*9/10 {
 			return pbft.ErrBusy
 		}
