@@ -55,6 +55,7 @@ type cluster struct {
 	keys    []NodeKeys
 	dirs    []string
 	apiAddr []string
+	apiLn   []net.Listener // bound when the cluster is made, handed to each replica's first start
 	netAddr []string
 	tune    func(*Config)
 
@@ -107,7 +108,15 @@ func newCluster(t testing.TB, n int, useQUIC bool, tune func(*Config)) *cluster 
 	for i := range n {
 		c.keys = append(c.keys, nodeKeys(i+1))
 		c.dirs = append(c.dirs, filepath.Join(root, fmt.Sprintf("node%d", i+1)))
-		c.apiAddr = append(c.apiAddr, freeTCP(t))
+		// Kept bound until the replica starts: a port found free and
+		// released could meanwhile become another connection's
+		// ephemeral port.
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.apiLn = append(c.apiLn, ln)
+		c.apiAddr = append(c.apiAddr, ln.Addr().String())
 		if useQUIC {
 			c.netAddr = append(c.netAddr, freeUDP(t))
 		} else {
@@ -116,6 +125,13 @@ func newCluster(t testing.TB, n int, useQUIC bool, tune func(*Config)) *cluster 
 	}
 	c.genesis = testGenesis(t, c.keys, c.netAddr, c.apiAddr, c.operator, c.attester, c.payment)
 	t.Cleanup(c.stopAll)
+	t.Cleanup(func() {
+		for _, ln := range c.apiLn {
+			if ln != nil {
+				ln.Close() // a replica never started
+			}
+		}
+	})
 	for i := range n {
 		c.start(i)
 	}
@@ -145,11 +161,14 @@ func (c *cluster) start(i int) {
 	cfg := c.config(i)
 	var ln net.Listener
 	var err error
-	for attempt := 0; attempt < 50; attempt++ { // the port may linger briefly after a stop
-		if ln, err = net.Listen("tcp", c.apiAddr[i]); err == nil {
-			break
+	if i < len(c.apiLn) && c.apiLn[i] != nil {
+		ln, c.apiLn[i] = c.apiLn[i], nil
+	}
+	for attempt := 0; ln == nil && attempt < 50; attempt++ { // a restart: the port may linger briefly after a stop
+		if ln, err = net.Listen("tcp", c.apiAddr[i]); err != nil {
+			ln = nil
+			time.Sleep(20 * time.Millisecond)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	if err != nil {
 		c.t.Fatal(err)
