@@ -310,25 +310,18 @@ type admitted struct {
 // transaction in the cluster benchmark and keeps the API's goroutines from
 // competing with the loop. A lone submission is checked at once.
 func (n *Node) runAdmissions(ctx context.Context) {
-	var batch []admitJob
 	var raws [][]byte
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case j := <-n.admitC:
-			batch = drain(n.admitC, append(batch[:0], j), 256)
-			raws = raws[:0]
-			for _, j := range batch {
-				raws = append(raws, j.raw)
-			}
-			st := n.state.Load()
-			res := n.checkNow(ctx, st, raws, false)
-			for i, j := range batch {
-				j.done <- admitted{res: res[i], version: st.version}
-			}
+	batches(ctx, n.admitC, 256, func(batch []admitJob) {
+		raws = raws[:0]
+		for _, j := range batch {
+			raws = append(raws, j.raw)
 		}
-	}
+		st := n.state.Load()
+		res := n.checkNow(ctx, st, raws, false)
+		for i, j := range batch {
+			j.done <- admitted{res: res[i], version: st.version}
+		}
+	})
 }
 
 // precheck answers the state-dependent questions a client can fix before

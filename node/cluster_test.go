@@ -199,10 +199,6 @@ func TestReadAfterAcknowledgement(t *testing.T) {
 	}
 }
 
-// TestForwardedRequestsChecked feeds the checker of forwarded requests
-// several peers' messages at once, valid and forged transactions mixed: it
-// checks them as one batch and must hand the loop exactly the valid ones,
-// each still attributed to the peer that sent it.
 // TestRelayBatchesSubmissions checks what runRelay sends the other
 // replicas: every submission, in order, in frames of at most
 // relayFrameBytes of requests each.
@@ -252,6 +248,10 @@ func TestRelayBatchesSubmissions(t *testing.T) {
 	}
 }
 
+// TestForwardedRequestsChecked feeds the checker of forwarded requests
+// several peers' messages at once, valid and forged transactions mixed: it
+// checks them as one batch and must hand the loop exactly the valid ones,
+// each still attributed to the peer that sent it.
 func TestForwardedRequestsChecked(t *testing.T) {
 	c := newCluster(t, 4, false, nil)
 	c.stop(0)

@@ -523,44 +523,36 @@ func (n *Node) maxFrame() int { return pbft.MaxMessageSize }
 // small forwards of a busy network are checked in parallel and the queue
 // drains faster than peers fill it.
 func (n *Node) runChecks(ctx context.Context) {
-	var batch []pbft.Message
 	var reqs [][]byte
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case m := <-n.checkC:
-			batch = drain(n.checkC, append(batch[:0], m), cap(n.checkC))
-			reqs = reqs[:0]
-			for _, m := range batch {
-				reqs = append(reqs, m.Requests...)
-			}
-			pass := n.checkRequests(n.state.Load(), reqs)
-			var ok []pbft.Message
-			for _, m := range batch {
-				out := m.Requests[:0]
-				for _, r := range m.Requests {
-					if pass[0] {
-						out = append(out, r)
-					}
-					pass = pass[1:]
+	batches(ctx, n.checkC, cap(n.checkC), func(batch []pbft.Message) {
+		reqs = reqs[:0]
+		for _, m := range batch {
+			reqs = append(reqs, m.Requests...)
+		}
+		pass := n.checkRequests(n.state.Load(), reqs)
+		var ok []pbft.Message
+		for _, m := range batch {
+			out := m.Requests[:0]
+			for _, r := range m.Requests {
+				if pass[0] {
+					out = append(out, r)
 				}
-				if m.Requests = out; len(out) > 0 {
-					ok = append(ok, m)
-				}
+				pass = pass[1:]
 			}
-			if len(ok) == 0 {
-				continue
-			}
-			// One hand-over per batch: the loop may be in an fsync, and
-			// the checker goes on with the next batch meanwhile.
-			select {
-			case n.checkedC <- ok:
-			case <-ctx.Done():
-				return
+			if m.Requests = out; len(out) > 0 {
+				ok = append(ok, m)
 			}
 		}
-	}
+		if len(ok) == 0 {
+			return
+		}
+		// One hand-over per batch: the loop may be in an fsync, and the
+		// checker goes on with the next batch meanwhile.
+		select {
+		case n.checkedC <- ok:
+		case <-ctx.Done():
+		}
+	})
 }
 
 // stepChecked steps forwarded requests that passed their checks. A copy
@@ -591,6 +583,24 @@ func (n *Node) stepChecked(msgs []pbft.Message) {
 		}
 		if err := n.core.Step(m); err != nil {
 			n.log.Debug("core refused forwarded requests", "peer", m.From, "err", err)
+		}
+	}
+}
+
+// batches calls fn with what c holds, at most max elements at a time, as
+// it arrives, until ctx ends: the shape of the node's batching goroutines
+// (checks of submissions and of forwarded requests, the relay). The slice
+// is reused after fn returns.
+func batches[T any](ctx context.Context, c <-chan T, max int, fn func([]T)) {
+	var batch []T
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case x := <-c:
+			batch = drain(c, append(batch[:0], x), max)
+			fn(batch)
+			clear(batch) // let what fn was given go
 		}
 	}
 }
@@ -666,27 +676,19 @@ func (n *Node) propose(p proposal) error {
 // after the loop's fsync: the checks on the other replicas, where most of
 // a transaction's CPU goes, then start without waiting for this one.
 func (n *Node) runRelay(ctx context.Context) {
-	var batch [][]byte
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case raw := <-n.relayC:
-			batch = drain(n.relayC, append(batch[:0], raw), cap(n.relayC))
-			for rest := batch; len(rest) > 0; {
-				k, size := 0, 0
-				for k < len(rest) && (k == 0 || size+len(rest[k]) <= relayFrameBytes) {
-					size += len(rest[k])
-					k++
-				}
-				view := n.status.Load().View // informational: requests are not bound to a view
-				m := pbft.Message{Type: pbft.MsgRequest, From: n.cfg.ID, View: view, Requests: rest[:k]}
-				n.tr.Broadcast(quicnet.ClassBulk, m.Encode())
-				rest = rest[k:]
+	batches(ctx, n.relayC, cap(n.relayC), func(batch [][]byte) {
+		for rest := batch; len(rest) > 0; {
+			k, size := 0, 0
+			for k < len(rest) && (k == 0 || size+len(rest[k]) <= relayFrameBytes) {
+				size += len(rest[k])
+				k++
 			}
-			clear(batch) // the requests are encoded; let them go
+			view := n.status.Load().View // informational: requests are not bound to a view
+			m := pbft.Message{Type: pbft.MsgRequest, From: n.cfg.ID, View: view, Requests: rest[:k]}
+			n.tr.Broadcast(quicnet.ClassBulk, m.Encode())
+			rest = rest[k:]
 		}
-	}
+	})
 }
 
 // relayFrameBytes bounds the requests in one relayed frame, far below
