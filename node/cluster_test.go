@@ -39,6 +39,11 @@ func TestClusterMemCommitsEverywhere(t *testing.T) {
 		if got := m["careerchain_tx_checks_total"]; got != 6 {
 			t.Fatalf("replica %d checked %v transactions, want each of the 6 once", i+1, got)
 		}
+		// Six blocks are below both merge thresholds: every index write
+		// (at least each TxID's) is still in the log.
+		if e, n := m["careerchain_ledger_index_log_entries"], m["careerchain_ledger_index_merges_total"]; e < 6 || n != 0 {
+			t.Fatalf("replica %d index log: %v entries, %v merges", i+1, e, n)
+		}
 	}
 }
 

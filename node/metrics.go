@@ -58,6 +58,9 @@ func (n *Node) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	metric("careerchain_dropped_requests_total", "counter", "Forwarded requests dropped unchecked because the checker's queue was full.", m.droppedRequests.Load())
 	metric("careerchain_blocks_fetched_total", "counter", "Blocks received by state transfer.", m.fetched.Load())
 	metric("careerchain_fetch_errors_total", "counter", "Blocks refused during state transfer.", m.fetchErrors.Load())
+	ix := n.led.IndexStats()
+	metric("careerchain_ledger_index_log_entries", "gauge", "Index writes held in the ledger's log and in memory, not yet merged into the index buckets.", ix.Entries)
+	metric("careerchain_ledger_index_merges_total", "counter", "Merges of the index log into the index buckets since the replica opened its ledger.", ix.Merges)
 	var drops, sent, recv uint64
 	for _, ps := range n.tr.Stats().Peers {
 		drops += ps.Dropped

@@ -17,11 +17,21 @@
 //	payments    issuer key || payment id → TxID
 //	records     TxID → record state (active, superseded by, revoked with reason)
 //	state       "chainconfig" → the chain configuration, opaque to this package
+//	index_log   writer's bbolt tx id || n → bucket, key, value: index writes not yet merged
+//
+// The five index buckets (txs to records) are written log-structured (see
+// index.go): a commit appends its index writes to index_log, whose keys
+// only grow, and keeps them in memory as a layer that look-ups read before
+// the bucket; every 32 commits or 8192 entries one commit merges all
+// layers into the buckets in key order and empties the log. Open reloads
+// the log. Readers see exactly their snapshot: layers newer than it, and
+// layers already merged in it, are skipped.
 //
 // Invariants:
 //   - Every write goes through Update, one bbolt transaction and one fsync:
-//     a Ready's consensus state, its committed blocks and every index they
-//     touch are durable together or not at all.
+//     a Ready's consensus state, its committed blocks and every index write
+//     they make (in index_log or merged) are durable together or not at
+//     all. After a commit fails, Update refuses until the file is reopened.
 //   - meta/height equals the highest key of blocks; blocks are contiguous
 //     from 1.
 //   - Open refuses a file that is not a bbolt database, is truncated, lacks

@@ -2,12 +2,14 @@ package ledger
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -19,7 +21,11 @@ import (
 )
 
 // SchemaVersion is the version of the bucket layout this package writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
+
+// schemaBeforeIndexLog is the schema this package upgrades in place: the
+// same buckets without index_log.
+const schemaBeforeIndexLog = 2
 
 // Sentinel errors.
 var (
@@ -49,8 +55,9 @@ var (
 	bPayments   = []byte("payments")
 	bRecords    = []byte("records")
 	bState      = []byte("state")
+	bIndexLog   = []byte("index_log")
 
-	allBuckets = [][]byte{bMeta, bBlocks, bConsensus, bEntries, bEntryBlks, bMembers, bTxs, bAddrs, bStatements, bPayments, bRecords, bState}
+	allBuckets = [][]byte{bMeta, bBlocks, bConsensus, bEntries, bEntryBlks, bMembers, bTxs, bAddrs, bStatements, bPayments, bRecords, bState, bIndexLog}
 
 	kChainID     = []byte("chain_id")
 	kGenesisHash = []byte("genesis_hash")
@@ -71,6 +78,11 @@ type Options struct {
 	// FullCheck runs bbolt's page-level consistency check (tx.Check) at
 	// open. It reads the whole file; the bounded checks always run.
 	FullCheck bool
+
+	// mergeEntries and mergeLayers override the index merge thresholds
+	// (tests); mmapSize is bbolt's initial memory map size (tests that
+	// hold a reader open while writing).
+	mergeEntries, mergeLayers, mmapSize int
 }
 
 // Meta identifies the chain a database belongs to.
@@ -84,8 +96,17 @@ type Meta struct {
 // bbolt serialises writers and lets readers run beside them.
 type Ledger struct {
 	db   *bbolt.DB
+	ix   index
 	once sync.Once
 	err  error
+
+	failMu sync.Mutex
+	failed error // set when a commit failed after publishing its index layer
+
+	// hook, in tests, runs in Update once the index layers are published
+	// ("published", before the commit) and once the commit is done
+	// ("committed", before the merged layers are dropped).
+	hook func(stage string)
 }
 
 // Open opens (creating if needed) the database at path and runs the
@@ -105,6 +126,7 @@ func Open(path string, o Options) (*Ledger, error) {
 		return nil, err
 	}
 	l := &Ledger{db: db}
+	l.ix.mergeEntries, l.ix.mergeLayers = cmp.Or(o.mergeEntries, defaultMergeEntries), cmp.Or(o.mergeLayers, defaultMergeLayers)
 	if err := l.check(o.FullCheck); err != nil {
 		db.Close()
 		return nil, err
@@ -120,7 +142,7 @@ func openBolt(path string, o Options) (db *bbolt.DB, err error) {
 			db, err = nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, r)
 		}
 	}()
-	db, err = bbolt.Open(path, 0o600, &bbolt.Options{Timeout: o.Timeout, NoSync: o.NoSync, FreelistType: bbolt.FreelistMapType})
+	db, err = bbolt.Open(path, 0o600, &bbolt.Options{Timeout: o.Timeout, NoSync: o.NoSync, FreelistType: bbolt.FreelistMapType, InitialMmapSize: o.mmapSize})
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
 		return nil, fmt.Errorf("%w: %s (waited %v)", ErrLocked, path, o.Timeout)
@@ -155,7 +177,7 @@ func (l *Ledger) check(full bool) (err error) {
 			return err
 		}
 	}
-	return l.db.Update(func(btx *bbolt.Tx) error {
+	err = l.db.Update(func(btx *bbolt.Tx) error {
 		if btx.Bucket(bMeta) == nil {
 			if firstKey(btx) != nil {
 				return fmt.Errorf("%w: the meta bucket is missing", ErrCorrupt)
@@ -168,6 +190,9 @@ func (l *Ledger) check(full bool) (err error) {
 			return nil
 		}
 		meta := btx.Bucket(bMeta)
+		if err := upgrade(btx, meta); err != nil {
+			return err
+		}
 		if s := meta.Get(kSchema); s != nil && (len(s) != 4 || binary.BigEndian.Uint32(s) != SchemaVersion) {
 			return schemaError(s)
 		}
@@ -208,6 +233,27 @@ func (l *Ledger) check(full bool) (err error) {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return l.db.View(func(btx *bbolt.Tx) error {
+		s, err := loadLog(btx)
+		l.ix.cur.Store(s)
+		return err
+	})
+}
+
+// upgrade brings a file of the previous schema, which lacks only the
+// (empty) index log, to this one.
+func upgrade(btx *bbolt.Tx, meta *bbolt.Bucket) error {
+	s := meta.Get(kSchema)
+	if len(s) != 4 || binary.BigEndian.Uint32(s) != schemaBeforeIndexLog || btx.Bucket(bIndexLog) != nil {
+		return nil
+	}
+	if _, err := btx.CreateBucket(bIndexLog); err != nil {
+		return fmt.Errorf("ledger: upgrade to schema %d: %w", SchemaVersion, err)
+	}
+	return meta.Put(kSchema, binary.BigEndian.AppendUint32(nil, SchemaVersion))
 }
 
 func firstKey(btx *bbolt.Tx) []byte {
@@ -232,12 +278,54 @@ func (l *Ledger) Path() string { return l.db.Path() }
 // Update runs fn in one read-write transaction, committed (and fsynced)
 // when fn returns nil and rolled back otherwise.
 func (l *Ledger) Update(fn func(*Tx) error) error {
-	return l.db.Update(func(btx *bbolt.Tx) error { return fn(&Tx{tx: btx}) })
+	l.failMu.Lock()
+	failed := l.failed
+	l.failMu.Unlock()
+	if failed != nil {
+		return failed
+	}
+	var published bool
+	var after *layers
+	err := l.db.Update(func(btx *bbolt.Tx) error {
+		v := uint64(btx.ID())
+		t := &Tx{tx: btx, ls: l.ix.cur.Load().visible(v), w: newLayer(v)}
+		if err := fn(t); err != nil {
+			return err
+		}
+		var err error
+		published, after, err = l.flush(t)
+		if err == nil && published && l.hook != nil {
+			l.hook("published")
+		}
+		return err
+	})
+	if err == nil && published && l.hook != nil {
+		l.hook("committed")
+	}
+	switch {
+	case err != nil && published:
+		// The layer set names a transaction id that may or may not have
+		// committed; the next writer would reuse it. Refuse further writes.
+		l.failMu.Lock()
+		l.failed = fmt.Errorf("ledger: a commit failed; reopen the database: %w", err)
+		l.failMu.Unlock()
+	case err == nil && after != nil:
+		l.publish(after)
+	}
+	return err
 }
 
 // View runs fn in a read-only transaction.
 func (l *Ledger) View(fn func(*Tx) error) error {
-	return l.db.View(func(btx *bbolt.Tx) error { return fn(&Tx{tx: btx}) })
+	l.ix.pub.RLock()
+	btx, err := l.db.Begin(false)
+	cur := l.ix.cur.Load()
+	l.ix.pub.RUnlock()
+	if err != nil {
+		return err
+	}
+	defer btx.Rollback()
+	return fn(&Tx{tx: btx, ls: cur.visible(uint64(btx.ID()))})
 }
 
 // Check runs bbolt's full consistency check and returns the first problem.
@@ -312,7 +400,11 @@ func (l *Ledger) VerifyLast(v pbft.Verifier) error {
 
 // Tx is a ledger transaction: reads see one consistent snapshot; writes
 // (only inside Update) commit together.
-type Tx struct{ tx *bbolt.Tx }
+type Tx struct {
+	tx *bbolt.Tx
+	ls []*layer // the committed index layers of this snapshot, oldest first
+	w  *layer   // this transaction's index writes (Update only)
+}
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
@@ -560,7 +652,7 @@ type Loc struct {
 
 // TxLoc returns the location of a transaction by its raw TxID.
 func (t *Tx) TxLoc(id [32]byte) (Loc, bool) {
-	v := t.tx.Bucket(bTxs).Get(id[:])
+	v := t.get(ixTxs, id[:])
 	if len(v) != 13 {
 		return Loc{}, false
 	}
@@ -570,13 +662,12 @@ func (t *Tx) TxLoc(id [32]byte) (Loc, bool) {
 // PutTx indexes a transaction. The first occurrence of a TxID wins: a
 // replayed copy in a later block does not move the index.
 func (t *Tx) PutTx(id [32]byte, loc Loc) error {
-	b := t.tx.Bucket(bTxs)
-	if b.Get(id[:]) != nil {
+	if t.get(ixTxs, id[:]) != nil {
 		return nil
 	}
-	v := binary.BigEndian.AppendUint64(nil, loc.Height)
+	v := binary.BigEndian.AppendUint64(make([]byte, 0, 13), loc.Height)
 	v = binary.BigEndian.AppendUint32(v, loc.Index)
-	return b.Put(id[:], append(v, byte(loc.Code)))
+	return t.put(ixTxs, id[:], append(v, byte(loc.Code)))
 }
 
 // AddrEntry is one transaction in an address's listing. Kind is a small
@@ -597,20 +688,45 @@ func addrKey(addr string, h uint64, i uint32) []byte {
 	return binary.BigEndian.AppendUint32(k, i)
 }
 
+// decodeAddrEntry splits an addrs key and value; the address is k[1:p].
+func decodeAddrEntry(k, v []byte) (p int, e AddrEntry, ok bool) {
+	if len(k) < 1 || len(k) != 1+int(k[0])+12 || len(v) != 33 {
+		return 0, e, false
+	}
+	p = 1 + int(k[0])
+	e = AddrEntry{Height: binary.BigEndian.Uint64(k[p:]), Index: binary.BigEndian.Uint32(k[p+8:]), Kind: v[32]}
+	copy(e.TxID[:], v)
+	return p, e, true
+}
+
 // AddAddress lists a transaction under an address.
 func (t *Tx) AddAddress(addr string, id [32]byte, h uint64, i uint32, kind byte) error {
 	if len(addr) == 0 || len(addr) > 255 {
 		return fmt.Errorf("ledger: address of %d bytes", len(addr))
 	}
-	return t.tx.Bucket(bAddrs).Put(addrKey(addr, h, i), append(id[:], kind))
+	return t.put(ixAddrs, addrKey(addr, h, i), append(id[:], kind))
 }
 
 // AddressTxs lists up to limit transactions of addr in chain order,
 // starting after position (afterH, afterI) when after is true. It reads
-// only that address's key range. more reports whether entries remain.
+// only that address's key range and the unmerged index layers' entries
+// for it, which all lie later in the chain. more reports whether entries
+// remain.
 func (t *Tx) AddressTxs(addr string, after bool, afterH uint64, afterI uint32, limit int) (out []AddrEntry, more bool) {
 	if len(addr) == 0 || len(addr) > 255 || limit <= 0 {
 		return nil, false
+	}
+	// emit takes the next entry in chain order; false: the page is full.
+	emit := func(e AddrEntry) bool {
+		if after && (e.Height < afterH || e.Height == afterH && e.Index <= afterI) {
+			return true
+		}
+		if len(out) == limit {
+			more = true
+			return false
+		}
+		out = append(out, e)
+		return true
 	}
 	prefix := addrKey(addr, 0, 0)[:1+len(addr)]
 	start := prefix
@@ -618,34 +734,33 @@ func (t *Tx) AddressTxs(addr string, after bool, afterH uint64, afterI uint32, l
 		start = addrKey(addr, afterH, afterI)
 	}
 	c := t.tx.Bucket(bAddrs).Cursor()
-	k, v := c.Seek(start)
-	if after && k != nil && bytes.Equal(k, start) {
-		k, v = c.Next()
-	}
-	for ; k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+12; k, v = c.Next() {
-		if len(out) == limit {
+	for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if _, e, ok := decodeAddrEntry(k, v); ok && !emit(e) {
 			return out, true
 		}
-		if len(v) != 33 {
-			continue
+	}
+	ls := t.ls
+	if t.w != nil {
+		ls = append(slices.Clip(ls), t.w)
+	}
+	for _, l := range ls {
+		for _, e := range l.addrs[addr] {
+			if !emit(e) {
+				return out, true
+			}
 		}
-		e := AddrEntry{Kind: v[32]}
-		copy(e.TxID[:], v)
-		e.Height = binary.BigEndian.Uint64(k[len(prefix):])
-		e.Index = binary.BigEndian.Uint32(k[len(prefix)+8:])
-		out = append(out, e)
 	}
 	return out, false
 }
 
 // Statement returns the TxID that put a statement digest on chain.
 func (t *Tx) Statement(digest [32]byte) ([32]byte, bool) {
-	return get32(t.tx.Bucket(bStatements), digest[:])
+	return as32(t.get(ixStatements, digest[:]))
 }
 
 // PutStatement records a statement digest as used by TxID id.
 func (t *Tx) PutStatement(digest, id [32]byte) error {
-	return t.tx.Bucket(bStatements).Put(digest[:], id[:])
+	return t.put(ixStatements, digest[:], id[:])
 }
 
 func paymentKey(issuer, paymentID string) []byte {
@@ -660,7 +775,7 @@ func (t *Tx) Payment(issuer, paymentID string) ([32]byte, bool) {
 	if len(issuer) > 255 {
 		return [32]byte{}, false
 	}
-	return get32(t.tx.Bucket(bPayments), paymentKey(issuer, paymentID))
+	return as32(t.get(ixPayments, paymentKey(issuer, paymentID)))
 }
 
 // PutPayment records a payment id as used by TxID id.
@@ -668,12 +783,12 @@ func (t *Tx) PutPayment(issuer, paymentID string, id [32]byte) error {
 	if len(issuer) > 255 {
 		return fmt.Errorf("ledger: issuer of %d bytes", len(issuer))
 	}
-	return t.tx.Bucket(bPayments).Put(paymentKey(issuer, paymentID), id[:])
+	return t.put(ixPayments, paymentKey(issuer, paymentID), id[:])
 }
 
 // Record returns the state of a career record.
 func (t *Tx) Record(id [32]byte) (*Record, error) {
-	v := t.tx.Bucket(bRecords).Get(id[:])
+	v := t.get(ixRecords, id[:])
 	if v == nil {
 		return nil, fmt.Errorf("%w: record %x", ErrNotFound, id[:8])
 	}
@@ -682,12 +797,11 @@ func (t *Tx) Record(id [32]byte) (*Record, error) {
 
 // PutRecord stores the state of a career record.
 func (t *Tx) PutRecord(id [32]byte, r *Record) error {
-	return t.tx.Bucket(bRecords).Put(id[:], encodeRecord(r))
+	return t.put(ixRecords, id[:], encodeRecord(r))
 }
 
-func get32(b *bbolt.Bucket, k []byte) ([32]byte, bool) {
+func as32(v []byte) ([32]byte, bool) {
 	var out [32]byte
-	v := b.Get(k)
 	if len(v) != 32 {
 		return out, false
 	}

@@ -392,7 +392,7 @@ func TestOtherSchemaRefused(t *testing.T) {
 	}
 	l.Close()
 	_, err := Open(path, Options{})
-	if !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), "schema version 1, this build reads 2") {
+	if !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), "schema version 1, this build reads 3") {
 		t.Fatalf("old schema: %v", err)
 	}
 }
