@@ -23,10 +23,10 @@ import (
 //     touches the last leaf or two.
 //   - Committed layers stay in memory, newest on top of the buckets; a
 //     look-up reads the layers newest first, then the bucket.
-//   - When the layers would reach mergeEntries entries or mergeLayers layers, the
-//     next write transaction folds them (and its own writes) into the
-//     buckets in key order, so a leaf is rewritten once per merge rather
-//     than once per block, and empties the log.
+//   - When the layers would reach mergeEntries entries or mergeLayers
+//     layers, the next write transaction folds them (and its own writes)
+//     into the buckets in key order, so a leaf is rewritten once per merge
+//     rather than once per block, and empties the log.
 //   - Open reloads the log into layers: nothing committed is lost with the
 //     memory.
 //
@@ -78,19 +78,30 @@ func newLayer(v uint64) *layer {
 }
 
 // put records one index write; val is kept, not copied. The address
-// listing is kept beside the map for AddressTxs.
+// listing is kept beside the map for AddressTxs, one entry per key as in
+// the bucket.
 func (l *layer) put(i ix, key, val []byte) {
 	k := string(key)
-	if _, ok := l.m[i][k]; !ok {
+	_, seen := l.m[i][k]
+	if !seen {
 		l.n++
 	}
 	l.m[i][k] = val
-	if i == ixAddrs {
-		if p, e, ok := decodeAddrEntry(key, val); ok {
-			addr := string(key[1:p])
-			l.addrs[addr] = append(l.addrs[addr], e)
+	if i != ixAddrs {
+		return
+	}
+	p, e, ok := decodeAddrEntry(key, val)
+	if !ok {
+		return
+	}
+	addr := string(key[1:p])
+	if seen {
+		if j := slices.IndexFunc(l.addrs[addr], func(o AddrEntry) bool { return o.Height == e.Height && o.Index == e.Index }); j >= 0 {
+			l.addrs[addr][j] = e
+			return
 		}
 	}
+	l.addrs[addr] = append(l.addrs[addr], e)
 }
 
 // layers is a published set of layers, oldest first.
@@ -103,7 +114,7 @@ type layers struct {
 	mergedAt uint64
 }
 
-// visible returns the layers a snapshot at transaction id s reads.
+// visible returns the layers a snapshot at transaction id at reads.
 func (s *layers) visible(at uint64) []*layer {
 	if s == nil || (s.mergedAt != 0 && at >= s.mergedAt) {
 		return nil

@@ -285,6 +285,46 @@ func TestIndexReadersBesideACommit(t *testing.T) {
 	}
 }
 
+// TestIndexAddressKeyWrittenTwice lists an address entry written twice in
+// one transaction once, as the bucket would, before and after its merge
+// and after reloading the log.
+func TestIndexAddressKeyWrittenTwice(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "l.db")
+	l, err := Open(path, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Init(Meta{ChainID: "c"}, newCertifier(t).m, nil)
+	id := idOf(1)
+	if err := l.Update(func(tx *Tx) error {
+		return errors.Join(tx.AddAddress("cc1a", id, 1, 0, 1), tx.AddAddress("cc1a", id, 1, 0, 2))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []AddrEntry{{TxID: id, Height: 1, Index: 0, Kind: 2}}
+	listed := func(what string) {
+		t.Helper()
+		l.View(func(tx *Tx) error {
+			if got, more := tx.AddressTxs("cc1a", false, 0, 0, 10); more || !slices.Equal(got, want) {
+				t.Fatalf("%s: %+v", what, got)
+			}
+			return nil
+		})
+	}
+	listed("in a layer")
+	l.Close()
+	if l, err = Open(path, Options{NoSync: true, mergeLayers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	listed("reloaded from the log")
+	l.Update(func(tx *Tx) error { return tx.PutStatement(idOf(2), id) }) // merges
+	if l.IndexStats().Merges != 1 {
+		t.Fatalf("index stats after the merge: %+v", l.IndexStats())
+	}
+	listed("merged")
+}
+
 // TestIndexLogUpgradeAndDamage opens a file of the previous schema (no
 // index log) and upgrades it in place, and refuses a damaged log.
 func TestIndexLogUpgradeAndDamage(t *testing.T) {
