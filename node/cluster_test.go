@@ -3,8 +3,10 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
+	"net/http"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"github.com/careerchain/careerchain/node/ledger"
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/quicnet"
+	"github.com/careerchain/careerchain/sdk/chain"
 )
 
 func TestClusterMemCommitsEverywhere(t *testing.T) {
@@ -43,6 +46,74 @@ func TestClusterMemCommitsEverywhere(t *testing.T) {
 		// (at least each TxID's) is still in the log.
 		if e, n := m["careerchain_ledger_index_log_entries"], m["careerchain_ledger_index_merges_total"]; e < 6 || n != 0 {
 			t.Fatalf("replica %d index log: %v entries, %v merges", i+1, e, n)
+		}
+	}
+}
+
+// TestBusyRefusedBeforeRelay fills a replica's pending set to nine tenths
+// of its limit (the replica alone, so nothing commits) and submits once
+// more: the submitter gets 503 "busy", and no peer receives the refused
+// transaction, while it received every one before it.
+func TestBusyRefusedBeforeRelay(t *testing.T) {
+	c := newCluster(t, 4, false, func(cfg *Config) {
+		cfg.MaxPending = 10
+		cfg.RequestTimeout = 1 << 20 // no view change while the replica waits alone
+	})
+	for i := 1; i < 4; i++ {
+		c.stop(i)
+	}
+	peer, err := New(c.config(1)) // not running: the test reads its transport
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	want := map[[32]byte]bool{}
+	for k := range 9 {
+		tx := c.careerTx(t, wallet(t, fmt.Sprintf("holder %d", k)), uint64(k))
+		var res SubmitResult
+		if code := post(t, c.url(0, "/api/v1/tx"), encode(t, tx), &res); code != http.StatusAccepted {
+			t.Fatalf("submission %d: %d %+v", k, code, res)
+		}
+		id, _ := chain.TxIDBytes(tx)
+		want[id] = true
+	}
+	for deadline := time.Now().Add(30 * time.Second); c.node(0).Status().Pending < 9; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("pending %d, want 9", c.node(0).Status().Pending)
+		}
+	}
+	refused := c.careerTx(t, wallet(t, "holder 9"), 9)
+	var e struct{ Error, Code string }
+	if code := post(t, c.url(0, "/api/v1/tx"), encode(t, refused), &e); code != http.StatusServiceUnavailable || e.Code != "busy" {
+		t.Fatalf("submission at nine tenths of the pending limit: %d %+v", code, e)
+	}
+	// The relay keeps order: once a marker sent after the refusal arrives,
+	// the refused transaction would have arrived before it.
+	marker := []byte("marker")
+	c.node(0).relayC <- marker
+	refusedID, _ := chain.TxIDBytes(refused)
+	for {
+		select {
+		case f := <-peer.tr.Receive():
+			m, err := pbft.Decode(f.Data, pbft.MaxMessageSize)
+			if err != nil || m.Type != pbft.MsgRequest || m.From != 1 {
+				continue
+			}
+			for _, r := range m.Requests {
+				id := sha256.Sum256(r)
+				switch {
+				case id == refusedID:
+					t.Fatal("the peer received the transaction its submitter was told is refused")
+				case bytes.Equal(r, marker):
+					if len(want) > 0 {
+						t.Fatalf("%d accepted submissions never reached the peer", len(want))
+					}
+					return
+				}
+				delete(want, id)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the marker was not relayed")
 		}
 	}
 }

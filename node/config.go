@@ -38,6 +38,7 @@ type Config struct {
 	MaxInFlight        int           // pBFT blocks in flight, default 4
 	RequestTimeout     int           // ticks before a stuck request starts a view change, default 100 (1 s at 10 ms)
 	SubmitTimeout      time.Duration // how long ?wait=1 waits for the commit, default 30 s
+	MaxPending         int           // requests tracked; submissions are refused as busy at nine tenths, default 100,000
 	MaxBodyBytes       int64         // POST body limit, default 256 KiB
 	MaxTxBytes         int           // one transaction, default chain.DefaultMaxTxBytes
 	PluginTimeout      time.Duration // per block validation, default 2 s; exceeding it abstains
@@ -71,6 +72,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SubmitTimeout <= 0 {
 		c.SubmitTimeout = 30 * time.Second
+	}
+	if c.MaxPending <= 0 {
+		c.MaxPending = 100_000
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 256 << 10

@@ -149,7 +149,7 @@ func New(cfg Config) (*Node, error) {
 	n.core, err = pbft.New(pbft.Config{ID: cfg.ID, Membership: ms, Signer: n.signer, Verifier: &pbft.MLDSAVerifier{},
 		VoteSigner: pbft.NewEd25519VoteSigner(cfg.Keys.NetKey), VoteVerifier: pbft.Ed25519VoteVerifier{},
 		Validator: n.val, CheckpointInterval: cfg.CheckpointInterval, MaxBatch: cfg.MaxBatch,
-		MaxInFlight: cfg.MaxInFlight, RequestTimeout: cfg.RequestTimeout, MaxRequestBytes: cfg.maxTx(), MaxPending: maxPending, Restore: restore})
+		MaxInFlight: cfg.MaxInFlight, RequestTimeout: cfg.RequestTimeout, MaxRequestBytes: cfg.maxTx(), MaxPending: cfg.MaxPending, Restore: restore})
 	if err != nil {
 		return nil, err
 	}
@@ -695,12 +695,6 @@ func (n *Node) runRelay(ctx context.Context) {
 // pbft.MaxMessageSize, so a burst of submissions travels as several frames.
 const relayFrameBytes = 1 << 20
 
-// maxPending bounds the requests a replica tracks (pbft.Config.MaxPending);
-// submit refuses new ones as busy at nine tenths of it, before relaying,
-// so the core's own limit is practically never what refuses a submission
-// that the other replicas already have.
-const maxPending = 100_000
-
 // handleReadies processes every Ready the core has: persist (one bbolt
 // transaction: consensus state, committed blocks, their execution and
 // indexes; fsync), send, publish, Advance.
@@ -998,14 +992,15 @@ func (n *Node) submit(ctx context.Context, p proposal) error {
 		return fmt.Errorf("%w: the replica is not running", ErrNotReady)
 	}
 	if p.membership == nil {
-		// A full pending set is refused before the relay, so the other
+		// A full pending set (Config.MaxPending bounds the requests the
+		// core tracks) is refused before the relay, so the other
 		// replicas do not get what the submitter is told to retry; the
 		// core's own limit, a tenth higher, then practically never
 		// refuses a relayed request (the published count lags the core
 		// by one loop iteration). A submitter whose context ends after
 		// the relay gets a timeout, and the transaction may still commit,
 		// as after any timeout.
-		if n.status.Load().Pending >= maxPending*9/10 {
+		if n.status.Load().Pending >= n.cfg.MaxPending*9/10 {
 			return pbft.ErrBusy
 		}
 		select {
