@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 
 	"go.etcd.io/bbolt"
@@ -323,6 +324,50 @@ func TestIndexAddressKeyWrittenTwice(t *testing.T) {
 		t.Fatalf("index stats after the merge: %+v", l.IndexStats())
 	}
 	listed("merged")
+}
+
+// TestIndexConcurrentWriters runs writers on several goroutines with
+// frequent merges: Ledger promises safe concurrent use, and a writer that
+// begins between a merge's commit and the publication of its emptied
+// layer set must neither lose layers nor bring merged ones back.
+func TestIndexConcurrentWriters(t *testing.T) {
+	l, err := Open(filepath.Join(t.TempDir(), "l.db"), Options{NoSync: true, mergeLayers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.Init(Meta{ChainID: "c"}, newCertifier(t).m, nil)
+	const writers, each = 4, 40
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range each {
+				n := w*each + k
+				err := l.Update(func(tx *Tx) error {
+					return errors.Join(tx.PutTx(idOf(n), Loc{Height: uint64(n + 1)}), tx.AddAddress("cc1shared", idOf(n), uint64(n+1), 0, 1))
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	l.View(func(tx *Tx) error {
+		for n := range writers * each {
+			if loc, ok := tx.TxLoc(idOf(n)); !ok || loc.Height != uint64(n+1) {
+				t.Fatalf("tx %d: %+v %v", n, loc, ok)
+			}
+		}
+		got, _ := tx.AddressTxs("cc1shared", false, 0, 0, 10*writers*each)
+		if len(got) != writers*each {
+			t.Fatalf("the address lists %d entries, want %d", len(got), writers*each)
+		}
+		return nil
+	})
 }
 
 // TestIndexLogUpgradeAndDamage opens a file of the previous schema (no

@@ -92,16 +92,19 @@ type Meta struct {
 	Schema      uint32
 }
 
-// Ledger is an open database. Its methods are safe for concurrent use;
-// bbolt serialises writers and lets readers run beside them.
+// Ledger is an open database. Its methods are safe for concurrent use:
+// writers run one at a time, readers beside them.
 type Ledger struct {
 	db   *bbolt.DB
 	ix   index
 	once sync.Once
 	err  error
 
-	failMu sync.Mutex
-	failed error // set when a commit failed after publishing its index layer
+	// wmu serialises Update whole: bbolt serialises the transactions,
+	// but a merge's emptied layer set is published after its commit, and
+	// a writer that began in between would build on the stale set.
+	wmu    sync.Mutex
+	failed error // set when a commit failed after publishing its index layer (under wmu)
 
 	// hook, in tests, runs in Update once the index layers are published
 	// ("published", before the commit) and once the commit is done
@@ -278,11 +281,10 @@ func (l *Ledger) Path() string { return l.db.Path() }
 // Update runs fn in one read-write transaction, committed (and fsynced)
 // when fn returns nil and rolled back otherwise.
 func (l *Ledger) Update(fn func(*Tx) error) error {
-	l.failMu.Lock()
-	failed := l.failed
-	l.failMu.Unlock()
-	if failed != nil {
-		return failed
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	if l.failed != nil {
+		return l.failed
 	}
 	var published bool
 	var after *layers
@@ -306,9 +308,7 @@ func (l *Ledger) Update(fn func(*Tx) error) error {
 	case err != nil && published:
 		// The layer set names a transaction id that may or may not have
 		// committed; the next writer would reuse it. Refuse further writes.
-		l.failMu.Lock()
 		l.failed = fmt.Errorf("ledger: a commit failed; reopen the database: %w", err)
-		l.failMu.Unlock()
 	case err == nil && after != nil:
 		l.publish(after)
 	}
