@@ -257,11 +257,8 @@ func loadLog(btx *bbolt.Tx) (*layers, error) {
 		if len(k) != 12 {
 			return fmt.Errorf("%w: index log key of %d bytes", ErrCorrupt, len(k))
 		}
-		v := binary.BigEndian.Uint64(k)
+		v := binary.BigEndian.Uint64(k) // keys come in order: one layer after another
 		if cur == nil || cur.v != v {
-			if cur != nil && v < cur.v {
-				return fmt.Errorf("%w: index log out of order", ErrCorrupt)
-			}
 			cur = newLayer(v)
 			s.ls = append(s.ls, cur)
 		}
