@@ -196,6 +196,9 @@ func logKey(v uint64, n uint32) []byte {
 }
 
 // appendLog writes a layer to the index log: ix, key length, key, value.
+// Each bucket's writes go in key order: loadLog rebuilds a layer's
+// address listings in log order, and for the addrs keys (address,
+// height, index) key order is chain order.
 func appendLog(btx *bbolt.Tx, w *layer) error {
 	b := btx.Bucket(bIndexLog)
 	b.FillPercent = 1 // append-only keys: full pages
@@ -279,15 +282,14 @@ func loadLog(btx *bbolt.Tx) (*layers, error) {
 	return s, err
 }
 
-// IndexStats describes the unmerged index log: the layers and entries
-// held in memory (and in index_log), and the merges done since Open.
+// IndexStats describes the unmerged index log: the entries held in
+// memory (and in index_log), and the merges done since Open.
 type IndexStats struct {
-	Layers, Entries int
-	Merges          uint64
+	Entries int
+	Merges  uint64
 }
 
 // IndexStats returns the index log's current state.
 func (l *Ledger) IndexStats() IndexStats {
-	cur := l.ix.cur.Load()
-	return IndexStats{Layers: len(cur.ls), Entries: cur.n, Merges: l.ix.merges.Load()}
+	return IndexStats{Entries: l.ix.cur.Load().n, Merges: l.ix.merges.Load()}
 }

@@ -14,6 +14,33 @@ import (
 	"go.etcd.io/bbolt"
 )
 
+// openIndexed opens an initialised ledger at path, closed when the test
+// ends.
+func openIndexed(t *testing.T, path string, o Options) *Ledger {
+	t.Helper()
+	l, err := Open(path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	if err := l.Init(Meta{ChainID: "c"}, newCertifier(t).m, nil); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// reopen closes l and opens path again, closed when the test ends.
+func reopen(t *testing.T, l *Ledger, path string, o Options) *Ledger {
+	t.Helper()
+	l.Close()
+	l, err := Open(path, o)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
 // indexModel is what the index buckets should answer, kept in plain maps.
 type indexModel struct {
 	txs        map[[32]byte]Loc
@@ -150,13 +177,7 @@ func (m *indexModel) check(t *testing.T, l *Ledger, upTo int) {
 func TestIndexLayersMergesAndReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "l.db")
 	opts := Options{NoSync: true, mergeEntries: 200, mergeLayers: 6}
-	l, err := Open(path, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Init(Meta{ChainID: "c"}, newCertifier(t).m, nil); err != nil {
-		t.Fatal(err)
-	}
+	l := openIndexed(t, path, opts)
 	m, rng := newIndexModel(), rand.New(rand.NewPCG(1, 2))
 	next, reloaded := 0, 0
 	for h := uint64(1); h <= 60; h++ {
@@ -168,30 +189,21 @@ func TestIndexLayersMergesAndReopen(t *testing.T) {
 		next += n
 		m.check(t, l, next)
 		if h%7 == 0 {
-			l.Close()
-			if l, err = Open(path, opts); err != nil {
-				t.Fatal(err)
-			}
+			l = reopen(t, l, path, opts)
 			if l.ix.cur.Load().n > 0 {
 				reloaded++
 			}
 			m.check(t, l, next)
 		}
 	}
-	defer l.Close()
 	if l.ix.merges.Load() == 0 && reloaded == 0 {
 		t.Fatal("no merge and no reload happened: the test covers nothing of the log")
 	}
 	if reloaded == 0 {
 		t.Fatal("no reopening found unmerged layers to reload")
 	}
-	l.Close()
 	// Everything merged, read from the buckets alone.
-	l2, err := Open(path, Options{NoSync: true, mergeLayers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l2.Close()
+	l2 := reopen(t, l, path, Options{NoSync: true, mergeLayers: 1})
 	m.writeBlock(t, l2, rng, 61, next, 1)
 	if n := l2.ix.cur.Load().n; n != 0 {
 		t.Fatalf("%d entries left in layers after a merge", n)
@@ -203,12 +215,7 @@ func TestIndexLayersMergesAndReopen(t *testing.T) {
 // merge: it keeps reading its snapshot, neither newer layers nor what the
 // merge moved into the buckets twice.
 func TestIndexSnapshotIsolation(t *testing.T) {
-	l, err := Open(filepath.Join(t.TempDir(), "l.db"), Options{NoSync: true, mergeLayers: 3, mmapSize: 64 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	l.Init(Meta{ChainID: "c"}, newCertifier(t).m, nil)
+	l := openIndexed(t, filepath.Join(t.TempDir(), "l.db"), Options{NoSync: true, mergeLayers: 3, mmapSize: 64 << 20})
 	m, rng := newIndexModel(), rand.New(rand.NewPCG(3, 4))
 	m.writeBlock(t, l, rng, 1, 0, 5)
 	m.writeBlock(t, l, rng, 2, 5, 5)
@@ -255,12 +262,7 @@ func TestIndexSnapshotIsolation(t *testing.T) {
 // and after a merge committed but before its layers were dropped. Each
 // reader must see exactly its own snapshot.
 func TestIndexReadersBesideACommit(t *testing.T) {
-	l, err := Open(filepath.Join(t.TempDir(), "l.db"), Options{NoSync: true, mergeLayers: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	l.Init(Meta{ChainID: "c"}, newCertifier(t).m, nil)
+	l := openIndexed(t, filepath.Join(t.TempDir(), "l.db"), Options{NoSync: true, mergeLayers: 4})
 	m, rng := newIndexModel(), rand.New(rand.NewPCG(7, 8))
 	var before *indexModel
 	next, seen := 0, map[string]int{}
@@ -291,11 +293,7 @@ func TestIndexReadersBesideACommit(t *testing.T) {
 // and after reloading the log.
 func TestIndexAddressKeyWrittenTwice(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "l.db")
-	l, err := Open(path, Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.Init(Meta{ChainID: "c"}, newCertifier(t).m, nil)
+	l := openIndexed(t, path, Options{NoSync: true})
 	id := idOf(1)
 	if err := l.Update(func(tx *Tx) error {
 		return errors.Join(tx.AddAddress("cc1a", id, 1, 0, 1), tx.AddAddress("cc1a", id, 1, 0, 2))
@@ -313,11 +311,7 @@ func TestIndexAddressKeyWrittenTwice(t *testing.T) {
 		})
 	}
 	listed("in a layer")
-	l.Close()
-	if l, err = Open(path, Options{NoSync: true, mergeLayers: 1}); err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l = reopen(t, l, path, Options{NoSync: true, mergeLayers: 1})
 	listed("reloaded from the log")
 	l.Update(func(tx *Tx) error { return tx.PutStatement(idOf(2), id) }) // merges
 	if l.IndexStats().Merges != 1 {
@@ -331,12 +325,7 @@ func TestIndexAddressKeyWrittenTwice(t *testing.T) {
 // begins between a merge's commit and the publication of its emptied
 // layer set must neither lose layers nor bring merged ones back.
 func TestIndexConcurrentWriters(t *testing.T) {
-	l, err := Open(filepath.Join(t.TempDir(), "l.db"), Options{NoSync: true, mergeLayers: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	l.Init(Meta{ChainID: "c"}, newCertifier(t).m, nil)
+	l := openIndexed(t, filepath.Join(t.TempDir(), "l.db"), Options{NoSync: true, mergeLayers: 3})
 	const writers, each = 4, 40
 	var wg sync.WaitGroup
 	for w := range writers {
@@ -374,11 +363,7 @@ func TestIndexConcurrentWriters(t *testing.T) {
 // index log) and upgrades it in place, and refuses a damaged log.
 func TestIndexLogUpgradeAndDamage(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "l.db")
-	l, err := Open(path, Options{NoSync: true, mergeLayers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.Init(Meta{ChainID: "c"}, newCertifier(t).m, nil)
+	l := openIndexed(t, path, Options{NoSync: true, mergeLayers: 1})
 	m, rng := newIndexModel(), rand.New(rand.NewPCG(5, 6))
 	m.writeBlock(t, l, rng, 1, 0, 10) // merged at once: the buckets hold it all
 	if err := l.db.Update(func(tx *bbolt.Tx) error {
@@ -389,10 +374,7 @@ func TestIndexLogUpgradeAndDamage(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	l.Close()
-	if l, err = Open(path, Options{NoSync: true}); err != nil {
-		t.Fatalf("schema %d file: %v", schemaBeforeIndexLog, err)
-	}
+	l = reopen(t, l, path, Options{NoSync: true}) // upgrades the schema-2 file
 	m.check(t, l, 10)
 	m.writeBlock(t, l, rng, 2, 10, 10)
 	m.check(t, l, 20)
