@@ -13,7 +13,7 @@ import (
 // never make the decoder allocate more than the input's size, and nesting is
 // bounded (a VIEW-CHANGE inside a NEW-VIEW carries no further VIEW-CHANGE).
 
-const wireVersion = 1
+const wireVersion = 2
 
 // MaxMessageSize is the default bound on an encoded message.
 const MaxMessageSize = 64 << 20
@@ -60,6 +60,7 @@ func (w *writer) block(b *Block) {
 func (w *writer) message(m *Message, depth int) {
 	w.b = append(w.b, byte(m.Type))
 	w.u(m.From)
+	w.u(m.Epoch)
 	w.u(m.View)
 	w.u(m.Seq)
 	w.hash(m.Digest)
@@ -126,31 +127,40 @@ func (m *Message) approxSize() int {
 	return n
 }
 
-// SigningBytes returns what the message's signature covers (see
-// signingBytes). An application may use it to sign a message it knows the
-// core will sign, ahead of time.
-func (m *Message) SigningBytes() []byte { return m.signingBytes() }
+// SigningBytes returns what the message's signature covers on chain
+// chainID (see signingBytes). An application may use it to sign a message
+// it knows the core will sign, ahead of time.
+func (m *Message) SigningBytes(chainID string) []byte { return m.signingBytes(chainID) }
 
-// signingBytes is what a message's signature covers: a domain tag, the
-// header fields and the hash of the body. The block of a pre-prepare is
-// covered through Digest, which Step checks against the block.
-func (m *Message) signingBytes() []byte {
-	w := writer{b: make([]byte, 0, 128)}
-	w.b = append(w.b, "careerchain/pbft/v1\n"...)
+// signingDomain opens every consensus signature: the format's version
+// (v2 added the chain ID and the epoch), then the chain ID, so a signature
+// made for one chain or format never verifies for another.
+const signingDomain = "careerchain/pbft/v2\n"
+
+// signingBytes is what a message's signature covers: the domain, the chain
+// ID, the header fields (the epoch among them) and, for a VIEW-CHANGE or a
+// NEW-VIEW, the hash of its body. The block of a pre-prepare is covered
+// through Digest, which Step checks against the block. Bodies that do not
+// belong to the type are not covered: Step refuses messages that carry them.
+func (m *Message) signingBytes(chainID string) []byte {
+	w := writer{b: make([]byte, 0, 128+len(chainID))}
+	w.b = append(w.b, signingDomain...)
+	w.bytes([]byte(chainID))
 	w.b = append(w.b, byte(m.Type))
 	w.u(m.From)
+	w.u(m.Epoch)
 	w.u(m.View)
 	w.u(m.Seq)
 	w.hash(m.Digest)
-	if m.VC != nil || m.NV != nil {
+	switch {
+	case m.Type == MsgViewChange && m.VC != nil:
 		body := writer{}
-		if m.VC != nil {
-			body.viewChange(m.VC, 1)
-		}
-		if m.NV != nil {
-			c := Message{NV: m.NV}
-			body.message(&c, 0)
-		}
+		body.viewChange(m.VC, 1)
+		w.hash(sha256.Sum256(body.b))
+	case m.Type == MsgNewView && m.NV != nil:
+		body := writer{}
+		c := Message{NV: m.NV}
+		body.message(&c, 0)
 		w.hash(sha256.Sum256(body.b))
 	}
 	return w.b
@@ -295,10 +305,11 @@ func (r *reader) block() *Block {
 
 func (r *reader) message(m *Message, depth int) {
 	m.Type = MsgType(r.byte1())
-	if r.err == nil && (m.Type < MsgRequest || m.Type > MsgNewView) {
+	if r.err == nil && (m.Type < MsgRequest || m.Type > MsgBlock) {
 		r.fail("unknown message type %d", m.Type)
 	}
 	m.From = r.u()
+	m.Epoch = r.u()
 	m.View = r.u()
 	m.Seq = r.u()
 	m.Digest = r.hash()
@@ -437,9 +448,14 @@ func DecodeBlock(b []byte) (*Block, error) {
 	return blk, nil
 }
 
+// certVersion opens an encoded certificate; version 2 added the epoch.
+const certVersion = 2
+
 // EncodeCertificate returns the wire encoding of a certificate.
 func EncodeCertificate(c *Certificate) []byte {
 	var w writer
+	w.b = append(w.b, certVersion)
+	w.u(c.Epoch)
 	w.u(c.View)
 	w.u(c.Seq)
 	w.hash(c.Digest)
@@ -455,7 +471,10 @@ func EncodeCertificate(c *Certificate) []byte {
 // the signatures: call Certificate.Verify.
 func DecodeCertificate(b []byte) (*Certificate, error) {
 	r := reader{b: b}
-	c := &Certificate{View: r.u(), Seq: r.u(), Digest: r.hash()}
+	if v := r.byte1(); r.err == nil && v != certVersion {
+		return nil, fmt.Errorf("%w: certificate format %d, this build reads %d", ErrBadMessage, v, certVersion)
+	}
+	c := &Certificate{Epoch: r.u(), View: r.u(), Seq: r.u(), Digest: r.hash()}
 	if n := r.count(2, maxMembers); n > 0 {
 		c.Sigs = make([]CommitSig, n)
 		for i := 0; i < n && r.err == nil; i++ {

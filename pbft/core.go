@@ -24,7 +24,10 @@ type Validator interface {
 
 // Config configures a Core. Zero values take the defaults of withDefaults.
 type Config struct {
-	ID         uint64
+	ID uint64
+	// ChainID names the chain; every consensus signature binds it, so a
+	// vote or certificate of one chain never counts on another.
+	ChainID    string
 	Membership *Membership // in force after the last executed block
 	Signer     Signer      // commits and checkpoints: the certificates (Member.SignKey)
 	Verifier   Verifier    // for Signer's signatures
@@ -47,9 +50,17 @@ type Config struct {
 	MaxInFlight        int    // blocks proposed but not executed (default 4)
 	MaxPending         int    // requests a replica tracks (default 100000)
 	MaxRequestBytes    int    // one request (default 1 MiB)
+	MaxPendingBytes    int    // bytes of requests a replica tracks (default 256 MiB)
 	RequestTimeout     int    // ticks before a stuck request triggers a view change (default 20)
 	MaxTimeoutShift    int    // the view-change timeout doubles at most this many times (default 6)
 	StashPerPeer       int    // messages kept per peer for a future view or sequence (default 4L)
+	StashBytesPerPeer  int    // bytes of such messages kept per peer (default 2*MaxBatchBytes + 1 MiB)
+
+	// MaxClockSkew bounds, in milliseconds, how far the time a primary
+	// stamps on a block may be from a backup's own clock (the now of its
+	// last Tick) for the backup to vote for it (default 60000). It is a
+	// vote, not execution: a block's validity never depends on a clock.
+	MaxClockSkew int64
 
 	// Restore resumes from persisted state; nil starts at genesis.
 	Restore *Restore
@@ -86,6 +97,15 @@ func (c Config) withDefaults() Config {
 	if c.StashPerPeer == 0 {
 		c.StashPerPeer = int(4 * c.WindowSize)
 	}
+	if c.StashBytesPerPeer == 0 {
+		c.StashBytesPerPeer = 2*c.MaxBatchBytes + 1<<20
+	}
+	if c.MaxPendingBytes == 0 {
+		c.MaxPendingBytes = 256 << 20
+	}
+	if c.MaxClockSkew == 0 {
+		c.MaxClockSkew = 60_000
+	}
 	return c
 }
 
@@ -109,14 +129,21 @@ func (c Config) validate() error {
 	return m.Validate()
 }
 
-// HardState is what a replica must never forget: its view and stable
-// checkpoint. Persist it (with fsync) before sending a Ready's messages.
+// HardState is what a replica must never forget: its view, its stable
+// checkpoint, and whether it is muted. Persist it (with fsync) before
+// sending a Ready's messages.
 type HardState struct {
 	View         uint64
 	InViewChange bool
 	StableSeq    uint64
 	StableDigest Hash
 	StableProof  []Message
+	// Muted says the replica may have sent pre-prepares it never
+	// persisted (it restarted after a crash), so it proposes nothing in
+	// any view up to MuteView. It stays set across every later restart,
+	// clean ones included, until the replica moves to a later view.
+	Muted    bool
+	MuteView uint64
 }
 
 // EntryRecord is the persisted state of one sequence number: the pre-prepare
@@ -128,6 +155,19 @@ type EntryRecord struct {
 	Prepare    *Message // PREPARE this replica sent
 	Commit     *Message // COMMIT this replica sent
 	Prepared   *PreparedProof
+	// PreparedBlock is the body of the block Prepared names (its
+	// pre-prepare carries the digest only); nil if not known yet.
+	PreparedBlock *Block
+}
+
+// inEpoch reports whether everything the record holds was voted in epoch e.
+func (er *EntryRecord) inEpoch(e uint64) bool {
+	for _, m := range []*Message{er.PrePrepare, er.Prepare, er.Commit} {
+		if m != nil && m.Epoch != e {
+			return false
+		}
+	}
+	return er.Prepared == nil || er.Prepared.PrePrepare.Epoch == e
 }
 
 // Restore is the state a replica resumes from after a restart.
@@ -142,6 +182,13 @@ type Restore struct {
 	Executed    uint64      // last block the application applied
 	StateDigest Hash        // chain digest after Executed (Committed.StateDigest)
 	Membership  *Membership // in force after Executed
+	// History holds earlier memberships, oldest first, with the sequence
+	// number of the reconfiguration block that ended each (ConfigSeqs[i]
+	// ended History[i]). The core checks checkpoint proofs signed under
+	// them; the application reads them from its ledger. The last two are
+	// enough.
+	History    []*Membership
+	ConfigSeqs []uint64
 }
 
 // Committed is a block to apply, in order, with the proof that it committed.
@@ -151,6 +198,10 @@ type Committed struct {
 	Block       *Block
 	Cert        Certificate
 	StateDigest Hash // H(previous StateDigest || Seq || Digest): the chain digest
+	// Membership is set when this block put a new membership in force
+	// from Seq+1 on: the core's decision, which the application records
+	// as it is (it is not re-derived from the block's transactions).
+	Membership *Membership
 	// Settled reports that every COMMIT in Cert was persisted by its sender
 	// before this Ready: this replica's own in an earlier Ready (or it sent
 	// none), each peer's before it sent it. The block is then fixed at Seq
@@ -203,13 +254,16 @@ func (r *Ready) IsEmpty() bool {
 type entry struct {
 	seq      uint64
 	view     uint64 // view of the accepted pre-prepare
+	epoch    uint64 // epoch of the accepted pre-prepare
 	digest   Hash
-	pp       *Message // accepted pre-prepare in view
+	pp       *Message // accepted pre-prepare in view; its Block is nil while the body is fetched
 	prepares map[uint64]*Message
 	commits  map[uint64]*Message
 	myPrep   *Message
 	myCommit *Message
 	prepared *PreparedProof // highest-view prepared proof, kept across views
+	prepBlk  *Block         // body of the block prepared names, if known
+	known    *Block         // body of the last pre-prepare accepted at seq, kept across views
 	commitOK bool           // committed-local in view
 	cert     Certificate
 }
@@ -217,6 +271,15 @@ type entry struct {
 type pendingReq struct {
 	data []byte
 	tick int64
+}
+
+// blockWant is a block body this replica needs (a NEW-VIEW carries
+// digests only) and asks its peers for.
+type blockWant struct {
+	digest Hash
+	peers  []uint64 // members known to have it, asked in turn
+	next   int      // index into peers of the next one to ask
+	asked  int64    // tick of the last request
 }
 
 // Core is the pBFT state machine of one replica. It is not safe for
@@ -242,7 +305,8 @@ type Core struct {
 	barrier uint64 // sequence of a reconfiguration block not yet executed (0 = none)
 
 	// requests: known, not yet executed; queue holds hashes in arrival order.
-	pending  map[Hash]*pendingReq
+	pending      map[Hash]*pendingReq
+	pendingBytes int
 	queue    []Hash
 	proposed map[Hash]uint64 // request → seq it was proposed at (primary)
 	forward  [][]byte        // backup: requests to forward to the primary
@@ -251,23 +315,35 @@ type Core struct {
 	ticks        int64
 	now          int64 // wall clock of the last Tick, Unix ms
 	lastTime     int64 // time of the last block this replica proposed
+	execTime     int64 // time of the last block executed
 	waitSince    int64 // tick since which requests wait without progress (-1 none)
 	vcDeadline   int64 // tick at which the current view change gives up (-1 none)
 	vcResend     int64 // tick at which to resend our VIEW-CHANGE while no quorum has answered
 	timeoutShift int
 
-	stash map[uint64][]Message // per sender: messages for a later view or sequence
+	stash      map[uint64][]Message // per sender: messages for a later view, sequence or epoch
+	stashBytes map[uint64]int       // per sender: approximate bytes held in stash
+	wants      map[uint64]*blockWant // seq → block body being fetched from peers
+	futureCP   map[uint64]uint64     // sender → highest seq of its checkpoint in a later epoch
+	answered   map[uint64]int        // sender → block bodies sent to it this tick
+	configPP   *Message              // a reconfiguration pre-prepare waiting for the blocks before it
 
 	verified  map[Hash]struct{} // signatures already checked (message hash)
 	peerView  map[uint64]uint64 // highest view each peer spoke in
 	vcFrom    map[uint64]uint64 // sender → view of its stored VIEW-CHANGE
 	lastNV    *Message          // the NEW-VIEW this replica sent last, to resend to laggards
-	prevM     *Membership       // membership before the last reconfiguration
-	configSeq uint64            // sequence number of the last reconfiguration
+
+	// history holds the memberships before c.m, oldest first (at most
+	// maxHistory); configSeqs[i] is the reconfiguration block that ended
+	// history[i]. Checkpoint proofs name their epoch and are checked
+	// against the membership of that epoch.
+	history    []*Membership
+	configSeqs []uint64
 
 	// A replica restored after a crash may have sent pre-prepares it had
 	// not persisted (Ready.Proposals), so it assigns no new sequence
 	// number in any view up to the one it was in: it cannot equivocate.
+	// The mute is part of HardState, so it survives later restarts.
 	muted    bool
 	muteView uint64
 
@@ -298,6 +374,9 @@ func New(cfg Config) (*Core, error) {
 		pending:     make(map[Hash]*pendingReq),
 		proposed:    make(map[Hash]uint64),
 		stash:       make(map[uint64][]Message),
+		stashBytes:  make(map[uint64]int),
+		wants:       make(map[uint64]*blockWant),
+		futureCP:    make(map[uint64]uint64),
 		dirty:       make(map[uint64]bool),
 		waitSince:   -1,
 		vcDeadline:  -1,
@@ -312,9 +391,22 @@ func (c *Core) restore(r *Restore) {
 	if r.Membership != nil {
 		c.m = r.Membership.Clone()
 	}
+	for i, m := range r.History {
+		if i < len(r.ConfigSeqs) && m != nil {
+			c.pushHistory(m.Clone(), r.ConfigSeqs[i])
+		}
+	}
 	hs := r.HardState
 	c.view, c.inVC = hs.View, hs.InViewChange
-	c.muted, c.muteView = !r.Clean, hs.View
+	switch {
+	case !r.Clean:
+		// After a crash: mute in this view, and say so on disk before
+		// anything else, so a later clean restart stays muted.
+		c.muted, c.muteView = true, max(hs.View, hs.MuteView)
+		c.hsDirty = !hs.Muted || hs.MuteView != c.muteView
+	case hs.Muted && hs.View <= hs.MuteView:
+		c.muted, c.muteView = true, hs.MuteView
+	}
 	c.stableSeq, c.stableDig, c.stableMsg = hs.StableSeq, hs.StableDigest, hs.StableProof
 	c.executed, c.stateDig = r.Executed, r.StateDigest
 	for _, er := range r.Entries {
@@ -323,11 +415,15 @@ func (c *Core) restore(r *Restore) {
 		if er.Seq <= c.stableSeq {
 			continue
 		}
-		e := c.entry(er.Seq)
-		if er.PrePrepare != nil && er.PrePrepare.Block != nil {
-			e.view, e.digest, e.pp = er.PrePrepare.View, er.PrePrepare.Digest, er.PrePrepare
+		if er.Seq > c.executed && !er.inEpoch(c.m.Epoch) {
+			continue // voted before a reconfiguration this replica has since executed
 		}
-		e.myPrep, e.myCommit, e.prepared = er.Prepare, er.Commit, er.Prepared
+		e := c.entry(er.Seq)
+		if er.PrePrepare != nil {
+			e.view, e.epoch, e.digest, e.pp = er.PrePrepare.View, er.PrePrepare.Epoch, er.PrePrepare.Digest, er.PrePrepare
+			e.known = er.PrePrepare.Block
+		}
+		e.myPrep, e.myCommit, e.prepared, e.prepBlk = er.Prepare, er.Commit, er.Prepared, er.PreparedBlock
 		if e.myPrep != nil {
 			e.prepares[c.id] = e.myPrep
 		}
@@ -340,6 +436,11 @@ func (c *Core) restore(r *Restore) {
 	}
 	if c.nextSeq < c.executed {
 		c.nextSeq = c.executed
+	}
+	for s, e := range c.log {
+		if e.pp != nil && e.pp.Block == nil && s > c.executed {
+			c.want(s, e.digest, nil)
+		}
 	}
 	if c.inVC {
 		c.vcDeadline = c.ticks + c.timeout()
@@ -380,6 +481,15 @@ func (c *Core) Epoch() uint64 { return c.m.Epoch }
 // IsPrimary reports whether this replica is the primary of its view.
 func (c *Core) IsPrimary() bool { return !c.inVC && c.m.Primary(c.view) == c.id }
 
+func (c *Core) sortedWants() []uint64 {
+	seqs := make([]uint64, 0, len(c.wants))
+	for s := range c.wants {
+		seqs = append(seqs, s)
+	}
+	slices.Sort(seqs)
+	return seqs
+}
+
 func (c *Core) entry(seq uint64) *entry {
 	e, ok := c.log[seq]
 	if !ok {
@@ -396,13 +506,49 @@ func (c *Core) timeout() int64 {
 	return int64(c.cfg.RequestTimeout) << min(c.timeoutShift, c.cfg.MaxTimeoutShift)
 }
 
+// sign signs m as this replica, in the epoch in force.
 func (c *Core) sign(m *Message) {
 	m.From = c.id
+	m.Epoch = c.m.Epoch
 	if c.cfg.VoteSigner != nil && isVote(m.Type) {
-		m.Sig = c.cfg.VoteSigner.Sign(m.signingBytes())
+		m.Sig = c.cfg.VoteSigner.Sign(m.signingBytes(c.cfg.ChainID))
 		return
 	}
-	m.Sig = c.cfg.Signer.Sign(m.signingBytes())
+	m.Sig = c.cfg.Signer.Sign(m.signingBytes(c.cfg.ChainID))
+}
+
+// CommitSigningBytes returns the bytes this replica's COMMIT for pp will
+// be signed over if pp prepares: an application may sign them ahead of
+// time (its Signer then finds the signature ready).
+func (c *Core) CommitSigningBytes(pp *Message) []byte {
+	m := Message{Type: MsgCommit, From: c.id, Epoch: pp.Epoch, View: pp.View, Seq: pp.Seq, Digest: pp.Digest}
+	return m.signingBytes(c.cfg.ChainID)
+}
+
+// maxHistory is how many earlier memberships the core keeps to check
+// checkpoint proofs signed under them.
+const maxHistory = 4
+
+func (c *Core) pushHistory(m *Membership, seq uint64) {
+	c.history = append(c.history, m)
+	c.configSeqs = append(c.configSeqs, seq)
+	if len(c.history) > maxHistory {
+		c.history, c.configSeqs = c.history[1:], c.configSeqs[1:]
+	}
+}
+
+// membershipOf returns the membership of epoch e: the one in force or one
+// this replica knows from history.
+func (c *Core) membershipOf(e uint64) (*Membership, bool) {
+	if e == c.m.Epoch {
+		return c.m, true
+	}
+	for _, m := range c.history {
+		if m.Epoch == e {
+			return m, true
+		}
+	}
+	return nil, false
 }
 
 // isVote reports whether messages of type t are signed by the vote scheme
@@ -429,7 +575,7 @@ func (c *Core) Propose(req []byte) error {
 	if len(req) == 0 || len(req) > c.cfg.MaxRequestBytes {
 		return fmt.Errorf("%w: %d bytes (limit %d)", ErrTooLarge, len(req), c.cfg.MaxRequestBytes)
 	}
-	if len(c.pending) >= c.cfg.MaxPending {
+	if len(c.pending) >= c.cfg.MaxPending || c.pendingBytes+len(req) > c.cfg.MaxPendingBytes {
 		return ErrBusy
 	}
 	if !c.addPending(req) {
@@ -447,10 +593,11 @@ func (c *Core) addPending(req []byte) bool {
 	if _, ok := c.pending[h]; ok {
 		return false
 	}
-	if len(c.pending) >= c.cfg.MaxPending {
+	if len(c.pending) >= c.cfg.MaxPending || c.pendingBytes+len(req) > c.cfg.MaxPendingBytes {
 		return false
 	}
 	c.pending[h] = &pendingReq{data: req, tick: c.ticks}
+	c.pendingBytes += len(req)
 	c.queue = append(c.queue, h)
 	if c.waitSince < 0 {
 		c.waitSince = c.ticks
@@ -498,6 +645,12 @@ func (c *Core) RequestPrimary(id, fromView uint64) {
 func (c *Core) Tick(now int64) {
 	c.ticks++
 	c.now = now
+	clear(c.answered)
+	for _, s := range c.sortedWants() {
+		if w := c.wants[s]; c.ticks-w.asked >= max(1, int64(c.cfg.RequestTimeout)/4) {
+			c.askBlock(s, w)
+		}
+	}
 	if c.inVC {
 		switch {
 		case c.vcDeadline >= 0 && c.ticks >= c.vcDeadline:
@@ -526,7 +679,9 @@ func (c *Core) Ready() Ready {
 	c.flush()
 	rd := Ready{Messages: c.msgs, Committed: c.committed, Fetch: c.fetch, Events: c.events, PruneBelow: c.pruneBelow}
 	if c.hsDirty {
-		rd.HardState = &HardState{View: c.view, InViewChange: c.inVC, StableSeq: c.stableSeq, StableDigest: c.stableDig, StableProof: c.stableMsg}
+		muted := c.muted && c.view <= c.muteView
+		rd.HardState = &HardState{View: c.view, InViewChange: c.inVC, StableSeq: c.stableSeq, StableDigest: c.stableDig, StableProof: c.stableMsg,
+			Muted: muted, MuteView: c.muteView}
 		// Early pre-prepares are safe only in a view already on disk
 		// (a restored replica is muted in that view); a NEW-VIEW also
 		// goes before the pre-prepares that follow it.
@@ -542,7 +697,7 @@ func (c *Core) Ready() Ready {
 		slices.Sort(seqs)
 		for _, s := range seqs {
 			if e, ok := c.log[s]; ok {
-				rd.Entries = append(rd.Entries, EntryRecord{Seq: s, PrePrepare: e.pp, Prepare: e.myPrep, Commit: e.myCommit, Prepared: e.prepared})
+				rd.Entries = append(rd.Entries, EntryRecord{Seq: s, PrePrepare: e.pp, Prepare: e.myPrep, Commit: e.myCommit, Prepared: e.prepared, PreparedBlock: e.prepBlk})
 			}
 		}
 	}
@@ -581,6 +736,12 @@ func (c *Core) propose() bool {
 	if seq > c.high() || seq-c.executed-1 >= uint64(c.cfg.MaxInFlight) || c.barrier != 0 {
 		return false
 	}
+	// A reconfiguration block goes out only on an empty pipeline: every
+	// replica then validates it against exactly the chain it follows, so
+	// the decision to switch membership cannot depend on blocks in flight.
+	if len(c.configQ) > 0 && seq != c.executed+1 {
+		return false
+	}
 	// Adaptive batching: an idle pipeline proposes at once (low latency);
 	// while blocks are in flight, only a full batch goes out early, so
 	// requests that arrive meanwhile share the next block and its
@@ -604,16 +765,13 @@ func (c *Core) propose() bool {
 			return false
 		}
 	}
-	b.View, b.Proposer, b.Time = c.view, c.id, max(c.now, c.lastTime)
+	b.View, b.Proposer, b.Time = c.view, c.id, max(c.now, c.lastTime, c.execTime)
 	c.lastTime = b.Time
 	c.nextSeq = seq
 	pp := Message{Type: MsgPrePrepare, View: c.view, Seq: seq, Digest: b.Digest(seq), Block: b}
 	c.sign(&pp)
 	e := c.entry(seq)
-	c.acceptPrePrepare(e, &pp)
-	if b.Config != nil {
-		c.barrier = seq
-	}
+	c.acceptPrePrepare(e, &pp, nil)
 	c.proposals = append(c.proposals, pp)
 	return true
 }

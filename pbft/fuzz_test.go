@@ -11,7 +11,7 @@ func sampleMessages() [][]byte {
 	s := macScheme{macKey(1)}
 	b := &Block{View: 0, Proposer: 1, Time: 5, Txs: [][]byte{[]byte("a"), []byte("bc")}}
 	pp := Message{Type: MsgPrePrepare, From: 1, Seq: 1, Digest: b.Digest(1), Block: b}
-	pp.Sig = s.Sign(pp.signingBytes())
+	pp.Sig = s.Sign(pp.signingBytes(simChain))
 	prep := Message{Type: MsgPrepare, From: 2, Seq: 1, Digest: pp.Digest, Sig: []byte("sig")}
 	cp := Message{Type: MsgCheckpoint, From: 2, Seq: 4, Digest: Hash{1}, Sig: []byte("sig")}
 	vc := Message{Type: MsgViewChange, From: 2, View: 1, VC: &ViewChange{StableSeq: 4, Checkpoints: []Message{cp}, Prepared: []PreparedProof{{PrePrepare: pp, Prepares: []Message{prep}}}}}
@@ -99,7 +99,7 @@ func FuzzDecodeCertificate(f *testing.F) {
 		if !bytes.Equal(EncodeCertificate(c), b) {
 			t.Fatal("certificate encoding not canonical")
 		}
-		_ = c.Verify(testMembership(4, macKey), macScheme{})
+		_ = c.Verify(simChain, testMembership(4, macKey), macScheme{})
 	})
 }
 

@@ -179,9 +179,31 @@ func (s *sim) membershipAt(nd *simNode) *Membership {
 	return m
 }
 
+// simChain is the chain ID of the simulations.
+const simChain = "sim-chain"
+
+// history returns the memberships before the one in force after nd's
+// ledger, with the reconfiguration blocks that ended each, as a node reads
+// them from its ledger.
+func (s *sim) history(nd *simNode) ([]*Membership, []uint64) {
+	var ms []*Membership
+	var seqs []uint64
+	m := s.genesis
+	for _, c := range nd.ledger {
+		if c.Block.Config != nil && c.Block.Config.Epoch > m.Epoch {
+			ms, seqs = append(ms, m), append(seqs, c.Seq)
+			m = c.Block.Config
+		}
+	}
+	return ms, seqs
+}
+
 func (s *sim) start(nd *simNode) {
 	cfg := s.cfg
 	cfg.ID = nd.id
+	if cfg.ChainID == "" {
+		cfg.ChainID = simChain
+	}
 	cfg.Membership = s.genesis
 	cfg.Signer = nd.signer
 	cfg.Verifier = s.verif
@@ -190,6 +212,7 @@ func (s *sim) start(nd *simNode) {
 	}
 	// Every restart in the simulation follows a crash.
 	r := &Restore{Clean: !nd.started, HardState: nd.hs, Membership: s.membershipAt(nd)}
+	r.History, r.ConfigSeqs = s.history(nd)
 	nd.started = true
 	if n := len(nd.ledger); n > 0 {
 		r.Executed, r.StateDigest = nd.ledger[n-1].Seq, nd.ledger[n-1].StateDigest
@@ -344,7 +367,8 @@ func (s *sim) corrupt(from *simNode, m Message, i int) Message {
 	case equivocate:
 		if m.Type == MsgPrePrepare && i%2 == 1 && m.Block.View == m.View && len(m.Block.Txs) > 0 {
 			b := *m.Block
-			b.Txs = append(slices.Clone(b.Txs), []byte(fmt.Sprintf("forged-%d-%d", m.Seq, i)))
+			b.Txs = slices.Clone(b.Txs)
+			b.Txs[len(b.Txs)-1] = []byte(fmt.Sprintf("forged-%d-%d", m.Seq, i))
 			m.Block, m.Digest = &b, b.Digest(m.Seq)
 			from.sign(&m)
 		}
@@ -474,7 +498,7 @@ func (s *sim) checkSafety() {
 			if ref := s.canon[i]; c.Digest != ref.Digest || c.StateDigest != ref.StateDigest {
 				s.t.Fatalf("agreement violated at height %d (step %d): node %d has %s (view %d), another has %s (view %d)", i+1, s.steps, nd.id, c.Digest.Short(), c.Cert.View, ref.Digest.Short(), ref.Cert.View)
 			}
-			if err := c.Cert.Verify(nd.m, s.verif); err != nil || c.Cert.Digest != c.Digest || c.Cert.Seq != c.Seq {
+			if err := c.Cert.Verify(simChain, nd.m, s.verif); err != nil || c.Cert.Digest != c.Digest || c.Cert.Seq != c.Seq {
 				s.t.Fatalf("validity violated at height %d on node %d: %v", i+1, nd.id, err)
 			}
 			if c.Block.Config != nil && c.Block.Config.Epoch > nd.m.Epoch {
@@ -726,7 +750,7 @@ func TestSimMLDSA(t *testing.T) {
 func TestForgedAndForeignMessages(t *testing.T) {
 	s := newSim(t, 1, 4, simConfig())
 	c := s.nodes[2].core
-	good := Message{Type: MsgPrepare, From: 3, View: 0, Seq: 1}
+	good := Message{Type: MsgPrepare, From: 3, Epoch: 1, View: 0, Seq: 1}
 	s.nodes[3].sign(&good)
 
 	forged := good
@@ -750,14 +774,13 @@ func TestForgedAndForeignMessages(t *testing.T) {
 		t.Fatalf("message claiming to be from self: got %v", err)
 	}
 	// A prepare from the primary of its view is malformed.
-	prim := Message{Type: MsgPrepare, From: 1, View: 0, Seq: 1}
+	prim := Message{Type: MsgPrepare, From: 1, Epoch: 1, View: 0, Seq: 1}
 	s.nodes[1].sign(&prim)
 	if err := c.Step(prim); !errors.Is(err, ErrBadMessage) {
 		t.Fatalf("prepare from primary: got %v", err)
 	}
 	// A view change whose prepared proof is forged.
-	vc := Message{Type: MsgViewChange, From: 3, View: 1, VC: &ViewChange{Prepared: []PreparedProof{{PrePrepare: Message{Type: MsgPrePrepare, From: 1, Seq: 1, Block: &Block{}}}}}}
-	vc.VC.Prepared[0].PrePrepare.Digest = vc.VC.Prepared[0].PrePrepare.Block.Digest(1)
+	vc := Message{Type: MsgViewChange, From: 3, View: 1, VC: &ViewChange{Prepared: []PreparedProof{{PrePrepare: Message{Type: MsgPrePrepare, From: 1, Epoch: 1, Seq: 1, Digest: (&Block{}).Digest(1)}}}}}
 	s.nodes[3].sign(&vc)
 	if err := c.Step(vc); !errors.Is(err, ErrBadSignature) {
 		t.Fatalf("forged prepared proof: got %v", err)
@@ -768,13 +791,13 @@ func TestForgedAndForeignMessages(t *testing.T) {
 	// Votes are signed with the vote key, certificate shares with the
 	// certificate key; a signature by the other key of the right replica
 	// is refused.
-	wrongKey := Message{Type: MsgPrepare, From: 3, View: 0, Seq: 1}
-	wrongKey.Sig = macScheme{macKey(3)}.Sign(wrongKey.signingBytes())
+	wrongKey := Message{Type: MsgPrepare, From: 3, Epoch: 1, View: 0, Seq: 1}
+	wrongKey.Sig = macScheme{macKey(3)}.Sign(wrongKey.signingBytes(simChain))
 	if err := c.Step(wrongKey); !errors.Is(err, ErrBadSignature) {
 		t.Fatalf("prepare signed with the certificate key: got %v", err)
 	}
-	com := Message{Type: MsgCommit, From: 3, View: 0, Seq: 1}
-	com.Sig = macScheme{voteKey(3)}.Sign(com.signingBytes())
+	com := Message{Type: MsgCommit, From: 3, Epoch: 1, View: 0, Seq: 1}
+	com.Sig = macScheme{voteKey(3)}.Sign(com.signingBytes(simChain))
 	if err := c.Step(com); !errors.Is(err, ErrBadSignature) {
 		t.Fatalf("commit signed with the vote key: got %v", err)
 	}
@@ -788,11 +811,14 @@ func TestForgedAndForeignMessages(t *testing.T) {
 // it has one.
 func (nd *simNode) sign(m *Message) {
 	m.From = nd.id
+	if m.Epoch == 0 && nd.core != nil {
+		m.Epoch = nd.core.m.Epoch
+	}
 	if nd.voter != nil && isVote(m.Type) {
-		m.Sig = nd.voter.Sign(m.signingBytes())
+		m.Sig = nd.voter.Sign(m.signingBytes(simChain))
 		return
 	}
-	m.Sig = nd.signer.Sign(m.signingBytes())
+	m.Sig = nd.signer.Sign(m.signingBytes(simChain))
 }
 
 func TestFarBeyondWatermarksIsBounded(t *testing.T) {

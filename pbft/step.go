@@ -13,20 +13,144 @@ import (
 // change nothing; a message that is valid but stale is ignored; a message for
 // a later view or sequence number is kept (bounded per sender) until it can
 // be processed.
+//
+// A signed message counts only in the epoch it names: one of an earlier
+// epoch is ignored, one of a later epoch (the sender executed a
+// reconfiguration this replica has not yet) is kept until this replica
+// gets there, and checked again then.
 func (c *Core) Step(m Message) error {
 	if m.From == c.id {
 		return fmt.Errorf("%w: message claims to come from this replica", ErrBadMessage)
 	}
+	return c.process(m)
+}
+
+// process is Step for a message from a peer, also used to replay what
+// was stashed.
+func (c *Core) process(m Message) error {
 	if !c.m.Has(m.From) {
 		return fmt.Errorf("%w: replica %d", ErrNotMember, m.From)
 	}
-	if m.Type != MsgRequest {
-		if err := c.verify(&m, c.m); err != nil {
-			return err
-		}
-		c.notePeerView(m.From, m.View)
+	if err := checkShape(&m, false); err != nil {
+		return err
 	}
+	if !signed(m.Type) {
+		// Unsigned: the transport authenticated the sender, and a
+		// block body is checked against the digest it answers.
+		return c.step(m)
+	}
+	if m.Epoch < c.m.Epoch {
+		return nil
+	}
+	if m.Epoch > c.m.Epoch {
+		return c.laterEpoch(&m)
+	}
+	if err := c.verify(&m, c.m); err != nil {
+		return err
+	}
+	c.notePeerView(m.From, m.View)
 	return c.step(m)
+}
+
+// signed reports whether messages of type t carry a signature.
+func signed(t MsgType) bool { return t != MsgRequest && t != MsgFetchBlock && t != MsgBlock }
+
+// laterEpoch keeps a message signed in an epoch this replica has not
+// reached. Its signature is checked with the sender's key in the current
+// membership, so only what the member really said is held; the message is
+// checked in full when replayed. Checkpoints of a later epoch from f+1
+// members show that this replica is behind: it fetches what it misses.
+func (c *Core) laterEpoch(m *Message) error {
+	if err := c.verifySig(m, c.m); err != nil {
+		return err
+	}
+	if m.Type == MsgCheckpoint && m.Seq > c.executed && m.Seq > c.futureCP[m.From] {
+		c.futureCP[m.From] = m.Seq
+		var ahead []uint64
+		for p, s := range c.futureCP {
+			if c.m.Has(p) && s > c.executed {
+				ahead = append(ahead, s)
+			}
+		}
+		if f := c.m.F(); len(ahead) >= f+1 {
+			slices.Sort(ahead)
+			c.requestFetch(c.executed+1, ahead[len(ahead)-f-1], nil)
+		}
+	}
+	c.stashMsg(m)
+	return nil
+}
+
+// checkShape refuses a message that carries a body its type does not
+// have, at the top level or nested in a VIEW-CHANGE or NEW-VIEW: such a
+// body is not covered by the signature, and a vote carrying one would
+// poison every certificate or proof it is copied into.
+func checkShape(m *Message, nested bool) error {
+	bad := func(what string) error {
+		where := ""
+		if nested {
+			where = " (nested)"
+		}
+		return fmt.Errorf("%w: %s%s %s", ErrBadMessage, m.Type, where, what)
+	}
+	switch {
+	case m.Block != nil && m.Type != MsgPrePrepare && m.Type != MsgBlock:
+		return bad("carries a block")
+	case m.Block != nil && nested:
+		return bad("carries a block; nested pre-prepares carry the digest only")
+	case m.Block == nil && !nested && (m.Type == MsgPrePrepare || m.Type == MsgBlock):
+		return bad("has no block")
+	case len(m.Requests) > 0 && m.Type != MsgRequest:
+		return bad("carries requests")
+	case m.VC != nil && m.Type != MsgViewChange:
+		return bad("carries a view-change body")
+	case m.VC == nil && m.Type == MsgViewChange:
+		return bad("has no body")
+	case m.NV != nil && m.Type != MsgNewView:
+		return bad("carries a new-view body")
+	case m.NV == nil && m.Type == MsgNewView:
+		return bad("has no body")
+	case len(m.Sig) > 0 && !signed(m.Type):
+		return bad("carries a signature")
+	}
+	if vc := m.VC; vc != nil {
+		for i := range vc.Checkpoints {
+			if err := nestedShape(&vc.Checkpoints[i], MsgCheckpoint); err != nil {
+				return err
+			}
+		}
+		for i := range vc.Prepared {
+			p := &vc.Prepared[i]
+			if err := nestedShape(&p.PrePrepare, MsgPrePrepare); err != nil {
+				return err
+			}
+			for j := range p.Prepares {
+				if err := nestedShape(&p.Prepares[j], MsgPrepare); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if nv := m.NV; nv != nil {
+		for i := range nv.ViewChanges {
+			if err := nestedShape(&nv.ViewChanges[i], MsgViewChange); err != nil {
+				return err
+			}
+		}
+		for i := range nv.PrePrepares {
+			if err := nestedShape(&nv.PrePrepares[i], MsgPrePrepare); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func nestedShape(m *Message, t MsgType) error {
+	if m.Type != t {
+		return fmt.Errorf("%w: a %s where a %s belongs", ErrBadMessage, m.Type, t)
+	}
+	return checkShape(m, true)
 }
 
 func (c *Core) step(m Message) error {
@@ -48,6 +172,10 @@ func (c *Core) step(m Message) error {
 		c.onViewChange(&m)
 	case MsgNewView:
 		return c.onNewView(&m)
+	case MsgFetchBlock:
+		c.onFetchBlock(&m)
+	case MsgBlock:
+		return c.onBlock(&m)
 	default:
 		return fmt.Errorf("%w: unknown type %d", ErrBadMessage, m.Type)
 	}
@@ -62,7 +190,7 @@ func (c *Core) verify(m *Message, ms *Membership) error {
 	}
 	switch m.Type {
 	case MsgPrePrepare:
-		if m.Block == nil || m.Block.Digest(m.Seq) != m.Digest {
+		if m.Block != nil && m.Block.Digest(m.Seq) != m.Digest {
 			return fmt.Errorf("%w: pre-prepare block does not match its digest", ErrBadMessage)
 		}
 		if m.From != ms.Primary(m.View) {
@@ -88,7 +216,7 @@ func (c *Core) verifySig(m *Message, ms *Membership) error {
 	if !ok {
 		return fmt.Errorf("%w: replica %d", ErrNotMember, m.From)
 	}
-	sb := m.signingBytes()
+	sb := m.signingBytes(c.cfg.ChainID)
 	key := sha256.Sum256(append(sb, m.Sig...))
 	if _, ok := c.verified[key]; ok {
 		return nil
@@ -118,8 +246,9 @@ func (c *Core) verifyViewChange(m *Message, ms *Membership) error {
 	for i := range vc.Prepared {
 		p := &vc.Prepared[i]
 		pp := &p.PrePrepare
-		if pp.Type != MsgPrePrepare || pp.View >= m.View || pp.Seq <= vc.StableSeq || pp.Seq > vc.StableSeq+c.cfg.WindowSize || seen[pp.Seq] {
-			return fmt.Errorf("%w: view-change from %d has a bad prepared proof for seq %d", ErrBadMessage, m.From, pp.Seq)
+		if pp.Type != MsgPrePrepare || pp.View >= m.View || pp.Seq <= vc.StableSeq || pp.Seq > vc.StableSeq+c.cfg.WindowSize || seen[pp.Seq] ||
+			pp.Seq <= c.epochStart() || pp.Epoch != m.Epoch {
+			return fmt.Errorf("%w: view-change from %d has a bad prepared proof for seq %d (epoch %d)", ErrBadMessage, m.From, pp.Seq, pp.Epoch)
 		}
 		seen[pp.Seq] = true
 		if err := c.verify(pp, ms); err != nil {
@@ -132,12 +261,28 @@ func (c *Core) verifyViewChange(m *Message, ms *Membership) error {
 	return nil
 }
 
+// verifyCheckpointProof checks a stable checkpoint's proof against the
+// membership of the epoch its checkpoints name: the one in force after
+// seq, which signs the checkpoint of a reconfiguration block too.
 func (c *Core) verifyCheckpointProof(seq uint64, d Hash, proof []Message) error {
-	ms := c.m
-	if c.prevM != nil && seq <= c.configSeq {
-		ms = c.prevM
+	if len(proof) == 0 {
+		return fmt.Errorf("%w: checkpoint proof for seq %d is empty", ErrBadMessage, seq)
+	}
+	ms, ok := c.membershipOf(proof[0].Epoch)
+	if !ok {
+		return fmt.Errorf("%w: checkpoint proof for seq %d is signed in epoch %d, which this replica does not know", ErrBadMessage, seq, proof[0].Epoch)
 	}
 	return c.verifyVotes(proof, MsgCheckpoint, 0, seq, d, ms.Quorum(), ms)
+}
+
+// epochStart is the sequence number of the reconfiguration block that put
+// the membership in force (0 for the genesis membership). Every member of
+// the current epoch executed it, so view changes look only above it.
+func (c *Core) epochStart() uint64 {
+	if n := len(c.configSeqs); n > 0 {
+		return c.configSeqs[n-1]
+	}
+	return 0
 }
 
 // verifyVotes checks that votes holds at least need valid messages of type t
@@ -146,7 +291,7 @@ func (c *Core) verifyVotes(votes []Message, t MsgType, view, seq uint64, d Hash,
 	from := make(map[uint64]bool, len(votes))
 	for i := range votes {
 		v := &votes[i]
-		if v.Type != t || v.Seq != seq || v.Digest != d || (t != MsgCheckpoint && v.View != view) || from[v.From] {
+		if v.Type != t || v.Seq != seq || v.Digest != d || (t != MsgCheckpoint && v.View != view) || v.Epoch != ms.Epoch || from[v.From] {
 			return fmt.Errorf("%w: %s proof for seq %d has a mismatched or repeated vote", ErrBadMessage, t, seq)
 		}
 		if t == MsgPrepare && v.From == ms.Primary(view) {
@@ -187,7 +332,7 @@ func (c *Core) verifyNewView(m *Message, ms *Membership) error {
 	}
 	for i := range nv.PrePrepares {
 		pp := &nv.PrePrepares[i]
-		if pp.Type != MsgPrePrepare || pp.View != m.View || pp.From != m.From {
+		if pp.Type != MsgPrePrepare || pp.View != m.View || pp.From != m.From || pp.Epoch != m.Epoch {
 			return fmt.Errorf("%w: new-view carries a foreign pre-prepare", ErrBadMessage)
 		}
 		if err := c.verify(pp, ms); err != nil {
@@ -198,13 +343,29 @@ func (c *Core) verifyNewView(m *Message, ms *Membership) error {
 }
 
 // stashMsg keeps a message that may become useful later, at most
-// StashPerPeer per sender, dropping the oldest.
+// StashPerPeer messages and StashBytesPerPeer bytes per sender, dropping
+// the oldest.
 func (c *Core) stashMsg(m *Message) {
-	s := c.stash[m.From]
-	if len(s) >= c.cfg.StashPerPeer {
+	size := m.heldSize()
+	if size > c.cfg.StashBytesPerPeer {
+		return
+	}
+	s, held := c.stash[m.From], c.stashBytes[m.From]
+	for len(s) > 0 && (len(s) >= c.cfg.StashPerPeer || held+size > c.cfg.StashBytesPerPeer) {
+		held -= s[0].heldSize()
 		s = s[1:]
 	}
 	c.stash[m.From] = append(s, *m)
+	c.stashBytes[m.From] = held + size
+}
+
+// heldSize approximates the memory a stored message holds.
+func (m *Message) heldSize() int {
+	n := 128 + len(m.Sig) + m.approxSize()
+	if m.VC != nil || m.NV != nil {
+		n += len(m.Encode())
+	}
+	return n
 }
 
 func (c *Core) replayStash() {
@@ -213,6 +374,7 @@ func (c *Core) replayStash() {
 	}
 	old := c.stash
 	c.stash = make(map[uint64][]Message)
+	clear(c.stashBytes)
 	peers := make([]uint64, 0, len(old))
 	for p := range old {
 		peers = append(peers, p)
@@ -223,7 +385,7 @@ func (c *Core) replayStash() {
 			continue
 		}
 		for _, m := range old[p] {
-			_ = c.step(m)
+			_ = c.process(m)
 		}
 	}
 }
@@ -276,8 +438,12 @@ func (c *Core) onPrePrepare(m *Message) error {
 		c.stashMsg(m)
 		return nil
 	}
-	if m.Block.View != m.View || m.Block.Proposer != m.From {
+	b := m.Block
+	if b.View != m.View || b.Proposer != m.From {
 		return fmt.Errorf("%w: block view/proposer do not match the pre-prepare", ErrBadMessage)
+	}
+	if len(b.Txs) > c.cfg.MaxBatch || b.Size() > max(c.cfg.MaxBatchBytes, c.cfg.MaxRequestBytes) {
+		return fmt.Errorf("%w: block of %d transactions and %d bytes (limits %d and %d)", ErrTooLarge, len(b.Txs), b.Size(), c.cfg.MaxBatch, c.cfg.MaxBatchBytes)
 	}
 	e := c.entry(m.Seq)
 	if e.pp != nil && e.view == m.View {
@@ -287,14 +453,25 @@ func (c *Core) onPrePrepare(m *Message) error {
 		}
 		return nil
 	}
-	if b := m.Block; b.Config != nil && b.Config.Epoch <= c.m.Epoch {
+	if b.Config != nil && b.Config.Epoch <= c.m.Epoch {
 		c.event("rejected-block", m.View, m.Seq, m.From, "stale reconfiguration")
 		c.startViewChange(c.view + 1)
 		return nil
 	}
+	if b.Config != nil && m.Seq != c.executed+1 {
+		// A reconfiguration is judged against exactly the chain before
+		// it: wait until this replica has executed that far.
+		cp := *m
+		c.configPP = &cp
+		return nil
+	}
+	if c.now != 0 && (b.Time > c.now+c.cfg.MaxClockSkew || b.Time < c.now-c.cfg.MaxClockSkew || b.Time < c.execTime) {
+		c.event("clock-skew", m.View, m.Seq, m.From, fmt.Sprintf("block time %d, this replica's clock %d, last block %d", b.Time, c.now, c.execTime))
+		return nil
+	}
 	verdict := Accept
 	if c.cfg.Validator != nil {
-		verdict = c.cfg.Validator.ValidateBlock(m.Seq, m.Block)
+		verdict = c.cfg.Validator.ValidateBlock(m.Seq, b)
 	}
 	switch verdict {
 	case Reject:
@@ -305,25 +482,31 @@ func (c *Core) onPrePrepare(m *Message) error {
 		c.event("abstained", m.View, m.Seq, m.From, "the application could not judge the block")
 		return nil
 	}
-	c.acceptPrePrepare(e, m)
+	c.acceptPrePrepare(e, m, nil)
 	return nil
 }
 
-// acceptPrePrepare logs the pre-prepare and, at a backup, sends PREPARE.
-func (c *Core) acceptPrePrepare(e *entry, pp *Message) {
+// acceptPrePrepare logs the pre-prepare and, at a backup, sends PREPARE. A
+// pre-prepare of a NEW-VIEW carries no block: its body is taken from what
+// this replica already holds or fetched from holders (peers known to have
+// it); votes need only the digest, execution waits for the body.
+func (c *Core) acceptPrePrepare(e *entry, pp *Message, holders []uint64) {
 	cp := *pp
 	cp.To = 0
-	e.view, e.digest, e.pp = pp.View, pp.Digest, &cp
+	if cp.Block == nil {
+		cp.Block = c.bodyFor(e, pp.View, pp.Digest)
+	}
+	e.view, e.epoch, e.digest, e.pp = pp.View, pp.Epoch, pp.Digest, &cp
 	e.commitOK = false
 	c.dirty[e.seq] = true
-	if pp.Block.Config != nil && e.seq > c.executed {
-		c.barrier = e.seq
-	}
-	for _, tx := range pp.Block.Txs {
-		c.proposed[reqHash(tx)] = e.seq
+	if cp.Block == nil {
+		c.want(e.seq, pp.Digest, holders)
+	} else {
+		e.known = cp.Block
+		c.noteBlock(e.seq, cp.Block)
 	}
 	if c.m.Primary(pp.View) != c.id {
-		if e.myPrep == nil || e.myPrep.View != pp.View || e.myPrep.Digest != pp.Digest {
+		if e.myPrep == nil || e.myPrep.View != pp.View || e.myPrep.Digest != pp.Digest || e.myPrep.Epoch != pp.Epoch {
 			prep := Message{Type: MsgPrepare, View: pp.View, Seq: e.seq, Digest: pp.Digest}
 			c.sign(&prep)
 			e.myPrep = &prep
@@ -333,6 +516,120 @@ func (c *Core) acceptPrePrepare(e *entry, pp *Message) {
 	}
 	c.checkPrepared(e)
 	c.checkCommitted(e)
+}
+
+// noteBlock records what a block at seq means for proposing: its
+// requests are in flight, and a reconfiguration holds back what follows.
+func (c *Core) noteBlock(seq uint64, b *Block) {
+	if b.Config != nil && seq > c.executed {
+		c.barrier = seq
+	}
+	for _, tx := range b.Txs {
+		c.proposed[reqHash(tx)] = seq
+	}
+}
+
+// nullBlock is the block a NEW-VIEW's primary puts where no block was
+// prepared; every replica can build it from the view alone.
+func (c *Core) nullBlock(v uint64) *Block { return &Block{View: v, Proposer: c.m.Primary(v)} }
+
+// bodyFor returns the body of block d at e's sequence number if this
+// replica has it, or nil.
+func (c *Core) bodyFor(e *entry, v uint64, d Hash) *Block {
+	for _, b := range []*Block{e.known, e.prepBlk} {
+		if b != nil && b.Digest(e.seq) == d {
+			return b
+		}
+	}
+	if nb := c.nullBlock(v); nb.Digest(e.seq) == d {
+		return nb
+	}
+	return nil
+}
+
+// want asks peers for the body of block d at seq, one at a time (see Tick).
+func (c *Core) want(seq uint64, d Hash, holders []uint64) {
+	if w, ok := c.wants[seq]; ok && w.digest == d {
+		return
+	}
+	var peers []uint64
+	for _, p := range holders {
+		if p != c.id && c.m.Has(p) {
+			peers = append(peers, p)
+		}
+	}
+	for _, mb := range c.m.Members {
+		if mb.ID != c.id && !slices.Contains(peers, mb.ID) {
+			peers = append(peers, mb.ID)
+		}
+	}
+	w := &blockWant{digest: d, peers: peers}
+	c.wants[seq] = w
+	c.askBlock(seq, w)
+}
+
+func (c *Core) askBlock(seq uint64, w *blockWant) {
+	if len(w.peers) == 0 {
+		return
+	}
+	p := w.peers[w.next%len(w.peers)]
+	w.next++
+	w.asked = c.ticks
+	c.send(Message{Type: MsgFetchBlock, From: c.id, Epoch: c.m.Epoch, Seq: seq, Digest: w.digest}, p)
+}
+
+// onFetchBlock answers a peer that misses a block body this replica holds,
+// at most maxAnswers times per peer and tick.
+func (c *Core) onFetchBlock(m *Message) {
+	e, ok := c.log[m.Seq]
+	if !ok {
+		return
+	}
+	if c.answered == nil {
+		c.answered = make(map[uint64]int)
+	}
+	for _, b := range []*Block{e.known, e.prepBlk} {
+		if b != nil && b.Digest(m.Seq) == m.Digest {
+			if c.answered[m.From] >= 2*c.cfg.MaxInFlight+2 {
+				return
+			}
+			c.answered[m.From]++
+			c.send(Message{Type: MsgBlock, From: c.id, Epoch: c.m.Epoch, Seq: m.Seq, Digest: m.Digest, Block: b}, m.From)
+			return
+		}
+	}
+}
+
+// onBlock takes a block body this replica asked for, checked against the
+// digest it asked for.
+func (c *Core) onBlock(m *Message) error {
+	w, ok := c.wants[m.Seq]
+	if !ok || w.digest != m.Digest {
+		return nil
+	}
+	if m.Block.Digest(m.Seq) != m.Digest {
+		return fmt.Errorf("%w: block %d from %d does not match the digest %s", ErrBadMessage, m.Seq, m.From, m.Digest.Short())
+	}
+	delete(c.wants, m.Seq)
+	e, ok := c.log[m.Seq]
+	if !ok {
+		return nil
+	}
+	b := m.Block
+	e.known = b
+	if e.prepared != nil && e.prepared.PrePrepare.Digest == m.Digest && e.prepBlk == nil {
+		e.prepBlk = b
+		c.dirty[m.Seq] = true
+	}
+	if e.pp != nil && e.digest == m.Digest && e.pp.Block == nil {
+		cp := *e.pp
+		cp.Block = b
+		e.pp = &cp
+		c.dirty[m.Seq] = true
+		c.noteBlock(m.Seq, b)
+		c.execute()
+	}
+	return nil
 }
 
 func (c *Core) voteRange(m *Message) (stale, later bool) {
@@ -398,7 +695,7 @@ func (c *Core) onCommit(m *Message) {
 func (c *Core) matching(votes map[uint64]*Message, e *entry) []*Message {
 	var out []*Message
 	for _, v := range votes {
-		if v.View == e.view && v.Digest == e.digest && c.m.Has(v.From) {
+		if v.View == e.view && v.Digest == e.digest && v.Epoch == e.epoch && c.m.Has(v.From) {
 			out = append(out, v)
 		}
 	}
@@ -412,7 +709,7 @@ func (c *Core) checkPrepared(e *entry) {
 	if e.pp == nil || e.view != c.view || c.inVC {
 		return
 	}
-	if e.myCommit != nil && e.myCommit.View == c.view && e.myCommit.Digest == e.digest {
+	if e.myCommit != nil && e.myCommit.View == c.view && e.myCommit.Digest == e.digest && e.myCommit.Epoch == e.epoch {
 		return
 	}
 	prim := c.m.Primary(e.view)
@@ -426,7 +723,12 @@ func (c *Core) checkPrepared(e *entry) {
 	if len(preps) < need {
 		return
 	}
-	e.prepared = &PreparedProof{PrePrepare: *e.pp, Prepares: preps[:need]}
+	proof := *e.pp
+	proof.Block = nil // a view change carries the digest; the body is fetched
+	if e.prepBlk == nil || e.prepared == nil || e.prepared.PrePrepare.Digest != e.digest {
+		e.prepBlk = e.pp.Block
+	}
+	e.prepared = &PreparedProof{PrePrepare: proof, Prepares: preps[:need]}
 	com := Message{Type: MsgCommit, View: e.view, Seq: e.seq, Digest: e.digest}
 	c.sign(&com)
 	e.myCommit = &com
@@ -450,7 +752,7 @@ func (c *Core) checkCommitted(e *entry) {
 		return
 	}
 	e.commitOK = true
-	cert := Certificate{View: e.view, Seq: e.seq, Digest: e.digest, Sigs: make([]CommitSig, q)}
+	cert := Certificate{Epoch: e.epoch, View: e.view, Seq: e.seq, Digest: e.digest, Sigs: make([]CommitSig, q)}
 	for i, m := range coms[:q] {
 		cert.Sigs[i] = CommitSig{Replica: m.From, Sig: m.Sig}
 	}
@@ -458,12 +760,18 @@ func (c *Core) checkCommitted(e *entry) {
 	c.execute()
 }
 
-// execute delivers committed blocks in sequence order.
+// execute delivers committed blocks in sequence order, each once its body
+// is here and its certificate is of the epoch in force at its height.
 func (c *Core) execute() {
 	for {
 		e, ok := c.log[c.executed+1]
-		if !ok || !e.commitOK {
+		if !ok || !e.commitOK || e.pp.Block == nil {
 			return
+		}
+		if e.epoch != c.m.Epoch {
+			// Cannot happen: votes of an earlier epoch above a
+			// reconfiguration are dropped when it executes.
+			panic(fmt.Sprintf("pbft: block %d committed in epoch %d, epoch %d is in force", e.seq, e.epoch, c.m.Epoch))
 		}
 		c.deliver(e.seq, e.digest, e.pp.Block, e.cert)
 	}
@@ -482,13 +790,18 @@ func chainDigest(prev Hash, seq uint64, d Hash) Hash {
 func (c *Core) deliver(seq uint64, d Hash, b *Block, cert Certificate) {
 	c.executed = seq
 	c.stateDig = chainDigest(c.stateDig, seq, d)
+	c.execTime = max(c.execTime, b.Time)
+	delete(c.wants, seq)
 	// Settled: nothing this replica said about seq changed since the last
 	// Ready, so its own COMMIT, if it sent one, is on disk already (and a
 	// block installed by state transfer has no entry here at all).
-	c.committed = append(c.committed, Committed{Seq: seq, Digest: d, Block: b, Cert: cert, StateDigest: c.stateDig, Settled: !c.dirty[seq]})
+	cm := Committed{Seq: seq, Digest: d, Block: b, Cert: cert, StateDigest: c.stateDig, Settled: !c.dirty[seq]}
 	for _, tx := range b.Txs {
 		h := reqHash(tx)
-		delete(c.pending, h)
+		if r, ok := c.pending[h]; ok {
+			c.pendingBytes -= len(r.data)
+			delete(c.pending, h)
+		}
 		delete(c.proposed, h)
 	}
 	if len(b.Txs) > 0 && cert.View == c.view {
@@ -504,14 +817,13 @@ func (c *Core) deliver(seq uint64, d Hash, b *Block, cert Certificate) {
 	}
 	reconfigured := false
 	if b.Config != nil && b.Config.Epoch > c.m.Epoch {
-		c.prevM, c.configSeq = c.m, seq
-		c.m = b.Config.Clone()
-		c.barrier = 0
+		c.reconfigure(seq, b.Config)
+		cm.Membership = c.m.Clone()
 		reconfigured = true
-		c.event("reconfigured", c.view, seq, 0, fmt.Sprintf("epoch %d, %d members, f=%d", c.m.Epoch, c.m.N(), c.m.F()))
 	} else if c.barrier == seq {
 		c.barrier = 0
 	}
+	c.committed = append(c.committed, cm)
 	if (seq%c.cfg.CheckpointInterval == 0 || reconfigured) && c.m.Has(c.id) {
 		cp := Message{Type: MsgCheckpoint, Seq: seq, Digest: c.stateDig}
 		c.sign(&cp)
@@ -521,6 +833,39 @@ func (c *Core) deliver(seq uint64, d Hash, b *Block, cert Certificate) {
 	if reconfigured {
 		c.replayStash()
 	}
+	if pp := c.configPP; pp != nil && pp.Seq <= c.executed+1 {
+		c.configPP = nil
+		if pp.Seq == c.executed+1 && pp.View == c.view && pp.Epoch == c.m.Epoch {
+			_ = c.onPrePrepare(pp)
+		}
+	}
+}
+
+// reconfigure puts membership m in force from seq+1 on. What this replica
+// logged above seq was voted in the old epoch: none of it can ever be
+// delivered (a block above seq is delivered only with a certificate of
+// the new epoch), so it is dropped, and the primary numbers afresh from
+// seq+1.
+func (c *Core) reconfigure(seq uint64, m *Membership) {
+	c.pushHistory(c.m, seq)
+	c.m = m.Clone()
+	c.barrier = 0
+	for s, e := range c.log {
+		if s > seq && e.epoch != c.m.Epoch {
+			c.log[s] = &entry{seq: s, prepares: make(map[uint64]*Message), commits: make(map[uint64]*Message)}
+			c.dirty[s] = true
+		}
+	}
+	for s := range c.wants {
+		if s > seq {
+			delete(c.wants, s)
+		}
+	}
+	clear(c.futureCP)
+	clear(c.proposed)
+	c.nextSeq = seq
+	c.requeue()
+	c.event("reconfigured", c.view, seq, 0, fmt.Sprintf("epoch %d, %d members, f=%d", c.m.Epoch, c.m.N(), c.m.F()))
 }
 
 func (c *Core) onCheckpoint(m *Message) {
@@ -627,7 +972,7 @@ func (c *Core) Install(seq uint64, b *Block, cert *Certificate) error {
 	if cert == nil || cert.Seq != seq || cert.Digest != d {
 		return fmt.Errorf("%w: certificate is not for block %d (%s)", ErrBadCertificate, seq, d.Short())
 	}
-	if err := cert.Verify(c.m, c.cfg.Verifier); err != nil {
+	if err := cert.Verify(c.cfg.ChainID, c.m, c.cfg.Verifier); err != nil {
 		return err
 	}
 	c.deliver(seq, d, b, *cert)

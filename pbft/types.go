@@ -196,20 +196,27 @@ type CommitSig struct {
 	Sig     []byte
 }
 
-// Certificate proves that a quorum of the membership committed Digest at
-// Seq in View: each signature is over the COMMIT message the replica sent.
+// Certificate proves that a quorum of the membership of epoch Epoch
+// committed Digest at Seq in View: each signature is over the COMMIT
+// message the replica sent, which binds the chain ID and the epoch.
 type Certificate struct {
+	Epoch  uint64
 	View   uint64
 	Seq    uint64
 	Digest Hash
 	Sigs   []CommitSig // sorted by replica ID, no duplicates
 }
 
-// Verify checks the certificate against the membership that was in force at
-// its sequence number: a quorum of distinct members, each signature valid.
-func (c *Certificate) Verify(m *Membership, v Verifier) error {
+// Verify checks the certificate of chain chainID against the membership
+// that was in force at its sequence number: the certificate's epoch must be
+// that membership's, and it needs a quorum of distinct members, each
+// signature valid.
+func (c *Certificate) Verify(chainID string, m *Membership, v Verifier) error {
 	if c == nil {
 		return fmt.Errorf("%w: missing", ErrBadCertificate)
+	}
+	if c.Epoch != m.Epoch {
+		return fmt.Errorf("%w: signed for epoch %d, the membership in force is epoch %d", ErrBadCertificate, c.Epoch, m.Epoch)
 	}
 	if len(c.Sigs) < m.Quorum() {
 		return fmt.Errorf("%w: %d signatures, quorum is %d", ErrBadCertificate, len(c.Sigs), m.Quorum())
@@ -222,8 +229,8 @@ func (c *Certificate) Verify(m *Membership, v Verifier) error {
 		if !ok {
 			return fmt.Errorf("%w: signer %d is not a member", ErrBadCertificate, s.Replica)
 		}
-		msg := Message{Type: MsgCommit, From: s.Replica, View: c.View, Seq: c.Seq, Digest: c.Digest}
-		if !v.Verify(mb.SignKey, msg.signingBytes(), s.Sig) {
+		msg := Message{Type: MsgCommit, From: s.Replica, Epoch: c.Epoch, View: c.View, Seq: c.Seq, Digest: c.Digest}
+		if !v.Verify(mb.SignKey, msg.signingBytes(chainID), s.Sig) {
 			return fmt.Errorf("%w: bad signature by replica %d", ErrBadCertificate, s.Replica)
 		}
 	}
@@ -242,9 +249,11 @@ const (
 	MsgCheckpoint                    // replica's state digest after executing Seq
 	MsgViewChange                    // replica moves to View
 	MsgNewView                       // new primary starts View
+	MsgFetchBlock                    // asks a peer for the body of block Digest at Seq
+	MsgBlock                         // answers MsgFetchBlock: the body, checked against Digest
 )
 
-var msgTypeNames = [...]string{"", "request", "pre-prepare", "prepare", "commit", "checkpoint", "view-change", "new-view"}
+var msgTypeNames = [...]string{"", "request", "pre-prepare", "prepare", "commit", "checkpoint", "view-change", "new-view", "fetch-block", "block"}
 
 func (t MsgType) String() string {
 	if int(t) < len(msgTypeNames) && t != 0 {
@@ -254,15 +263,24 @@ func (t MsgType) String() string {
 }
 
 // Message is a protocol message. To is the destination (0 = every other
-// member) and is not signed; it is set on outgoing messages only.
+// member) and is not signed; it is set on outgoing messages only. Epoch is
+// the epoch of the membership the sender votes in: a vote counts only in
+// the epoch it names, so no vote cast under one membership is counted
+// under another.
+//
+// Each body field belongs to one type and Step refuses it on any other
+// (nested messages included): Block on MsgPrePrepare (within a NEW-VIEW or
+// a prepared proof the pre-prepare carries its digest only) and MsgBlock,
+// Requests on MsgRequest, VC on MsgViewChange, NV on MsgNewView.
 type Message struct {
 	Type     MsgType
 	From     uint64
 	To       uint64
+	Epoch    uint64
 	View     uint64
 	Seq      uint64
 	Digest   Hash
-	Block    *Block      // MsgPrePrepare
+	Block    *Block      // MsgPrePrepare, MsgBlock
 	Requests [][]byte    // MsgRequest
 	VC       *ViewChange // MsgViewChange
 	NV       *NewView    // MsgNewView
@@ -280,7 +298,8 @@ type ViewChange struct {
 }
 
 // PreparedProof shows that a block was prepared: the signed pre-prepare
-// (with the block) and quorum-1 signed matching PREPAREs from backups.
+// (its digest only, no block: the signature covers the digest) and
+// quorum-1 signed matching PREPAREs from backups.
 type PreparedProof struct {
 	PrePrepare Message
 	Prepares   []Message

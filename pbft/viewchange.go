@@ -17,9 +17,11 @@ func (c *Core) startViewChange(v uint64) {
 	c.vcResend = c.ticks + c.timeout()
 	c.waitSince = -1
 	vc := &ViewChange{StableSeq: c.stableSeq, StableDigest: c.stableDig, Checkpoints: c.stableMsg}
+	// Proofs of this epoch only: every member of the epoch executed the
+	// blocks up to its start, so nothing below needs deciding again.
 	seqs := make([]uint64, 0, len(c.log))
 	for s, e := range c.log {
-		if s > c.stableSeq && e.prepared != nil {
+		if s > c.stableSeq && s > c.epochStart() && e.prepared != nil && e.prepared.PrePrepare.Epoch == c.m.Epoch {
 			seqs = append(seqs, s)
 		}
 	}
@@ -121,7 +123,8 @@ type newViewPlan struct {
 	minS    uint64
 	stable  Hash
 	proof   []Message
-	pps     []Message // unsigned when computed, signed once sent
+	pps     []Message // digests only; unsigned when computed, signed once sent
+	holders map[uint64][]uint64 // seq → view-change senders whose proof names the chosen block
 	maxSeen uint64
 }
 
@@ -136,12 +139,15 @@ func (c *Core) computeO(v uint64, vcs []Message) newViewPlan {
 			p.minS, p.stable, p.proof = vc.StableSeq, vc.StableDigest, vc.Checkpoints
 		}
 	}
+	// Every member of this epoch executed the epoch's first block: the
+	// sequence numbers to decide start above it.
+	from := max(p.minS, c.epochStart())
 	best := make(map[uint64]*Message)
-	p.maxSeen = p.minS
+	p.maxSeen = from
 	for i := range vcs {
 		for j := range vcs[i].VC.Prepared {
 			pp := &vcs[i].VC.Prepared[j].PrePrepare
-			if pp.Seq <= p.minS {
+			if pp.Seq <= from {
 				continue
 			}
 			if b, ok := best[pp.Seq]; !ok || pp.View > b.View {
@@ -150,15 +156,22 @@ func (c *Core) computeO(v uint64, vcs []Message) newViewPlan {
 			p.maxSeen = max(p.maxSeen, pp.Seq)
 		}
 	}
-	prim := c.m.Primary(v)
-	for s := p.minS + 1; s <= p.maxSeen; s++ {
-		var blk *Block
-		if b, ok := best[s]; ok {
-			blk = b.Block
-		} else {
-			blk = &Block{View: v, Proposer: prim}
+	p.holders = make(map[uint64][]uint64)
+	for i := range vcs {
+		for j := range vcs[i].VC.Prepared {
+			pp := &vcs[i].VC.Prepared[j].PrePrepare
+			if b, ok := best[pp.Seq]; ok && b.Digest == pp.Digest {
+				p.holders[pp.Seq] = append(p.holders[pp.Seq], vcs[i].From)
+			}
 		}
-		p.pps = append(p.pps, Message{Type: MsgPrePrepare, From: prim, View: v, Seq: s, Digest: blk.Digest(s), Block: blk})
+	}
+	prim := c.m.Primary(v)
+	for s := from + 1; s <= p.maxSeen; s++ {
+		d := c.nullBlock(v).Digest(s)
+		if b, ok := best[s]; ok {
+			d = b.Digest
+		}
+		p.pps = append(p.pps, Message{Type: MsgPrePrepare, From: prim, Epoch: c.m.Epoch, View: v, Seq: s, Digest: d})
 	}
 	return p
 }
@@ -202,6 +215,9 @@ func (c *Core) enterView(v uint64, o newViewPlan) {
 	}
 	for _, e := range c.log {
 		if e.view < v {
+			if e.pp != nil && e.pp.Block != nil {
+				e.known = e.pp.Block
+			}
 			e.pp, e.commitOK = nil, false
 		}
 		for id, p := range e.prepares {
@@ -223,7 +239,7 @@ func (c *Core) enterView(v uint64, o newViewPlan) {
 		if pp.Seq <= c.stableSeq {
 			continue
 		}
-		c.acceptPrePrepare(c.entry(pp.Seq), pp)
+		c.acceptPrePrepare(c.entry(pp.Seq), pp, o.holders[pp.Seq])
 	}
 	c.requeue()
 	if c.m.Primary(v) != c.id {
