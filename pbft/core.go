@@ -307,10 +307,10 @@ type Core struct {
 	// requests: known, not yet executed; queue holds hashes in arrival order.
 	pending      map[Hash]*pendingReq
 	pendingBytes int
-	queue    []Hash
-	proposed map[Hash]uint64 // request → seq it was proposed at (primary)
-	forward  [][]byte        // backup: requests to forward to the primary
-	configQ  []*Block        // reconfiguration blocks waiting to be proposed
+	queue        []Hash
+	proposed     map[Hash]uint64 // request → seq it was proposed at (primary)
+	forward      [][]byte        // backup: requests to forward to the primary
+	configQ      []*Block        // reconfiguration blocks waiting to be proposed
 
 	ticks        int64
 	now          int64 // wall clock of the last Tick, Unix ms
@@ -321,17 +321,17 @@ type Core struct {
 	vcResend     int64 // tick at which to resend our VIEW-CHANGE while no quorum has answered
 	timeoutShift int
 
-	stash      map[uint64][]Message // per sender: messages for a later view, sequence or epoch
-	stashBytes map[uint64]int       // per sender: approximate bytes held in stash
+	stash      map[uint64][]Message  // per sender: messages for a later view, sequence or epoch
+	stashBytes map[uint64]int        // per sender: approximate bytes held in stash
 	wants      map[uint64]*blockWant // seq → block body being fetched from peers
 	futureCP   map[uint64]uint64     // sender → highest seq of its checkpoint in a later epoch
 	answered   map[uint64]int        // sender → block bodies sent to it this tick
 	configPP   *Message              // a reconfiguration pre-prepare waiting for the blocks before it
 
-	verified  map[Hash]struct{} // signatures already checked (message hash)
-	peerView  map[uint64]uint64 // highest view each peer spoke in
-	vcFrom    map[uint64]uint64 // sender → view of its stored VIEW-CHANGE
-	lastNV    *Message          // the NEW-VIEW this replica sent last, to resend to laggards
+	verified map[Hash]struct{} // signatures already checked (message hash)
+	peerView map[uint64]uint64 // highest view each peer spoke in
+	vcFrom   map[uint64]uint64 // sender → view of its stored VIEW-CHANGE
+	lastNV   *Message          // the NEW-VIEW this replica sent last, to resend to laggards
 
 	// history holds the memberships before c.m, oldest first (at most
 	// maxHistory); configSeqs[i] is the reconfiguration block that ended

@@ -123,7 +123,7 @@ type newViewPlan struct {
 	minS    uint64
 	stable  Hash
 	proof   []Message
-	pps     []Message // digests only; unsigned when computed, signed once sent
+	pps     []Message           // digests only; unsigned when computed, signed once sent
 	holders map[uint64][]uint64 // seq → view-change senders whose proof names the chosen block
 	maxSeen uint64
 }
