@@ -14,8 +14,9 @@
 // cast and never votes differently after a restart. Ready.Proposals, the
 // pre-prepares of blocks the primary just proposed, may go out before that
 // persist: a replica restored after a crash (Restore.Clean false) proposes
-// nothing in the view it restores, so a pre-prepare it sent and lost cannot
-// be contradicted.
+// nothing in the view it restores, and records so in HardState before
+// anything else, so a pre-prepare it sent and lost cannot be contradicted,
+// even after later clean restarts.
 //
 // Invariants kept by the core:
 //   - n = len(members), f = (n-1)/3, quorum = (n+f)/2+1 (2f+1 when n = 3f+1);
@@ -29,8 +30,17 @@
 //     member's NetKey).
 //   - Blocks are delivered in sequence order, each exactly once.
 //   - A reconfiguration block at sequence s puts its membership in force at
-//     s+1 on every correct replica; the primary proposes nothing beyond s
-//     until s has executed.
+//     s+1 on every correct replica; it is proposed and accepted only when
+//     every block before it has executed, and the primary proposes nothing
+//     beyond s until s has executed.
+//   - Every signed message names the epoch of the membership it was cast
+//     in and binds Config.ChainID; it counts only in that epoch. Votes of
+//     an old epoch above a reconfiguration are dropped when it executes, so
+//     a block is delivered only with a certificate of the epoch in force
+//     at its height.
+//   - A message carries only the body its type has (checked nested too),
+//     so what is stored and forwarded is exactly what was signed. View
+//     changes and new views carry digests; bodies are fetched by digest.
 //   - Every message a replica forwards (view changes, new views,
 //     checkpoints, prepared proofs) is signed and verified before use;
 //     decoding is bounded (Decode) and never panics.

@@ -198,6 +198,10 @@ func traceMsg(m *Message) string {
 		return fmt.Sprintf("new-view v=%d V=%d O=%d", m.View, len(m.NV.ViewChanges), len(m.NV.PrePrepares))
 	case MsgCheckpoint:
 		return fmt.Sprintf("checkpoint s=%d d=%s", m.Seq, m.Digest.Short())
+	case MsgFetchBlock:
+		return fmt.Sprintf("fetch-block s=%d d=%s", m.Seq, m.Digest.Short())
+	case MsgBlock:
+		return fmt.Sprintf("block s=%d d=%s txs=%d", m.Seq, m.Digest.Short(), len(m.Block.Txs))
 	}
 	return fmt.Sprintf("%s v=%d s=%d d=%s", m.Type, m.View, m.Seq, m.Digest.Short())
 }

@@ -64,6 +64,7 @@ type simNode struct {
 	checked int             // ledger entries already checked by checkSafety
 	m       *Membership     // membership after the checked entries
 	started bool            // started before: a later start is a restart after a crash
+	clean   bool            // stopped gracefully: the next start is a clean one
 }
 
 type byzMode int
@@ -73,6 +74,7 @@ const (
 	equivocate         // as primary, sends different pre-prepares to different peers
 	doubleVote         // sends conflicting prepares and commits
 	vcFlood            // floods view changes for ever higher views
+	poisoner           // attaches bodies foreign to their type to its votes
 )
 
 type flight struct {
@@ -118,8 +120,8 @@ type sim struct {
 // saidKey names one thing a replica says at most once: its pre-prepare,
 // prepare or commit for a view and sequence number.
 type saidKey struct {
-	from, view, seq uint64
-	typ             MsgType
+	from, epoch, view, seq uint64
+	typ                    MsgType
 }
 
 // noteVote fails the run if an honest replica sends a pre-prepare, prepare
@@ -136,7 +138,7 @@ func (s *sim) noteVote(from *simNode, m Message) {
 	if s.said == nil {
 		s.said = make(map[saidKey]Hash)
 	}
-	k := saidKey{from.id, m.View, m.Seq, m.Type}
+	k := saidKey{from.id, m.Epoch, m.View, m.Seq, m.Type}
 	if d, ok := s.said[k]; ok && d != m.Digest {
 		s.t.Fatalf("honest replica %d sent two %ss for view %d seq %d: %s and %s", from.id, m.Type, m.View, m.Seq, d.Short(), m.Digest.Short())
 	}
@@ -211,7 +213,8 @@ func (s *sim) start(nd *simNode) {
 		cfg.VoteSigner, cfg.VoteVerifier = nd.voter, s.voteVer
 	}
 	// Every restart in the simulation follows a crash.
-	r := &Restore{Clean: !nd.started, HardState: nd.hs, Membership: s.membershipAt(nd)}
+	r := &Restore{Clean: !nd.started || nd.clean, HardState: nd.hs, Membership: s.membershipAt(nd)}
+	nd.clean = false
 	r.History, r.ConfigSeqs = s.history(nd)
 	nd.started = true
 	if n := len(nd.ledger); n > 0 {
@@ -231,6 +234,18 @@ func (s *sim) start(nd *simNode) {
 }
 
 func (s *sim) crash(id uint64) { s.nodes[id].down = true; s.nodes[id].core = nil }
+
+// stopClean stops a replica gracefully, as an operator's SIGTERM does:
+// every Ready is handled (persisted) first, and its next start is clean.
+func (s *sim) stopClean(id uint64) {
+	nd := s.nodes[id]
+	s.handle(nd)
+	if nd.down {
+		return
+	}
+	s.crash(id)
+	nd.clean = true
+}
 
 func (s *sim) restart(id uint64) { s.start(s.nodes[id]) }
 
@@ -377,6 +392,14 @@ func (s *sim) corrupt(from *simNode, m Message, i int) Message {
 			m.Digest[0] ^= 0xff
 			from.sign(&m)
 		}
+	case poisoner:
+		// The signature still verifies: these bodies are not covered.
+		switch m.Type {
+		case MsgCommit, MsgPrepare:
+			m.VC = &ViewChange{}
+		case MsgCheckpoint:
+			m.Requests = [][]byte{[]byte("poison")}
+		}
 	}
 	return m
 }
@@ -424,7 +447,7 @@ func (s *sim) deliverSome() {
 			s.net = append(s.net, f)
 		}
 		err := to.core.Step(f.m)
-		if err != nil && !errors.Is(err, ErrNotMember) {
+		if err != nil && !errors.Is(err, ErrNotMember) && s.nodes[f.m.From].byz == honest {
 			s.t.Fatalf("node %d rejected a message from %d (%s): %v", f.to, f.m.From, f.m.Type, err)
 		}
 		s.handle(to)
