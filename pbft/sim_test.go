@@ -343,7 +343,8 @@ func (s *sim) fetch(nd *simNode, f *Fetch) {
 	if src == nil {
 		return
 	}
-	for seq := uint64(len(nd.ledger)) + 1; seq <= uint64(len(src.ledger)); seq++ {
+	for seq := uint64(len(nd.ledger)) + 1; seq <= uint64(len(src.ledger)) && !nd.down; seq++ {
+		// (handling an installed block may crash the replica: see midCrash)
 		c := src.ledger[seq-1]
 		cert := c.Cert
 		if err := nd.core.Install(seq, c.Block, &cert); err != nil && !errors.Is(err, ErrOutOfOrder) {
