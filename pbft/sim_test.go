@@ -64,6 +64,7 @@ type simNode struct {
 	checked int             // ledger entries already checked by checkSafety
 	m       *Membership     // membership after the checked entries
 	started bool            // started before: a later start is a restart after a crash
+	clean   bool            // stopped gracefully (stop): the next start is not after a crash
 }
 
 type byzMode int
@@ -179,7 +180,9 @@ func (s *sim) membershipAt(nd *simNode) *Membership {
 	return m
 }
 
-func (s *sim) start(nd *simNode) {
+// coreConfig is the configuration a (re)start of nd builds from its
+// storage, as the node does: Restore.Clean unless the last stop was a crash.
+func (s *sim) coreConfig(nd *simNode) Config {
 	cfg := s.cfg
 	cfg.ID = nd.id
 	cfg.Membership = s.genesis
@@ -188,9 +191,7 @@ func (s *sim) start(nd *simNode) {
 	if nd.voter != nil {
 		cfg.VoteSigner, cfg.VoteVerifier = nd.voter, s.voteVer
 	}
-	// Every restart in the simulation follows a crash.
-	r := &Restore{Clean: !nd.started, HardState: nd.hs, Membership: s.membershipAt(nd)}
-	nd.started = true
+	r := &Restore{Clean: !nd.started || nd.clean, HardState: nd.hs, Membership: s.membershipAt(nd)}
 	if n := len(nd.ledger); n > 0 {
 		r.Executed, r.StateDigest = nd.ledger[n-1].Seq, nd.ledger[n-1].StateDigest
 	}
@@ -199,10 +200,15 @@ func (s *sim) start(nd *simNode) {
 	}
 	slices.SortFunc(r.Entries, func(a, b EntryRecord) int { return cmp.Compare(a.Seq, b.Seq) })
 	cfg.Restore = r
-	c, err := New(cfg)
+	return cfg
+}
+
+func (s *sim) start(nd *simNode) {
+	c, err := New(s.coreConfig(nd))
 	if err != nil {
 		s.t.Fatalf("node %d: %v", nd.id, err)
 	}
+	nd.started, nd.clean = true, false
 	nd.core = c
 	nd.down = false
 }
@@ -210,6 +216,18 @@ func (s *sim) start(nd *simNode) {
 func (s *sim) crash(id uint64) { s.nodes[id].down = true; s.nodes[id].core = nil }
 
 func (s *sim) restart(id uint64) { s.start(s.nodes[id]) }
+
+// stop is a graceful stop: the replica handles (persists) every Ready it
+// has and records a clean stop, so its next start restores with
+// Restore.Clean. A crash in the middle (midCrash) leaves it unclean.
+func (s *sim) stop(id uint64) {
+	nd := s.nodes[id]
+	s.handle(nd)
+	if nd.down {
+		return
+	}
+	nd.clean, nd.down, nd.core = true, true, nil
+}
 
 // handle processes one node's Ready: persist, send, apply, fetch, advance.
 func (s *sim) handle(nd *simNode) {
