@@ -269,8 +269,10 @@ type entry struct {
 }
 
 type pendingReq struct {
-	data []byte
-	tick int64
+	data    []byte
+	tick    int64
+	atBlock uint64 // Core.blocks when the request arrived
+	ahead   int    // requests pending when it arrived
 }
 
 // blockWant is a block body this replica needs (a NEW-VIEW carries
@@ -313,12 +315,13 @@ type Core struct {
 	configQ      []*Block        // reconfiguration blocks waiting to be proposed
 
 	ticks        int64
-	now          int64 // wall clock of the last Tick, Unix ms
-	lastTime     int64 // time of the last block this replica proposed
-	execTime     int64 // time of the last block executed
-	waitSince    int64 // tick since which requests wait without progress (-1 none)
-	vcDeadline   int64 // tick at which the current view change gives up (-1 none)
-	vcResend     int64 // tick at which to resend our VIEW-CHANGE while no quorum has answered
+	now          int64  // wall clock of the last Tick, Unix ms
+	lastTime     int64  // time of the last block this replica proposed
+	execTime     int64  // time of the last block executed
+	waitSince    int64  // tick since which requests wait without progress (-1 none)
+	blocks       uint64 // blocks with transactions executed since start
+	vcDeadline   int64  // tick at which the current view change gives up (-1 none)
+	vcResend     int64  // tick at which to resend our VIEW-CHANGE while no quorum has answered
 	timeoutShift int
 
 	stash      map[uint64][]Message  // per sender: messages for a later view, sequence or epoch
@@ -327,6 +330,8 @@ type Core struct {
 	futureCP   map[uint64]uint64     // sender → highest seq of its checkpoint in a later epoch
 	answered   map[uint64]int        // sender → block bodies sent to it this tick
 	configPP   *Message              // a reconfiguration pre-prepare waiting for the blocks before it
+	lastCP     *Message              // this replica's latest checkpoint, for peers left in an earlier epoch
+	helped     map[uint64]int64      // peer → tick+1 at which it was last sent lastCP
 
 	verified map[Hash]struct{} // signatures already checked (message hash)
 	peerView map[uint64]uint64 // highest view each peer spoke in
@@ -408,6 +413,11 @@ func (c *Core) restore(r *Restore) {
 		c.muted, c.muteView = true, hs.MuteView
 	}
 	c.stableSeq, c.stableDig, c.stableMsg = hs.StableSeq, hs.StableDigest, hs.StableProof
+	for i := range hs.StableProof {
+		if hs.StableProof[i].From == c.id {
+			c.lastCP = &hs.StableProof[i]
+		}
+	}
 	c.executed, c.stateDig = r.Executed, r.StateDigest
 	for _, er := range r.Entries {
 		// Entries above the stable checkpoint are kept even when executed:
@@ -596,13 +606,29 @@ func (c *Core) addPending(req []byte) bool {
 	if len(c.pending) >= c.cfg.MaxPending || c.pendingBytes+len(req) > c.cfg.MaxPendingBytes {
 		return false
 	}
-	c.pending[h] = &pendingReq{data: req, tick: c.ticks}
+	c.pending[h] = &pendingReq{data: req, tick: c.ticks, atBlock: c.blocks, ahead: len(c.pending)}
 	c.pendingBytes += len(req)
 	c.queue = append(c.queue, h)
 	if c.waitSince < 0 {
 		c.waitSince = c.ticks
 	}
 	return true
+}
+
+// starved reports whether the oldest request this replica waits for has
+// been passed over by more blocks than a fair primary needs to reach it
+// (the blocks for the requests ahead of it, plus a pipeline's worth). Then
+// progress on other requests no longer restarts the timer: a primary that
+// commits blocks but leaves one request out is replaced like one that
+// commits nothing.
+func (c *Core) starved() bool {
+	for len(c.queue) > 0 {
+		if r, ok := c.pending[c.queue[0]]; ok {
+			return c.blocks-r.atBlock > uint64(r.ahead/c.cfg.MaxBatch+2*c.cfg.MaxInFlight+8)
+		}
+		c.queue = c.queue[1:]
+	}
+	return false
 }
 
 // ProposeConfig asks the primary to commit a reconfiguration: a block that

@@ -64,7 +64,7 @@ type simNode struct {
 	checked int             // ledger entries already checked by checkSafety
 	m       *Membership     // membership after the checked entries
 	started bool            // started before: a later start is a restart after a crash
-	clean   bool            // stopped gracefully: the next start is a clean one
+	clean   bool            // stopped gracefully (stop): the next start is not after a crash
 }
 
 type byzMode int
@@ -200,7 +200,9 @@ func (s *sim) history(nd *simNode) ([]*Membership, []uint64) {
 	return ms, seqs
 }
 
-func (s *sim) start(nd *simNode) {
+// coreConfig is the configuration a (re)start of nd builds from its
+// storage, as the node does: Restore.Clean unless the last stop was a crash.
+func (s *sim) coreConfig(nd *simNode) Config {
 	cfg := s.cfg
 	cfg.ID = nd.id
 	if cfg.ChainID == "" {
@@ -212,11 +214,8 @@ func (s *sim) start(nd *simNode) {
 	if nd.voter != nil {
 		cfg.VoteSigner, cfg.VoteVerifier = nd.voter, s.voteVer
 	}
-	// Every restart in the simulation follows a crash.
 	r := &Restore{Clean: !nd.started || nd.clean, HardState: nd.hs, Membership: s.membershipAt(nd)}
-	nd.clean = false
 	r.History, r.ConfigSeqs = s.history(nd)
-	nd.started = true
 	if n := len(nd.ledger); n > 0 {
 		r.Executed, r.StateDigest = nd.ledger[n-1].Seq, nd.ledger[n-1].StateDigest
 	}
@@ -225,34 +224,39 @@ func (s *sim) start(nd *simNode) {
 	}
 	slices.SortFunc(r.Entries, func(a, b EntryRecord) int { return cmp.Compare(a.Seq, b.Seq) })
 	cfg.Restore = r
-	c, err := New(cfg)
+	return cfg
+}
+
+func (s *sim) start(nd *simNode) {
+	c, err := New(s.coreConfig(nd))
 	if err != nil {
 		s.t.Fatalf("node %d: %v", nd.id, err)
 	}
+	nd.started, nd.clean = true, false
 	nd.core = c
 	nd.down = false
 }
 
 func (s *sim) crash(id uint64) { s.nodes[id].down = true; s.nodes[id].core = nil }
 
-// stopClean stops a replica gracefully, as an operator's SIGTERM does:
-// every Ready is handled (persisted) first, and its next start is clean.
-func (s *sim) stopClean(id uint64) {
+func (s *sim) restart(id uint64) { s.start(s.nodes[id]) }
+
+// stop is a graceful stop: the replica handles (persists) every Ready it
+// has and records a clean stop, so its next start restores with
+// Restore.Clean. A crash in the middle (midCrash) leaves it unclean.
+func (s *sim) stop(id uint64) {
 	nd := s.nodes[id]
 	s.handle(nd)
 	if nd.down {
 		return
 	}
-	s.crash(id)
-	nd.clean = true
+	nd.clean, nd.down, nd.core = true, true, nil
 }
-
-func (s *sim) restart(id uint64) { s.start(s.nodes[id]) }
 
 // handle processes one node's Ready: persist, send, apply, fetch, advance.
 func (s *sim) handle(nd *simNode) {
 	defer func() {}()
-	for nd.core.HasReady() {
+	for !nd.down && nd.core.HasReady() {
 		rd := nd.core.Ready()
 		// Proposals go out before the persist, as the node sends them.
 		for _, m := range rd.Proposals {
@@ -313,6 +317,9 @@ func (s *sim) handle(nd *simNode) {
 // checkSettled fails the run if the core calls a block Settled while this
 // replica's own COMMIT in its certificate is not yet on (simulated) disk.
 func (s *sim) checkSettled(nd *simNode, rd *Ready) {
+	if nd.byz == twinMode {
+		return // the certificate's signature with its ID may be its twin's
+	}
 	for _, c := range rd.Committed {
 		if !c.Settled {
 			continue

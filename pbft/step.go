@@ -40,6 +40,7 @@ func (c *Core) process(m Message) error {
 		return c.step(m)
 	}
 	if m.Epoch < c.m.Epoch {
+		c.helpLaggard(m.From)
 		return nil
 	}
 	if m.Epoch > c.m.Epoch {
@@ -52,30 +53,52 @@ func (c *Core) process(m Message) error {
 	return c.step(m)
 }
 
+// helpLaggard answers a peer that still speaks in an earlier epoch with
+// this replica's latest checkpoint, at most once a tick per peer: from f+1
+// of them it learns that it is behind and fetches the blocks it misses
+// (see laterEpoch). Without this a replica that lost the checkpoints of a
+// reconfiguration would wait forever in the old epoch, whose messages
+// nobody counts any more.
+func (c *Core) helpLaggard(peer uint64) {
+	if c.lastCP == nil || c.helped[peer] == c.ticks+1 {
+		return
+	}
+	if c.helped == nil {
+		c.helped = make(map[uint64]int64)
+	}
+	c.helped[peer] = c.ticks + 1
+	c.send(*c.lastCP, peer)
+}
+
 // signed reports whether messages of type t carry a signature.
 func signed(t MsgType) bool { return t != MsgRequest && t != MsgFetchBlock && t != MsgBlock }
 
 // laterEpoch keeps a message signed in an epoch this replica has not
 // reached. Its signature is checked with the sender's key in the current
 // membership, so only what the member really said is held; the message is
-// checked in full when replayed. Checkpoints of a later epoch from f+1
-// members show that this replica is behind: it fetches what it misses.
+// checked in full when replayed. A message of a later epoch shows that
+// this replica is behind: it fetches the blocks the sender has from it
+// (Install verifies each certificate, so a false hint costs a fetch, never
+// a wrong block). One member suffices: after a reconfiguration the others
+// of the new epoch may be faulty or lagging too.
 func (c *Core) laterEpoch(m *Message) error {
 	if err := c.verifySig(m, c.m); err != nil {
 		return err
 	}
-	if m.Type == MsgCheckpoint && m.Seq > c.executed && m.Seq > c.futureCP[m.From] {
-		c.futureCP[m.From] = m.Seq
-		var ahead []uint64
-		for p, s := range c.futureCP {
-			if c.m.Has(p) && s > c.executed {
-				ahead = append(ahead, s)
-			}
-		}
-		if f := c.m.F(); len(ahead) >= f+1 {
-			slices.Sort(ahead)
-			c.requestFetch(c.executed+1, ahead[len(ahead)-f-1], nil)
-		}
+	// How far the sender has executed at least: a checkpoint's sequence
+	// number, a view change's stable checkpoint, the block before a vote's.
+	var done uint64
+	switch {
+	case m.Type == MsgCheckpoint:
+		done = m.Seq
+	case m.Type == MsgViewChange:
+		done = m.VC.StableSeq
+	case m.Seq > 0:
+		done = m.Seq - 1
+	}
+	if done > c.executed && done > c.futureCP[m.From] {
+		c.futureCP[m.From] = done
+		c.requestFetch(c.executed+1, done, []uint64{m.From})
 	}
 	c.stashMsg(m)
 	return nil
@@ -319,7 +342,7 @@ func (c *Core) verifyNewView(m *Message, ms *Membership) error {
 	from := make(map[uint64]bool)
 	for i := range nv.ViewChanges {
 		vc := &nv.ViewChanges[i]
-		if vc.Type != MsgViewChange || vc.View != m.View || from[vc.From] {
+		if vc.Type != MsgViewChange || vc.View != m.View || vc.Epoch != m.Epoch || from[vc.From] {
 			return fmt.Errorf("%w: new-view carries a mismatched or repeated view-change", ErrBadMessage)
 		}
 		from[vc.From] = true
@@ -766,6 +789,7 @@ func (c *Core) execute() {
 	for {
 		e, ok := c.log[c.executed+1]
 		if !ok || !e.commitOK || e.pp.Block == nil {
+			c.retryConfig()
 			return
 		}
 		if e.epoch != c.m.Epoch {
@@ -807,10 +831,14 @@ func (c *Core) deliver(seq uint64, d Hash, b *Block, cert Certificate) {
 	if len(b.Txs) > 0 && cert.View == c.view {
 		c.timeoutShift = 0
 	}
-	if len(c.pending) > 0 {
-		c.waitSince = c.ticks
-	} else {
+	if len(b.Txs) > 0 {
+		c.blocks++
+	}
+	switch {
+	case len(c.pending) == 0:
 		c.waitSince = -1
+	case c.waitSince < 0 || !c.starved():
+		c.waitSince = c.ticks
 	}
 	if len(c.queue) > 2*len(c.pending)+1024 {
 		c.requeue()
@@ -827,17 +855,30 @@ func (c *Core) deliver(seq uint64, d Hash, b *Block, cert Certificate) {
 	if (seq%c.cfg.CheckpointInterval == 0 || reconfigured) && c.m.Has(c.id) {
 		cp := Message{Type: MsgCheckpoint, Seq: seq, Digest: c.stateDig}
 		c.sign(&cp)
+		c.lastCP = &cp
 		c.send(cp, 0)
 		c.onCheckpoint(&cp)
 	}
 	if reconfigured {
+		// A new epoch opens with a view change: the primary of the current
+		// view may be another member under the new membership, and new or
+		// lagging members learn the view from its NEW-VIEW, which the new
+		// primary holds (and resends) in this epoch.
+		c.startViewChange(c.view + 1)
 		c.replayStash()
 	}
-	if pp := c.configPP; pp != nil && pp.Seq <= c.executed+1 {
-		c.configPP = nil
-		if pp.Seq == c.executed+1 && pp.View == c.view && pp.Epoch == c.m.Epoch {
-			_ = c.onPrePrepare(pp)
-		}
+}
+
+// retryConfig takes up a reconfiguration pre-prepare that waited for the
+// blocks before it, once they have executed.
+func (c *Core) retryConfig() {
+	pp := c.configPP
+	if pp == nil || pp.Seq > c.executed+1 {
+		return
+	}
+	c.configPP = nil
+	if pp.Seq == c.executed+1 && pp.View == c.view && pp.Epoch == c.m.Epoch {
+		_ = c.onPrePrepare(pp)
 	}
 }
 
@@ -861,6 +902,11 @@ func (c *Core) reconfigure(seq uint64, m *Membership) {
 			delete(c.wants, s)
 		}
 	}
+	// View changes and new views of the old epoch are votes of the old
+	// membership too.
+	clear(c.viewChanges)
+	clear(c.vcFrom)
+	c.lastNV = nil
 	clear(c.futureCP)
 	clear(c.proposed)
 	c.nextSeq = seq
@@ -975,10 +1021,10 @@ func (c *Core) Install(seq uint64, b *Block, cert *Certificate) error {
 	if err := cert.Verify(c.cfg.ChainID, c.m, c.cfg.Verifier); err != nil {
 		return err
 	}
-	c.deliver(seq, d, b, *cert)
-	if seq == c.stableSeq && c.stateDig != c.stableDig {
-		return fmt.Errorf("pbft: state digest %s after block %d differs from the stable checkpoint %s", c.stateDig.Short(), seq, c.stableDig.Short())
+	if sd := chainDigest(c.stateDig, seq, d); seq == c.stableSeq && sd != c.stableDig {
+		return fmt.Errorf("pbft: state digest %s after block %d differs from the stable checkpoint %s", sd.Short(), seq, c.stableDig.Short())
 	}
+	c.deliver(seq, d, b, *cert)
 	c.execute()
 	return nil
 }
