@@ -3,6 +3,7 @@ package pbft
 import (
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -447,9 +448,16 @@ func (c *Core) restore(r *Restore) {
 	if c.nextSeq < c.executed {
 		c.nextSeq = c.executed
 	}
-	for s, e := range c.log {
-		if e.pp != nil && e.pp.Block == nil && s > c.executed {
+	for _, s := range slices.Sorted(maps.Keys(c.log)) {
+		e := c.log[s]
+		switch {
+		case e.pp == nil || s <= c.executed:
+		case e.pp.Block == nil:
 			c.want(s, e.digest, nil)
+		default:
+			// In flight: its requests are not proposed again, and a
+			// reconfiguration holds back what follows it.
+			c.noteBlock(s, e.pp.Block)
 		}
 	}
 	if c.inVC {

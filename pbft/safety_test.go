@@ -504,3 +504,30 @@ func TestSignaturesBindChainAndEpoch(t *testing.T) {
 		t.Fatalf("certificate relabelled to another epoch: got %v", err)
 	}
 }
+
+// TestRestartedPrimaryDoesNotReproposeInFlight: a primary that restarts
+// (cleanly) with a block in flight and is handed that block's request again
+// (a client's retry, a peer's relay) must not propose it a second time.
+func TestRestartedPrimaryDoesNotReproposeInFlight(t *testing.T) {
+	cfg := simConfig()
+	cfg.MaxBatch = 1 // one request is a full batch: it would go out at once
+	s := newSim(t, 1, 4, cfg)
+	if err := s.nodes[1].core.Propose([]byte("req-a")); err != nil {
+		t.Fatal(err)
+	}
+	s.handle(s.nodes[1])
+	s.stop(1)
+	s.restart(1)
+	s.handle(s.nodes[1])
+	if err := s.nodes[1].core.Propose([]byte("req-a")); err != nil {
+		t.Fatal(err)
+	}
+	s.handle(s.nodes[1])
+	for _, f := range s.net {
+		if f.m.Type == MsgPrePrepare && f.m.Seq > 1 {
+			t.Fatalf("the restarted primary proposed its in-flight request again at seq %d", f.m.Seq)
+		}
+	}
+	s.deliverFIFO(nil)
+	s.checkNoDuplicates()
+}

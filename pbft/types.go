@@ -123,14 +123,18 @@ type Block struct {
 
 // Digest binds the block's content to its sequence number: the value the
 // replicas agree on and the commit certificate signs.
+//
+// Version 2 also binds the number of transactions, so an inclusion proof
+// fixes a transaction's index, not only its path.
 func (b *Block) Digest(seq uint64) Hash {
 	h := sha256.New()
-	var hdr [8 * 4]byte
+	var hdr [8 * 5]byte
 	binary.BigEndian.PutUint64(hdr[0:], seq)
 	binary.BigEndian.PutUint64(hdr[8:], b.View)
 	binary.BigEndian.PutUint64(hdr[16:], b.Proposer)
 	binary.BigEndian.PutUint64(hdr[24:], uint64(b.Time))
-	h.Write([]byte("careerchain/block/v1\n"))
+	binary.BigEndian.PutUint64(hdr[32:], uint64(len(b.Txs)))
+	h.Write([]byte("careerchain/block/v2\n"))
 	h.Write(hdr[:])
 	if b.Config != nil {
 		d := b.Config.Digest()
