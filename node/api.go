@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/careerchain/careerchain/internal/httpkit"
 	"github.com/careerchain/careerchain/node/ledger"
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
@@ -58,6 +58,9 @@ var errorTable = []struct {
 	code   string
 }{
 	{ErrMalformed, http.StatusBadRequest, "malformed"},
+	{httpkit.ErrBodyCut, http.StatusBadRequest, "body_cut"},
+	{httpkit.ErrBodyTimeout, http.StatusRequestTimeout, "body_timeout"},
+	{httpkit.ErrBodyTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
 	{ErrNotFound, http.StatusNotFound, "not_found"},
 	{ledger.ErrNotFound, http.StatusNotFound, "not_found"},
 	{ErrReplay, http.StatusConflict, "replay"},
@@ -72,13 +75,19 @@ var errorTable = []struct {
 }
 
 func (n *Node) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client went away while it waited: nobody reads an answer,
+		// and nothing failed here.
+		n.log.Debug("api: client went away", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+		return
+	}
 	status, code, msg := http.StatusInternalServerError, "internal", "internal error"
 	var he *httpError
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &he):
 		status, code, msg = he.status, he.code, he.err.Error()
-	case errors.As(err, &mbe):
+	case errors.As(err, &mbe) && !errors.Is(err, httpkit.ErrBodyTooLarge):
 		status, code, msg = http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("request body exceeds %d bytes", mbe.Limit)
 	case isChainError(err):
 		status, code, msg = http.StatusBadRequest, errorCode(err), err.Error()
@@ -187,7 +196,7 @@ type SubmitResult struct {
 }
 
 func (n *Node) postTx(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, n.cfg.MaxBodyBytes))
+	body, err := httpkit.ReadBody(w, r, n.cfg.MaxBodyBytes)
 	if err != nil {
 		return err
 	}

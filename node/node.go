@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/careerchain/careerchain/internal/httpkit"
 	"github.com/careerchain/careerchain/node/ledger"
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/quicnet"
@@ -289,9 +290,10 @@ func (n *Node) Run(ctx context.Context) error {
 	defer wg.Wait()
 	wg.Go(func() { n.runAdmissions(ctx) })
 	if n.ln != nil {
-		srv := &http.Server{Handler: n.api, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(n.log.Handler(), slog.LevelWarn)}
+		srv := httpkit.NewServer(n.api, n.cfg.HTTP, n.log)
+		ln := httpkit.LimitPerClient(n.ln, n.cfg.HTTP.MaxConnsPerClient)
 		wg.Go(func() {
-			if err := srv.Serve(n.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				n.log.Error("api server stopped", "err", err)
 			}
 		})
