@@ -657,6 +657,14 @@ func (n *Node) checkRequests(st *chainState, reqs [][]byte) []bool {
 }
 
 func (n *Node) propose(p proposal) error {
+	// A submission was prechecked against the ledger when it arrived, but
+	// its block may have executed since (a client's resend while the
+	// first copy commits). The core forgets a request once it executed,
+	// so a copy proposed now would be included again and rejected there
+	// as a replay: refuse it here, where the loop knows what executed.
+	if loc, ok := n.executed(p.id); ok {
+		return fmt.Errorf("%w: transaction %x is already at height %d", ErrReplay, p.id, loc.Height)
+	}
 	if p.membership != nil {
 		if !n.core.IsPrimary() {
 			return ErrNotLeader
@@ -667,6 +675,19 @@ func (n *Node) propose(p proposal) error {
 		n.val.cache.put(p.id, checked{version: p.version, tx: p.tx})
 	}
 	return n.core.Propose(p.raw)
+}
+
+// executed reports whether transaction id executed on this replica: in
+// the ledger, or applied by a ledger transaction still committing in the
+// background (loop only).
+func (n *Node) executed(id [32]byte) (ledger.Loc, bool) {
+	if _, ok := n.undurable[id]; ok {
+		return ledger.Loc{}, true
+	}
+	var loc ledger.Loc
+	var ok bool
+	_ = n.led.View(func(t *ledger.Tx) error { loc, ok = t.TxLoc(id); return nil })
+	return loc, ok
 }
 
 // runRelay broadcasts submissions to the other replicas, batching what
