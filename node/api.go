@@ -99,6 +99,15 @@ func (n *Node) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			}
 		}
 	}
+	if errors.Is(err, ledger.ErrCorrupt) {
+		// Never the damaged data, and never a 404 for what the replica
+		// had: the client is told to read elsewhere, the operator what to do.
+		status, code = http.StatusInternalServerError, "damaged"
+		msg = "this replica's copy of the ledger is damaged where this request reads (" + err.Error() + "); read from another replica"
+		n.log.Error("ledger: damage found on read; this replica refuses to serve that part. Stop it, then restore "+n.led.Path()+
+			" from a backup or move it away (the replica then fetches the certified chain from its peers); start with full_check to find all damage",
+			"method", r.Method, "path", r.URL.Path, "err", err)
+	}
 	if status >= 500 && code == "internal" {
 		n.log.Error("api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
@@ -605,6 +614,9 @@ func (n *Node) getBlock(w http.ResponseWriter, r *http.Request) error {
 	}
 	var br *ledger.BlockRecord
 	if err := n.readLedger(func(t *ledger.Tx) error { br, err = t.Block(h); return err }); err != nil {
+		if errors.Is(err, ledger.ErrCorrupt) {
+			return fmt.Errorf("this replica's copy of block %d is damaged: %w", h, err)
+		}
 		if errors.Is(err, ledger.ErrNotFound) {
 			return fmt.Errorf("%w: no block at height %d", ErrNotFound, h)
 		}

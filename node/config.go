@@ -50,7 +50,7 @@ type Config struct {
 	// that POST /api/v1/tx?wait=1 can wait its whole SubmitTimeout).
 	HTTP httpkit.Options
 
-	FullCheck bool // run bbolt's full page check at start (reads the whole file)
+	FullCheck bool // at start, check every record, the whole chain and bbolt's pages (reads the whole file)
 	NoSync    bool // skip fsync: benchmarks only, never production
 
 	Logger     *slog.Logger

@@ -115,16 +115,17 @@ func New(cfg Config) (*Node, error) {
 		}
 	}()
 	var err error
-	n.led, err = ledger.Open(filepath.Join(cfg.DataDir, "ledger.db"), ledger.Options{FullCheck: cfg.FullCheck, NoSync: cfg.NoSync})
+	path := filepath.Join(cfg.DataDir, "ledger.db")
+	n.led, err = ledger.Open(path, ledger.Options{FullCheck: cfg.FullCheck, NoSync: cfg.NoSync})
 	if err != nil {
-		return nil, err
+		return nil, refuseDamaged(path, err)
 	}
 	if err := n.initLedger(); err != nil {
-		return nil, err
+		return nil, refuseDamaged(path, err)
 	}
 	restore, ms, st, err := n.loadState()
 	if err != nil {
-		return nil, err
+		return nil, refuseDamaged(path, err)
 	}
 	n.state.Store(st)
 	mldsa, pub := pbft.NewMLDSASigner(cfg.Keys.SignSeed)
@@ -164,6 +165,14 @@ func New(cfg Config) (*Node, error) {
 	n.publishStatus()
 	ok = true
 	return n, nil
+}
+
+// refuseDamaged tells the operator of a damaged ledger what to do.
+func refuseDamaged(path string, err error) error {
+	if !errors.Is(err, ledger.ErrCorrupt) {
+		return err
+	}
+	return fmt.Errorf("node: the replica refuses to start on a damaged ledger: %w; restore %s from a backup, or move it away and start again: the replica then fetches the certified chain from its peers", err, path)
 }
 
 func (c Config) maxTx() int {

@@ -77,16 +77,16 @@ func pageSize(b []byte) int { return int(binary.LittleEndian.Uint32(b[16+8:])) }
 // proof, as the API would. It fails the test if anything is served that
 // differs from what was written, if a block or transaction the file had
 // is reported missing, or if an error other than ErrCorrupt occurs. It
-// returns the open error (ErrCorrupt: refused) and the reads that found
-// damage.
-func (d *damaged) serve(t *testing.T, full bool) (openErr error, damage []string) {
+// returns the reads that found damage and the open error (ErrCorrupt:
+// refused).
+func (d *damaged) serve(t *testing.T, full bool) (damage []string, openErr error) {
 	t.Helper()
 	l, err := Open(d.path, Options{NoSync: true, FullCheck: full})
 	if err != nil {
 		if !errors.Is(err, ErrCorrupt) {
 			t.Fatalf("Open refused with %v, want ErrCorrupt", err)
 		}
-		return err, nil
+		return nil, err
 	}
 	defer l.Close()
 	for h, want := range d.blocks {
@@ -130,7 +130,7 @@ func (d *damaged) serve(t *testing.T, full bool) (openErr error, damage []string
 			t.Fatalf("transaction %x of block %d: %v, want it or ErrCorrupt", id[:4], h, err)
 		}
 	}
-	return nil, damage
+	return damage, nil
 }
 
 // One byte flipped in every copy of one committed transaction: the reads
@@ -155,14 +155,14 @@ func TestDamageFlippedTransaction(t *testing.T) {
 		t.Fatal("the transaction's bytes are not in the file")
 	}
 	d.write(t, b)
-	openErr, damage := d.serve(t, false)
+	damage, openErr := d.serve(t, false)
 	if openErr != nil {
 		t.Fatalf("the bounded open refused damage it does not rely on: %v", openErr)
 	}
 	if len(damage) != 1+4 { // the block, and each of its four transactions' proofs
 		t.Errorf("damage found in %d reads, want 5 (block %d and its transactions): %q", len(damage), h, damage)
 	}
-	if openErr, _ := d.serve(t, true); openErr == nil {
+	if _, openErr := d.serve(t, true); openErr == nil {
 		t.Error("the full check at open passed a flipped transaction")
 	}
 }
@@ -180,11 +180,11 @@ func TestDamageZeroedPage(t *testing.T) {
 	page := i / ps
 	clear(b[page*ps : (page+1)*ps])
 	d.write(t, b)
-	openErr, damage := d.serve(t, false)
+	damage, openErr := d.serve(t, false)
 	if openErr == nil && len(damage) == 0 {
 		t.Fatal("a zeroed page of block 11 went unnoticed")
 	}
-	if openErr, _ := d.serve(t, true); openErr == nil {
+	if _, openErr := d.serve(t, true); openErr == nil {
 		t.Error("the full check at open passed a zeroed page")
 	}
 	// Any other data page: never served wrong, never a crash.
@@ -215,10 +215,10 @@ func TestDamageRandomBytes(t *testing.T) {
 			b[off+i] = byte(rng.Uint32())
 		}
 		d.write(t, b)
-		openErr, damage := d.serve(t, false)
+		damage, openErr := d.serve(t, false)
 		if openErr != nil || len(damage) > 0 {
 			found++
-			if fullErr, _ := d.serve(t, true); fullErr == nil && openErr == nil {
+			if _, fullErr := d.serve(t, true); fullErr == nil && openErr == nil {
 				t.Errorf("seed %d: reads found %q, the full check at open passed", seed, damage)
 			}
 		}
