@@ -2,11 +2,10 @@ package msp
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/careerchain/careerchain/node"
-	"io"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -15,6 +14,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/careerchain/careerchain/internal/httpkit"
+	"github.com/careerchain/careerchain/node"
 	"github.com/careerchain/careerchain/pbft"
 )
 
@@ -37,6 +38,9 @@ var errorTable = []struct {
 	code   string
 }{
 	{ErrMalformed, http.StatusBadRequest, "malformed"},
+	{httpkit.ErrBodyCut, http.StatusBadRequest, "body_cut"},
+	{httpkit.ErrBodyTimeout, http.StatusRequestTimeout, "body_timeout"},
+	{httpkit.ErrBodyTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
 	{ErrStale, http.StatusBadRequest, "stale"},
 	{ErrPoW, http.StatusBadRequest, "pow"},
 	{ErrBadSignature, http.StatusUnauthorized, "bad_signature"},
@@ -52,6 +56,12 @@ var errorTable = []struct {
 }
 
 func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client went away while it waited: nobody reads an answer,
+		// and nothing failed here.
+		s.log.Debug("api: client went away", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+		return
+	}
 	status, code, msg := http.StatusInternalServerError, "internal", "internal error"
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
@@ -115,7 +125,7 @@ type JoinAnswer struct {
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	return httpkit.ReadBody(w, r, maxBody)
 }
 
 func strictDecode(b []byte, v any) error {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/careerchain/careerchain/internal/httpkit"
 	"github.com/careerchain/careerchain/node"
 )
 
@@ -34,6 +35,12 @@ type Config struct {
 	PoWDifficulty  *uint8        // join stamp and config tx difficulty; nil: the genesis's
 	RequestTimeout time.Duration // one status poll, default 2 s
 	SubmitTimeout  time.Duration // one submission's wait for its commit, default 20 s
+
+	// HTTP sets the API server's timeouts and per-client connection
+	// bound (httpkit defaults; WriteTimeout defaults to 2 minutes, the
+	// wait careerctl admin allows an admin call that settles a
+	// membership change and commits it).
+	HTTP httpkit.Options
 
 	Logger     *slog.Logger
 	HTTPClient *http.Client     // default: no redirects followed, no overall timeout (contexts bound calls)
@@ -68,6 +75,10 @@ func (c Config) withDefaults() Config {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.HTTP.WriteTimeout <= 0 {
+		c.HTTP.WriteTimeout = 2 * time.Minute
+	}
+	c.HTTP = c.HTTP.WithDefaults()
 	if len(c.Replicas) == 0 && c.Genesis != nil {
 		for _, m := range c.Genesis.Members {
 			c.Replicas = append(c.Replicas, m.API)

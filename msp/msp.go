@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/careerchain/careerchain/internal/httpkit"
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 )
@@ -136,9 +137,10 @@ func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	if s.ln != nil {
-		srv := &http.Server{Handler: s.api, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+		srv := httpkit.NewServer(s.api, s.cfg.HTTP, s.log)
+		ln := httpkit.LimitPerClient(s.ln, s.cfg.HTTP.MaxConnsPerClient)
 		wg.Go(func() {
-			if err := srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 				s.log.Error("api server stopped", "err", err)
 			}
 		})

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/careerchain/careerchain/internal/httpkit"
 	"github.com/careerchain/careerchain/node/ledger"
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
@@ -58,6 +58,9 @@ var errorTable = []struct {
 	code   string
 }{
 	{ErrMalformed, http.StatusBadRequest, "malformed"},
+	{httpkit.ErrBodyCut, http.StatusBadRequest, "body_cut"},
+	{httpkit.ErrBodyTimeout, http.StatusRequestTimeout, "body_timeout"},
+	{httpkit.ErrBodyTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
 	{ErrNotFound, http.StatusNotFound, "not_found"},
 	{ledger.ErrNotFound, http.StatusNotFound, "not_found"},
 	{ErrReplay, http.StatusConflict, "replay"},
@@ -72,13 +75,19 @@ var errorTable = []struct {
 }
 
 func (n *Node) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client went away while it waited: nobody reads an answer,
+		// and nothing failed here.
+		n.log.Debug("api: client went away", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+		return
+	}
 	status, code, msg := http.StatusInternalServerError, "internal", "internal error"
 	var he *httpError
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &he):
 		status, code, msg = he.status, he.code, he.err.Error()
-	case errors.As(err, &mbe):
+	case errors.As(err, &mbe) && !errors.Is(err, httpkit.ErrBodyTooLarge):
 		status, code, msg = http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("request body exceeds %d bytes", mbe.Limit)
 	case isChainError(err):
 		status, code, msg = http.StatusBadRequest, errorCode(err), err.Error()
@@ -89,6 +98,15 @@ func (n *Node) writeError(w http.ResponseWriter, r *http.Request, err error) {
 				break
 			}
 		}
+	}
+	if errors.Is(err, ledger.ErrCorrupt) {
+		// Never the damaged data, and never a 404 for what the replica
+		// had: the client is told to read elsewhere, the operator what to do.
+		status, code = http.StatusInternalServerError, "damaged"
+		msg = "this replica's copy of the ledger is damaged where this request reads (" + err.Error() + "); read from another replica"
+		n.log.Error("ledger: damage found on read; this replica refuses to serve that part. Stop it, then restore "+n.led.Path()+
+			" from a backup or move it away (the replica then fetches the certified chain from its peers); start with full_check to find all damage",
+			"method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	if status >= 500 && code == "internal" {
 		n.log.Error("api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -187,7 +205,7 @@ type SubmitResult struct {
 }
 
 func (n *Node) postTx(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, n.cfg.MaxBodyBytes))
+	body, err := httpkit.ReadBody(w, r, n.cfg.MaxBodyBytes)
 	if err != nil {
 		return err
 	}
@@ -596,6 +614,9 @@ func (n *Node) getBlock(w http.ResponseWriter, r *http.Request) error {
 	}
 	var br *ledger.BlockRecord
 	if err := n.readLedger(func(t *ledger.Tx) error { br, err = t.Block(h); return err }); err != nil {
+		if errors.Is(err, ledger.ErrCorrupt) {
+			return fmt.Errorf("this replica's copy of block %d is damaged: %w", h, err)
+		}
 		if errors.Is(err, ledger.ErrNotFound) {
 			return fmt.Errorf("%w: no block at height %d", ErrNotFound, h)
 		}

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/careerchain/careerchain/internal/httpkit"
 	"github.com/careerchain/careerchain/quicnet"
 )
 
@@ -44,7 +45,12 @@ type Config struct {
 	PluginTimeout      time.Duration // per block validation, default 2 s; exceeding it abstains
 	FetchTimeout       time.Duration // per state-transfer HTTP request, default 10 s
 
-	FullCheck bool // run bbolt's full page check at start (reads the whole file)
+	// HTTP sets the API server's timeouts and per-client connection bound
+	// (httpkit defaults; WriteTimeout defaults to SubmitTimeout + 10 s so
+	// that POST /api/v1/tx?wait=1 can wait its whole SubmitTimeout).
+	HTTP httpkit.Options
+
+	FullCheck bool // at start, check every record, the whole chain and bbolt's pages (reads the whole file)
 	NoSync    bool // skip fsync: benchmarks only, never production
 
 	Logger     *slog.Logger
@@ -97,6 +103,10 @@ func (c Config) withDefaults() Config {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.HTTP.WriteTimeout <= 0 {
+		c.HTTP.WriteTimeout = c.SubmitTimeout + 10*time.Second
+	}
+	c.HTTP = c.HTTP.WithDefaults()
 	return c
 }
 
@@ -112,6 +122,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("%w: Keys.NetKey (the Ed25519 network key, which also signs votes) is required", ErrBadConfig)
 	case c.Transport == nil && c.ListenAddr == "":
 		return fmt.Errorf("%w: ListenAddr is required without an injected Transport", ErrBadConfig)
+	case c.HTTP.WriteTimeout <= c.SubmitTimeout:
+		return fmt.Errorf("%w: the API write timeout (%v) must exceed SubmitTimeout (%v), or ?wait=1 answers are cut", ErrBadConfig, c.HTTP.WriteTimeout, c.SubmitTimeout)
 	}
 	return c.Genesis.Validate()
 }

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/careerchain/careerchain/internal/httpkit"
 	"github.com/careerchain/careerchain/node/ledger"
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/quicnet"
@@ -114,16 +115,17 @@ func New(cfg Config) (*Node, error) {
 		}
 	}()
 	var err error
-	n.led, err = ledger.Open(filepath.Join(cfg.DataDir, "ledger.db"), ledger.Options{FullCheck: cfg.FullCheck, NoSync: cfg.NoSync})
+	path := filepath.Join(cfg.DataDir, "ledger.db")
+	n.led, err = ledger.Open(path, ledger.Options{FullCheck: cfg.FullCheck, NoSync: cfg.NoSync})
 	if err != nil {
-		return nil, err
+		return nil, refuseDamaged(path, err)
 	}
 	if err := n.initLedger(); err != nil {
-		return nil, err
+		return nil, refuseDamaged(path, err)
 	}
 	restore, ms, st, err := n.loadState()
 	if err != nil {
-		return nil, err
+		return nil, refuseDamaged(path, err)
 	}
 	n.state.Store(st)
 	mldsa, pub := pbft.NewMLDSASigner(cfg.Keys.SignSeed)
@@ -163,6 +165,14 @@ func New(cfg Config) (*Node, error) {
 	n.publishStatus()
 	ok = true
 	return n, nil
+}
+
+// refuseDamaged tells the operator of a damaged ledger what to do.
+func refuseDamaged(path string, err error) error {
+	if !errors.Is(err, ledger.ErrCorrupt) {
+		return err
+	}
+	return fmt.Errorf("node: the replica refuses to start on a damaged ledger: %w; restore %s from a backup, or move it away and start again: the replica then fetches the certified chain from its peers", err, path)
 }
 
 func (c Config) maxTx() int {
@@ -289,9 +299,10 @@ func (n *Node) Run(ctx context.Context) error {
 	defer wg.Wait()
 	wg.Go(func() { n.runAdmissions(ctx) })
 	if n.ln != nil {
-		srv := &http.Server{Handler: n.api, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(n.log.Handler(), slog.LevelWarn)}
+		srv := httpkit.NewServer(n.api, n.cfg.HTTP, n.log)
+		ln := httpkit.LimitPerClient(n.ln, n.cfg.HTTP.MaxConnsPerClient)
 		wg.Go(func() {
-			if err := srv.Serve(n.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				n.log.Error("api server stopped", "err", err)
 			}
 		})
@@ -655,6 +666,14 @@ func (n *Node) checkRequests(st *chainState, reqs [][]byte) []bool {
 }
 
 func (n *Node) propose(p proposal) error {
+	// A submission was prechecked against the ledger when it arrived, but
+	// its block may have executed since (a client's resend while the
+	// first copy commits). The core forgets a request once it executed,
+	// so a copy proposed now would be included again and rejected there
+	// as a replay: refuse it here, where the loop knows what executed.
+	if loc, ok := n.executed(p.id); ok {
+		return fmt.Errorf("%w: transaction %x is already at height %d", ErrReplay, p.id, loc.Height)
+	}
 	if p.membership != nil {
 		if !n.core.IsPrimary() {
 			return ErrNotLeader
@@ -665,6 +684,19 @@ func (n *Node) propose(p proposal) error {
 		n.val.cache.put(p.id, checked{version: p.version, tx: p.tx})
 	}
 	return n.core.Propose(p.raw)
+}
+
+// executed reports whether transaction id executed on this replica: in
+// the ledger, or applied by a ledger transaction still committing in the
+// background (loop only).
+func (n *Node) executed(id [32]byte) (ledger.Loc, bool) {
+	if _, ok := n.undurable[id]; ok {
+		return ledger.Loc{}, true
+	}
+	var loc ledger.Loc
+	var ok bool
+	_ = n.led.View(func(t *ledger.Tx) error { loc, ok = t.TxLoc(id); return nil })
+	return loc, ok
 }
 
 // runRelay broadcasts submissions to the other replicas, batching what

@@ -147,7 +147,23 @@ func (t *Tx) get(i ix, key []byte) []byte {
 			return v
 		}
 	}
-	return t.tx.Bucket(ixBuckets[i]).Get(key)
+	name := ixBuckets[i]
+	c := t.tx.Bucket(name).Cursor()
+	k, v := c.Seek(key)
+	if k == nil {
+		return nil
+	}
+	p, err := unseal(name, k, v)
+	if err != nil {
+		// Also when k is the record after key: a miss next to a damaged
+		// record may be the damaged record itself.
+		t.corrupt(err)
+		return nil
+	}
+	if !bytes.Equal(k, key) {
+		return nil
+	}
+	return p
 }
 
 // put writes key in index bucket i (inside Update only).
@@ -210,7 +226,7 @@ func appendLog(btx *bbolt.Tx, w *layer) error {
 			rec = append(rec, byte(i))
 			rec = binary.AppendUvarint(rec, uint64(len(k)))
 			rec = append(append(rec, k...), v...)
-			if err := b.Put(logKey(w.v, n), rec); err != nil {
+			if err := putSealed(b, logKey(w.v, n), rec); err != nil {
 				return err
 			}
 			n++
@@ -231,7 +247,7 @@ func merge(btx *bbolt.Tx, ls []*layer) error {
 		}
 		b := btx.Bucket(ixBuckets[i])
 		for _, k := range sortedKeys(all) {
-			if err := b.Put([]byte(k), all[k]); err != nil {
+			if err := putSealed(b, []byte(k), all[k]); err != nil {
 				return err
 			}
 		}
@@ -259,6 +275,10 @@ func loadLog(btx *bbolt.Tx) (*layers, error) {
 	err := btx.Bucket(bIndexLog).ForEach(func(k, rec []byte) error {
 		if len(k) != 12 {
 			return fmt.Errorf("%w: index log key of %d bytes", ErrCorrupt, len(k))
+		}
+		rec, err := unseal(bIndexLog, k, rec)
+		if err != nil {
+			return err
 		}
 		v := binary.BigEndian.Uint64(k) // keys come in order: one layer after another
 		if cur == nil || cur.v != v {

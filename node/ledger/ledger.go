@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -21,16 +22,21 @@ import (
 )
 
 // SchemaVersion is the version of the bucket layout this package writes.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
-// schemaBeforeIndexLog is the schema this package upgrades in place: the
-// same buckets without index_log.
-const schemaBeforeIndexLog = 2
+// The schemas this package upgrades in place: schemaBeforeIndexLog lacks
+// index_log; schemaBeforeSeals stores records without their checksums.
+const (
+	schemaBeforeIndexLog = 2
+	schemaBeforeSeals    = 3
+)
 
 // Sentinel errors.
 var (
 	// ErrCorrupt reports a database file that cannot be trusted: not a
-	// bbolt file, truncated, inconsistent, or with undecodable records.
+	// bbolt file, truncated, inconsistent, with a record that fails its
+	// checksum or does not decode, or a block that does not match its
+	// certificate or the chain.
 	ErrCorrupt = errors.New("ledger: database is corrupted")
 	// ErrNotFound reports a block, transaction or record that is not stored.
 	ErrNotFound = errors.New("ledger: not found")
@@ -76,7 +82,9 @@ type Options struct {
 	// disk, never for a replica that must survive a crash.
 	NoSync bool
 	// FullCheck runs bbolt's page-level consistency check (tx.Check) at
-	// open. It reads the whole file; the bounded checks always run.
+	// open, checks the seal of every record and every block against its
+	// certificate's digest and the chain. It reads the whole file; the
+	// bounded checks always run.
 	FullCheck bool
 
 	// mergeEntries and mergeLayers override the index merge thresholds
@@ -165,21 +173,12 @@ func schemaError(s []byte) error {
 }
 
 func (l *Ledger) check(full bool) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true)) // see View
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%w: %v", ErrCorrupt, r)
 		}
 	}()
-	if full {
-		if err := l.db.View(func(tx *bbolt.Tx) error {
-			for cerr := range tx.Check() {
-				return fmt.Errorf("%w: %w", ErrCorrupt, cerr)
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-	}
 	err = l.db.Update(func(btx *bbolt.Tx) error {
 		if btx.Bucket(bMeta) == nil {
 			if firstKey(btx) != nil {
@@ -214,6 +213,11 @@ func (l *Ledger) check(full bool) (err error) {
 		if s := meta.Get(kSchema); len(s) != 4 || binary.BigEndian.Uint32(s) != SchemaVersion {
 			return schemaError(s)
 		}
+		if full {
+			if err := t.scrub(); err != nil {
+				return err
+			}
+		}
 		h := t.Height()
 		k, _ := btx.Bucket(bBlocks).Cursor().Last()
 		var last uint64
@@ -226,18 +230,43 @@ func (l *Ledger) check(full bool) (err error) {
 		if last != h {
 			return fmt.Errorf("%w: height is %d but the last block is %d", ErrCorrupt, h, last)
 		}
+		// What a replica starts from: the last block (checked against
+		// its certificate's digest and linked to the one before), the
+		// membership in force, the consensus state and entries, and the
+		// chain configuration. Every other record is checked when read.
 		if h > 0 {
-			if _, err := t.Block(h); err != nil {
+			br, err := t.Block(h)
+			if err != nil {
+				return err
+			}
+			if err := t.checkLink(br); err != nil {
 				return err
 			}
 		}
 		if _, err := t.MembershipAt(h + 1); err != nil {
 			return err
 		}
-		return nil
+		if _, err := t.HardState(); err != nil {
+			return err
+		}
+		if _, err := t.Entries(); err != nil {
+			return err
+		}
+		if _, err := t.getSealed(bState, kChainConfig); err != nil {
+			return err
+		}
+		return t.err
 	})
 	if err != nil {
 		return err
+	}
+	if full {
+		// After the scrub, which reads every page under SetPanicOnFault:
+		// bbolt's check runs on a goroutine of its own, where a fault
+		// would end the process.
+		if err := l.Check(); err != nil {
+			return err
+		}
 	}
 	return l.db.View(func(btx *bbolt.Tx) error {
 		s, err := loadLog(btx)
@@ -246,15 +275,26 @@ func (l *Ledger) check(full bool) (err error) {
 	})
 }
 
-// upgrade brings a file of the previous schema, which lacks only the
-// (empty) index log, to this one.
+// upgrade brings a file of an earlier schema to this one: schema 2 lacks
+// only the (empty) index log; schema 3 stores its records unsealed, and
+// each is rewritten sealed (one pass over the file, once).
 func upgrade(btx *bbolt.Tx, meta *bbolt.Bucket) error {
 	s := meta.Get(kSchema)
-	if len(s) != 4 || binary.BigEndian.Uint32(s) != schemaBeforeIndexLog || btx.Bucket(bIndexLog) != nil {
+	if len(s) != 4 {
 		return nil
 	}
-	if _, err := btx.CreateBucket(bIndexLog); err != nil {
-		return fmt.Errorf("ledger: upgrade to schema %d: %w", SchemaVersion, err)
+	v := binary.BigEndian.Uint32(s)
+	if v == schemaBeforeIndexLog && btx.Bucket(bIndexLog) == nil {
+		if _, err := btx.CreateBucket(bIndexLog); err != nil {
+			return fmt.Errorf("ledger: upgrade to schema %d: %w", SchemaVersion, err)
+		}
+		v = schemaBeforeSeals
+	}
+	if v != schemaBeforeSeals {
+		return nil
+	}
+	if err := sealAll(btx); err != nil {
+		return err
 	}
 	return meta.Put(kSchema, binary.BigEndian.AppendUint32(nil, SchemaVersion))
 }
@@ -288,13 +328,18 @@ func (l *Ledger) Update(fn func(*Tx) error) error {
 	}
 	var published bool
 	var after *layers
-	err := l.db.Update(func(btx *bbolt.Tx) error {
+	err := l.db.Update(func(btx *bbolt.Tx) (err error) {
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer func() {
+			if r := recover(); r != nil {
+				err = l.damaged(r)
+			}
+		}()
 		v := uint64(btx.ID())
 		t := &Tx{tx: btx, ls: l.ix.cur.Load().visible(v), w: newLayer(v)}
-		if err := fn(t); err != nil {
-			return err
+		if err := fn(t); err != nil || t.err != nil {
+			return cmp.Or(t.err, err)
 		}
-		var err error
 		published, after, err = l.flush(t)
 		if err == nil && published && l.hook != nil {
 			l.hook("published")
@@ -305,6 +350,8 @@ func (l *Ledger) Update(fn func(*Tx) error) error {
 		l.hook("committed")
 	}
 	switch {
+	case errors.Is(err, ErrCorrupt):
+		l.failed = fmt.Errorf("ledger: damage found while writing; stop the replica: %w", err)
 	case err != nil && published:
 		// The layer set names a transaction id that may or may not have
 		// committed; the next writer would reuse it. Refuse further writes.
@@ -315,8 +362,10 @@ func (l *Ledger) Update(fn func(*Tx) error) error {
 	return err
 }
 
-// View runs fn in a read-only transaction.
-func (l *Ledger) View(fn func(*Tx) error) error {
+// View runs fn in a read-only transaction. If a read in it found damage
+// (a record failing its checksum, a page bbolt cannot read), View returns
+// ErrCorrupt whatever fn returned: fn's answer may rest on the damage.
+func (l *Ledger) View(fn func(*Tx) error) (err error) {
 	l.ix.pub.RLock()
 	btx, err := l.db.Begin(false)
 	cur := l.ix.cur.Load()
@@ -325,16 +374,36 @@ func (l *Ledger) View(fn func(*Tx) error) error {
 		return err
 	}
 	defer btx.Rollback()
-	return fn(&Tx{tx: btx, ls: cur.visible(uint64(btx.ID()))})
+	// A damaged page can make bbolt panic, or read through a pointer it
+	// took from the page: both become ErrCorrupt for this read.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = l.damaged(r)
+		}
+	}()
+	t := &Tx{tx: btx, ls: cur.visible(uint64(btx.ID()))}
+	err = fn(t)
+	return cmp.Or(t.err, err)
+}
+
+// damaged turns a panic inside bbolt (a damaged page) into ErrCorrupt.
+func (l *Ledger) damaged(r any) error {
+	return fmt.Errorf("%w: %s: reading a page failed: %v", ErrCorrupt, l.db.Path(), r)
 }
 
 // Check runs bbolt's full consistency check and returns the first problem.
 func (l *Ledger) Check() error {
 	return l.db.View(func(tx *bbolt.Tx) error {
+		var first error
+		// Drained to the end: the check reads the transaction's pages on
+		// its own goroutine until it closes the channel.
 		for err := range tx.Check() {
-			return fmt.Errorf("%w: %w", ErrCorrupt, err)
+			if first == nil {
+				first = fmt.Errorf("%w: %w", ErrCorrupt, err)
+			}
 		}
-		return nil
+		return first
 	})
 }
 
@@ -401,9 +470,10 @@ func (l *Ledger) VerifyLast(v pbft.Verifier) error {
 // Tx is a ledger transaction: reads see one consistent snapshot; writes
 // (only inside Update) commit together.
 type Tx struct {
-	tx *bbolt.Tx
-	ls []*layer // the committed index layers of this snapshot, oldest first
-	w  *layer   // this transaction's index writes (Update only)
+	tx  *bbolt.Tx
+	ls  []*layer // the committed index layers of this snapshot, oldest first
+	w   *layer   // this transaction's index writes (Update only)
+	err error    // the first damage a read found (corrupt)
 }
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
@@ -430,16 +500,24 @@ func (t *Tx) Height() uint64 {
 }
 
 // BlockRaw returns the stored bytes of the block at height h (see
-// DecodeBlockRecord). The slice is valid only inside the transaction.
+// DecodeBlockRecord), their checksum verified. The slice is valid only
+// inside the transaction.
 func (t *Tx) BlockRaw(h uint64) ([]byte, error) {
-	v := t.tx.Bucket(bBlocks).Get(u64(h))
-	if v == nil {
+	v, err := t.getSealed(bBlocks, u64(h))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%w: block %d fails its checksum", ErrCorrupt, h)
+	case v == nil && h >= 1 && h <= t.Height():
+		return nil, t.fail(fmt.Errorf("%w: block %d is missing below height %d", ErrCorrupt, h, t.Height()))
+	case v == nil:
 		return nil, fmt.Errorf("%w: block %d", ErrNotFound, h)
 	}
 	return v, nil
 }
 
-// Block returns the block at height h.
+// Block returns the block at height h, checked: its record's checksum,
+// its height, and its digest (Merkle root of its transactions included)
+// against its commit certificate's.
 func (t *Tx) Block(h uint64) (*BlockRecord, error) {
 	v, err := t.BlockRaw(h)
 	if err != nil {
@@ -447,12 +525,21 @@ func (t *Tx) Block(h uint64) (*BlockRecord, error) {
 	}
 	br, err := DecodeBlockRecord(v)
 	if err != nil {
-		return nil, err
+		return nil, t.fail(fmt.Errorf("block %d: %w", h, err))
 	}
 	if br.Height != h {
-		return nil, fmt.Errorf("%w: block stored at %d says it is %d", ErrCorrupt, h, br.Height)
+		return nil, t.fail(fmt.Errorf("%w: block stored at %d says it is %d", ErrCorrupt, h, br.Height))
+	}
+	if br.Cert.Seq != h || br.Cert.Digest != br.Block.Digest(h) {
+		return nil, t.fail(fmt.Errorf("%w: block %d does not match its commit certificate", ErrCorrupt, h))
 	}
 	return br, nil
+}
+
+// fail records err as damage found (see corrupt) and returns it.
+func (t *Tx) fail(err error) error {
+	t.corrupt(err)
+	return err
 }
 
 // AppendBlock stores the next block and moves the height to it.
@@ -463,7 +550,7 @@ func (t *Tx) AppendBlock(br *BlockRecord) error {
 	if len(br.Results) != len(br.Block.Txs) {
 		return fmt.Errorf("ledger: block %d has %d transactions and %d results", br.Height, len(br.Block.Txs), len(br.Results))
 	}
-	if err := t.tx.Bucket(bBlocks).Put(u64(br.Height), encodeBlockRecord(br)); err != nil {
+	if err := putSealed(t.tx.Bucket(bBlocks), u64(br.Height), encodeBlockRecord(br)); err != nil {
 		return err
 	}
 	return t.tx.Bucket(bMeta).Put(kHeight, u64(br.Height))
@@ -484,16 +571,20 @@ func (t *Tx) StateDigest() (pbft.Hash, error) {
 
 // HardState returns the persisted consensus hard state, or nil.
 func (t *Tx) HardState() (*pbft.HardState, error) {
-	v := t.tx.Bucket(bConsensus).Get(kHardState)
-	if v == nil {
-		return nil, nil
+	v, err := t.getSealed(bConsensus, kHardState)
+	if v == nil || err != nil {
+		return nil, err
 	}
-	return DecodeHardState(v)
+	hs, err := DecodeHardState(v)
+	if err != nil {
+		return nil, t.fail(err)
+	}
+	return hs, nil
 }
 
 // PutHardState persists the consensus hard state.
 func (t *Tx) PutHardState(hs *pbft.HardState) error {
-	return t.tx.Bucket(bConsensus).Put(kHardState, EncodeHardState(hs))
+	return putSealed(t.tx.Bucket(bConsensus), kHardState, EncodeHardState(hs))
 }
 
 // Running reports whether a replica started on this ledger and did not
@@ -505,7 +596,7 @@ func (t *Tx) Running() bool { return t.tx.Bucket(bConsensus).Get(kRunning) != ni
 func (t *Tx) SetRunning(on bool) error {
 	b := t.tx.Bucket(bConsensus)
 	if on {
-		return b.Put(kRunning, []byte{1})
+		return putSealed(b, kRunning, []byte{1})
 	}
 	return b.Delete(kRunning)
 }
@@ -515,9 +606,13 @@ func (t *Tx) SetRunning(on bool) error {
 func (t *Tx) Entries() ([]pbft.EntryRecord, error) {
 	var out []pbft.EntryRecord
 	err := t.tx.Bucket(bEntries).ForEach(func(k, v []byte) error {
+		v, err := unseal(bEntries, k, v)
+		if err != nil {
+			return t.fail(err)
+		}
 		e, err := DecodeEntry(v)
 		if err != nil {
-			return err
+			return t.fail(err)
 		}
 		if err := t.attachBlock(e.Seq, e.PrePrepare); err != nil {
 			return err
@@ -553,7 +648,7 @@ func (t *Tx) PutEntry(e *pbft.EntryRecord) error {
 		p.PrePrepare = *pp
 		rec.Prepared = &p
 	}
-	return t.tx.Bucket(bEntries).Put(u64(e.Seq), EncodeEntry(&rec))
+	return putSealed(t.tx.Bucket(bEntries), u64(e.Seq), EncodeEntry(&rec))
 }
 
 func entryBlockKey(seq uint64, d pbft.Hash) []byte { return append(u64(seq), d[:]...) }
@@ -565,7 +660,7 @@ func (t *Tx) stashBlock(seq uint64, m *pbft.Message) (*pbft.Message, error) {
 	}
 	b, key := t.tx.Bucket(bEntryBlks), entryBlockKey(seq, m.Digest)
 	if b.Get(key) == nil {
-		if err := b.Put(key, pbft.EncodeBlock(m.Block)); err != nil {
+		if err := putSealed(b, key, pbft.EncodeBlock(m.Block)); err != nil {
 			return nil, err
 		}
 	}
@@ -580,16 +675,19 @@ func (t *Tx) attachBlock(seq uint64, m *pbft.Message) error {
 	if m == nil || m.Type != pbft.MsgPrePrepare || m.Block != nil {
 		return nil
 	}
-	v := t.tx.Bucket(bEntryBlks).Get(entryBlockKey(seq, m.Digest))
+	v, err := t.getSealed(bEntryBlks, entryBlockKey(seq, m.Digest))
+	if err != nil {
+		return err
+	}
 	if v == nil {
-		return fmt.Errorf("%w: the block of the pre-prepare for %d is missing", ErrCorrupt, seq)
+		return t.fail(fmt.Errorf("%w: the block of the pre-prepare for %d is missing", ErrCorrupt, seq))
 	}
 	blk, err := pbft.DecodeBlock(bytes.Clone(v))
 	if err != nil {
-		return fmt.Errorf("%w: the block of the pre-prepare for %d: %w", ErrCorrupt, seq, err)
+		return t.fail(fmt.Errorf("%w: the block of the pre-prepare for %d: %w", ErrCorrupt, seq, err))
 	}
 	if blk.Digest(seq) != m.Digest {
-		return fmt.Errorf("%w: the block of the pre-prepare for %d does not match its digest", ErrCorrupt, seq)
+		return t.fail(fmt.Errorf("%w: the block of the pre-prepare for %d does not match its digest", ErrCorrupt, seq))
 	}
 	m.Block = blk
 	return nil
@@ -619,28 +717,34 @@ func (t *Tx) MembershipAt(h uint64) (*pbft.Membership, error) {
 		if t.tx.Bucket(bMeta).Get(kChainID) == nil {
 			return nil, fmt.Errorf("%w: membership (database not initialised)", ErrNotFound)
 		}
-		return nil, fmt.Errorf("%w: no membership in force at height %d", ErrCorrupt, h)
+		return nil, t.fail(fmt.Errorf("%w: no membership in force at height %d", ErrCorrupt, h))
+	}
+	v, err := unseal(bMembers, k, v)
+	if err != nil {
+		return nil, t.fail(err)
 	}
 	m, err := pbft.DecodeMembership(v)
 	if err != nil {
-		return nil, fmt.Errorf("%w: membership from %d: %w", ErrCorrupt, binary.BigEndian.Uint64(k), err)
+		return nil, t.fail(fmt.Errorf("%w: membership from %d: %w", ErrCorrupt, binary.BigEndian.Uint64(k), err))
 	}
 	return m, nil
 }
 
 // PutMembership records that m is in force from height from on.
 func (t *Tx) PutMembership(from uint64, m *pbft.Membership) error {
-	return t.tx.Bucket(bMembers).Put(u64(from), pbft.EncodeMembership(m))
+	return putSealed(t.tx.Bucket(bMembers), u64(from), pbft.EncodeMembership(m))
 }
 
-// ChainConfig returns the stored chain configuration (a copy).
+// ChainConfig returns the stored chain configuration (a copy); nil if it
+// is damaged (the transaction then fails with ErrCorrupt).
 func (t *Tx) ChainConfig() []byte {
-	return bytes.Clone(t.tx.Bucket(bState).Get(kChainConfig))
+	v, _ := t.getSealed(bState, kChainConfig)
+	return bytes.Clone(v)
 }
 
 // PutChainConfig replaces the chain configuration.
 func (t *Tx) PutChainConfig(b []byte) error {
-	return t.tx.Bucket(bState).Put(kChainConfig, b)
+	return putSealed(t.tx.Bucket(bState), kChainConfig, b)
 }
 
 // Loc is where a transaction sits on chain and how it executed.
@@ -735,6 +839,11 @@ func (t *Tx) AddressTxs(addr string, after bool, afterH uint64, afterI uint32, l
 	}
 	c := t.tx.Bucket(bAddrs).Cursor()
 	for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		v, err := unseal(bAddrs, k, v)
+		if err != nil {
+			t.corrupt(err)
+			return nil, false
+		}
 		if _, e, ok := decodeAddrEntry(k, v); ok && !emit(e) {
 			return out, true
 		}

@@ -205,7 +205,7 @@ func TestOpenRefusesDamagedFiles(t *testing.T) {
 			return err
 		}
 		br.Cert.Sigs[0].Sig[10] ^= 1
-		return tx.tx.Bucket(bBlocks).Put(u64(br.Height), encodeBlockRecord(br))
+		return putSealed(tx.tx.Bucket(bBlocks), u64(br.Height), encodeBlockRecord(br))
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +392,7 @@ func TestOtherSchemaRefused(t *testing.T) {
 	}
 	l.Close()
 	_, err := Open(path, Options{})
-	if !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), "schema version 1, this build reads 3") {
+	if !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), "schema version 1, this build reads 4") {
 		t.Fatalf("old schema: %v", err)
 	}
 }

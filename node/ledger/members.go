@@ -21,11 +21,15 @@ func (t *Tx) Memberships() ([]MembershipRecord, error) {
 	var out []MembershipRecord
 	err := t.tx.Bucket(bMembers).ForEach(func(k, v []byte) error {
 		if len(k) != 8 {
-			return fmt.Errorf("%w: membership key of %d bytes", ErrCorrupt, len(k))
+			return t.fail(fmt.Errorf("%w: membership key of %d bytes", ErrCorrupt, len(k)))
+		}
+		v, err := unseal(bMembers, k, v)
+		if err != nil {
+			return t.fail(err)
 		}
 		m, err := pbft.DecodeMembership(v)
 		if err != nil {
-			return fmt.Errorf("%w: membership from %d: %w", ErrCorrupt, binary.BigEndian.Uint64(k), err)
+			return t.fail(fmt.Errorf("%w: membership from %d: %w", ErrCorrupt, binary.BigEndian.Uint64(k), err))
 		}
 		out = append(out, MembershipRecord{From: binary.BigEndian.Uint64(k), Membership: m})
 		return nil
