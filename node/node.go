@@ -146,7 +146,7 @@ func New(cfg Config) (*Node, error) {
 			return context.WithTimeout(context.Background(), cfg.PluginTimeout)
 		}}
 	n.signer = newPresigner(mldsa)
-	n.core, err = pbft.New(pbft.Config{ID: cfg.ID, Membership: ms, Signer: n.signer, Verifier: &pbft.MLDSAVerifier{},
+	n.core, err = pbft.New(pbft.Config{ID: cfg.ID, ChainID: n.chainID, Membership: ms, Signer: n.signer, Verifier: &pbft.MLDSAVerifier{},
 		VoteSigner: pbft.NewEd25519VoteSigner(cfg.Keys.NetKey), VoteVerifier: pbft.Ed25519VoteVerifier{},
 		Validator: n.val, CheckpointInterval: cfg.CheckpointInterval, MaxBatch: cfg.MaxBatch,
 		MaxInFlight: cfg.MaxInFlight, RequestTimeout: cfg.RequestTimeout, MaxRequestBytes: cfg.maxTx(), MaxPending: cfg.MaxPending, Restore: restore})
@@ -234,6 +234,9 @@ func (n *Node) loadState() (*pbft.Restore, *pbft.Membership, *chainState, error)
 		if r.Membership, err = t.MembershipAt(r.Executed + 1); err != nil {
 			return err
 		}
+		if r.History, r.ConfigSeqs, err = membershipHistory(t, r.Executed); err != nil {
+			return err
+		}
 		var cc ChainConfig
 		if err := json.Unmarshal(t.ChainConfig(), &cc); err != nil {
 			return fmt.Errorf("%w: chain config: %w", ledger.ErrCorrupt, err)
@@ -245,6 +248,32 @@ func (n *Node) loadState() (*pbft.Restore, *pbft.Membership, *chainState, error)
 		return nil, nil, nil, err
 	}
 	return &r, r.Membership, st, nil
+}
+
+// maxRestoreHistory is how many earlier memberships a restart hands the
+// core (it keeps that many itself, and needs the last two to check
+// checkpoint proofs and view changes across a reconfiguration).
+const maxRestoreHistory = 4
+
+// membershipHistory returns the memberships before the one in force after
+// executed, oldest first, with the reconfiguration block that ended each
+// (pbft.Restore.History and ConfigSeqs): the ledger records each
+// membership from the height after its reconfiguration block.
+func membershipHistory(t *ledger.Tx, executed uint64) ([]*pbft.Membership, []uint64, error) {
+	recs, err := t.Memberships()
+	if err != nil {
+		return nil, nil, err
+	}
+	var hist []*pbft.Membership
+	var seqs []uint64
+	for i := 0; i+1 < len(recs) && recs[i+1].From <= executed+1; i++ {
+		hist = append(hist, recs[i].Membership)
+		seqs = append(seqs, recs[i+1].From-1)
+	}
+	if k := len(hist) - maxRestoreHistory; k > 0 {
+		hist, seqs = hist[k:], seqs[k:]
+	}
+	return hist, seqs, nil
 }
 
 // parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines and returns when
@@ -875,22 +904,30 @@ func (n *Node) write(t *ledger.Tx, rd *pbft.Ready, fx *effects) (early, late []c
 	return early, late, nil
 }
 
-// sendAll sends the core's messages, blocks and view changes on the bulk
-// stream and votes on the control stream.
+// sendAll sends the core's messages, whatever their type: blocks (a
+// pre-prepare's, a fetched body's), requests and view changes on the bulk
+// stream, votes and the small fetch-block asks on the control stream.
 func (n *Node) sendAll(msgs []pbft.Message) {
 	for i := range msgs {
 		m := &msgs[i]
-		class := quicnet.ClassControl
-		switch m.Type {
-		case pbft.MsgPrePrepare, pbft.MsgNewView, pbft.MsgRequest, pbft.MsgViewChange:
-			class = quicnet.ClassBulk
-		}
+		class := classOf(m.Type)
 		if m.To == 0 {
 			n.tr.Broadcast(class, m.Encode())
 		} else {
 			n.tr.Send(m.To, class, m.Encode())
 		}
 	}
+}
+
+// classOf is the transport stream of a message type: what may be large
+// (it carries a block, requests, or proofs) goes on the bulk stream, so it
+// never holds up a vote behind it.
+func classOf(t pbft.MsgType) quicnet.Class {
+	switch t {
+	case pbft.MsgPrePrepare, pbft.MsgNewView, pbft.MsgRequest, pbft.MsgViewChange, pbft.MsgBlock:
+		return quicnet.ClassBulk
+	}
+	return quicnet.ClassControl
 }
 
 // earlyAck reports whether the submitters of a committed block may be

@@ -359,22 +359,13 @@ func TestIndexConcurrentWriters(t *testing.T) {
 	})
 }
 
-// TestIndexLogUpgradeAndDamage opens a file of the previous schema (no
-// index log) and upgrades it in place, and refuses a damaged log.
-func TestIndexLogUpgradeAndDamage(t *testing.T) {
+// TestIndexLogDamage refuses a damaged index log.
+func TestIndexLogDamage(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "l.db")
 	l := openIndexed(t, path, Options{NoSync: true, mergeLayers: 1})
 	m, rng := newIndexModel(), rand.New(rand.NewPCG(5, 6))
 	m.writeBlock(t, l, rng, 1, 0, 10) // merged at once: the buckets hold it all
-	if err := l.db.Update(func(tx *bbolt.Tx) error {
-		if err := tx.DeleteBucket(bIndexLog); err != nil {
-			return err
-		}
-		return tx.Bucket(bMeta).Put(kSchema, binary.BigEndian.AppendUint32(nil, schemaBeforeIndexLog))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	l = reopen(t, l, path, Options{NoSync: true}) // upgrades the schema-2 file
+	l = reopen(t, l, path, Options{NoSync: true})
 	m.check(t, l, 10)
 	m.writeBlock(t, l, rng, 2, 10, 10)
 	m.check(t, l, 20)

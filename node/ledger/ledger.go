@@ -20,12 +20,13 @@ import (
 	"github.com/careerchain/careerchain/sdk/chain"
 )
 
-// SchemaVersion is the version of the bucket layout this package writes.
-const SchemaVersion = 3
-
-// schemaBeforeIndexLog is the schema this package upgrades in place: the
-// same buckets without index_log.
-const schemaBeforeIndexLog = 2
+// SchemaVersion is the version of the bucket layout and record encodings
+// this package writes. Version 4 changed the certificate encoding (pbft
+// certificates carry their epoch and a version byte), the hard state (the
+// mute) and entry records (PreparedBlock, pre-prepares without a block);
+// older files are refused, not upgraded: their certificates lack the
+// epoch their signatures now bind.
+const SchemaVersion = 4
 
 // Sentinel errors.
 var (
@@ -193,9 +194,6 @@ func (l *Ledger) check(full bool) (err error) {
 			return nil
 		}
 		meta := btx.Bucket(bMeta)
-		if err := upgrade(btx, meta); err != nil {
-			return err
-		}
 		if s := meta.Get(kSchema); s != nil && (len(s) != 4 || binary.BigEndian.Uint32(s) != SchemaVersion) {
 			return schemaError(s)
 		}
@@ -244,19 +242,6 @@ func (l *Ledger) check(full bool) (err error) {
 		l.ix.cur.Store(s)
 		return err
 	})
-}
-
-// upgrade brings a file of the previous schema, which lacks only the
-// (empty) index log, to this one.
-func upgrade(btx *bbolt.Tx, meta *bbolt.Bucket) error {
-	s := meta.Get(kSchema)
-	if len(s) != 4 || binary.BigEndian.Uint32(s) != schemaBeforeIndexLog || btx.Bucket(bIndexLog) != nil {
-		return nil
-	}
-	if _, err := btx.CreateBucket(bIndexLog); err != nil {
-		return fmt.Errorf("ledger: upgrade to schema %d: %w", SchemaVersion, err)
-	}
-	return meta.Put(kSchema, binary.BigEndian.AppendUint32(nil, SchemaVersion))
 }
 
 func firstKey(btx *bbolt.Tx) []byte {
@@ -372,7 +357,8 @@ func (l *Ledger) Init(m Meta, members *pbft.Membership, chainConfig []byte) erro
 }
 
 // VerifyLast checks the last block's certificate against the membership in
-// force at its height: the bounded proof that the tail of the file is a
+// force at its height, on the chain the file belongs to (every consensus
+// signature binds the chain ID): the bounded proof that the tail of the file is a
 // block the replicas really committed.
 func (l *Ledger) VerifyLast(v pbft.Verifier) error {
 	return l.View(func(t *Tx) error {
@@ -380,6 +366,11 @@ func (l *Ledger) VerifyLast(v pbft.Verifier) error {
 		if h == 0 {
 			return nil
 		}
+		meta, err := t.Meta()
+		if err != nil {
+			return err
+		}
+		chainID := meta.ChainID
 		br, err := t.Block(h)
 		if err != nil {
 			return err
@@ -391,7 +382,7 @@ func (l *Ledger) VerifyLast(v pbft.Verifier) error {
 		if br.Cert.Seq != h || br.Cert.Digest != br.Block.Digest(h) {
 			return fmt.Errorf("%w: certificate of block %d is for another block", ErrCorrupt, h)
 		}
-		if err := br.Cert.Verify(m, v); err != nil {
+		if err := br.Cert.Verify(chainID, m, v); err != nil {
 			return fmt.Errorf("%w: block %d: %w", ErrCorrupt, h, err)
 		}
 		return nil
@@ -511,21 +502,13 @@ func (t *Tx) SetRunning(on bool) error {
 }
 
 // Entries returns the persisted entry records in sequence order, their
-// pre-prepares with their blocks.
+// blocks attached.
 func (t *Tx) Entries() ([]pbft.EntryRecord, error) {
 	var out []pbft.EntryRecord
 	err := t.tx.Bucket(bEntries).ForEach(func(k, v []byte) error {
-		e, err := DecodeEntry(v)
+		e, err := decodeEntry(v, t.entryBlock)
 		if err != nil {
 			return err
-		}
-		if err := t.attachBlock(e.Seq, e.PrePrepare); err != nil {
-			return err
-		}
-		if e.Prepared != nil {
-			if err := t.attachBlock(e.Seq, &e.Prepared.PrePrepare); err != nil {
-				return err
-			}
 		}
 		out = append(out, *e)
 		return nil
@@ -533,66 +516,61 @@ func (t *Tx) Entries() ([]pbft.EntryRecord, error) {
 	return out, err
 }
 
-// PutEntry persists one entry record, replacing the previous one. An
-// entry is rewritten at every phase (accepted, prepared, committed) and
-// its prepared proof holds the pre-prepare a second time, so the block of
-// a pre-prepare is stored once per (seq, digest) in its own bucket and the
-// record keeps only the rest.
+// PutEntry persists one entry record, replacing the previous one; a record
+// that holds nothing (pbft: the core forgets that sequence number) deletes
+// it and its blocks. An entry is rewritten at every phase (accepted,
+// prepared, committed) and may name the same block twice (pre-prepare and
+// PreparedBlock), so each block is stored once per (seq, digest) in its
+// own bucket and the record keeps only the rest.
 func (t *Tx) PutEntry(e *pbft.EntryRecord) error {
-	rec := *e
-	var err error
-	if rec.PrePrepare, err = t.stashBlock(e.Seq, e.PrePrepare); err != nil {
+	if isEmptyEntry(e) {
+		return t.deleteEntry(e.Seq)
+	}
+	rec, err := encodeEntry(e, t.stashBlock)
+	if err != nil {
 		return err
 	}
-	if e.Prepared != nil {
-		p := *e.Prepared
-		pp, err := t.stashBlock(e.Seq, &p.PrePrepare)
-		if err != nil {
+	return t.tx.Bucket(bEntries).Put(u64(e.Seq), rec)
+}
+
+// deleteEntry deletes the record of seq and every block stored for it.
+func (t *Tx) deleteEntry(seq uint64) error {
+	if err := t.tx.Bucket(bEntries).Delete(u64(seq)); err != nil {
+		return err
+	}
+	prefix := u64(seq)
+	c := t.tx.Bucket(bEntryBlks).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+		if err := c.Delete(); err != nil {
 			return err
 		}
-		p.PrePrepare = *pp
-		rec.Prepared = &p
 	}
-	return t.tx.Bucket(bEntries).Put(u64(e.Seq), EncodeEntry(&rec))
+	return nil
 }
 
 func entryBlockKey(seq uint64, d pbft.Hash) []byte { return append(u64(seq), d[:]...) }
 
-// stashBlock stores m's block (once) and returns m without it.
-func (t *Tx) stashBlock(seq uint64, m *pbft.Message) (*pbft.Message, error) {
-	if m == nil || m.Block == nil {
-		return m, nil
-	}
-	b, key := t.tx.Bucket(bEntryBlks), entryBlockKey(seq, m.Digest)
-	if b.Get(key) == nil {
-		if err := b.Put(key, pbft.EncodeBlock(m.Block)); err != nil {
-			return nil, err
-		}
-	}
-	cp := *m
-	cp.Block = nil
-	return &cp, nil
-}
-
-// attachBlock gives a pre-prepare read back its block, checked against
-// the digest it was stored under.
-func (t *Tx) attachBlock(seq uint64, m *pbft.Message) error {
-	if m == nil || m.Type != pbft.MsgPrePrepare || m.Block != nil {
+// stashBlock stores block b of digest d at seq, once.
+func (t *Tx) stashBlock(seq uint64, d pbft.Hash, b *pbft.Block) error {
+	bk, key := t.tx.Bucket(bEntryBlks), entryBlockKey(seq, d)
+	if bk.Get(key) != nil {
 		return nil
 	}
-	v := t.tx.Bucket(bEntryBlks).Get(entryBlockKey(seq, m.Digest))
+	return bk.Put(key, pbft.EncodeBlock(b))
+}
+
+// entryBlock returns the block stored under (seq, d); decodeEntry checks
+// it against d.
+func (t *Tx) entryBlock(seq uint64, d pbft.Hash) (*pbft.Block, error) {
+	v := t.tx.Bucket(bEntryBlks).Get(entryBlockKey(seq, d))
 	if v == nil {
-		return fmt.Errorf("%w: the block of the pre-prepare for %d is missing", ErrCorrupt, seq)
+		return nil, fmt.Errorf("%w: the block %s of the entry for %d is missing", ErrCorrupt, d.Short(), seq)
 	}
 	blk, err := pbft.DecodeBlock(bytes.Clone(v))
 	if err != nil {
-		return fmt.Errorf("%w: the block of the pre-prepare for %d: %w", ErrCorrupt, seq, err)
+		return nil, fmt.Errorf("%w: the block %s of the entry for %d: %w", ErrCorrupt, d.Short(), seq, err)
 	}
-	if blk.Digest(seq) != m.Digest {
-		return fmt.Errorf("%w: the block of the pre-prepare for %d does not match its digest", ErrCorrupt, seq)
-	}
-	m.Block = blk
-	return nil
+	return blk, nil
 }
 
 // PruneEntries deletes entry records, and their blocks, at or below seq.
