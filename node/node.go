@@ -68,6 +68,14 @@ type Node struct {
 	commitDone <-chan error
 	undurable  map[[32]byte]struct{}
 
+	// applied is the height of the last block the loop applied to the
+	// ledger and the chain state (the core executes blocks a Ready
+	// earlier). configPP is the last reconfiguration pre-prepare a peer
+	// sent, kept to step again if the validator judged it before the
+	// chain under it was applied (validator.deferred). Loop-owned.
+	applied  uint64
+	configPP *pbft.Message
+
 	runMu     sync.Mutex
 	running   bool
 	stop      context.CancelFunc
@@ -145,6 +153,8 @@ func New(cfg Config) (*Node, error) {
 		timeout: func() (context.Context, context.CancelFunc) {
 			return context.WithTimeout(context.Background(), cfg.PluginTimeout)
 		}}
+	n.val.chainBefore = n.chainBefore
+	n.applied = restore.Executed
 	n.signer = newPresigner(mldsa)
 	n.core, err = pbft.New(pbft.Config{ID: cfg.ID, ChainID: n.chainID, Membership: ms, Signer: n.signer, Verifier: &pbft.MLDSAVerifier{},
 		VoteSigner: pbft.NewEd25519VoteSigner(cfg.Keys.NetKey), VoteVerifier: pbft.Ed25519VoteVerifier{},
@@ -455,6 +465,12 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 			n.log.Error("stopping: cannot persist", "err", err)
 			return err
 		}
+		if n.retryConfigPP() {
+			if err := n.handleReadies(&fetches); err != nil {
+				n.log.Error("stopping: cannot persist", "err", err)
+				return err
+			}
+		}
 		for _, f := range fetches {
 			startFetch(f)
 		}
@@ -538,10 +554,53 @@ func (n *Node) stepFrame(f quicnet.Message) {
 		}
 		return
 	}
+	if m.Type == pbft.MsgPrePrepare && m.Block != nil && m.Block.Config != nil {
+		n.configPP = m
+	}
 	if err := n.core.Step(*m); err != nil {
 		n.metrics.badFrames.Add(1)
 		n.log.Debug("core refused a message", "peer", f.From, "type", m.Type.String(), "err", err)
 	}
+}
+
+// chainBefore implements validator.chainBefore: fn runs on the ledger at
+// height seq-1 once the loop has applied every block below seq and the
+// ledger transaction that applied them is durable (not committing in the
+// background), so the ledger and n.state are the chain before seq.
+func (n *Node) chainBefore(seq uint64, fn func(t *ledger.Tx) error) (bool, error) {
+	if n.applied+1 != seq || n.commitDone != nil {
+		return false, nil
+	}
+	return true, n.led.View(func(t *ledger.Tx) error {
+		if h := t.Height(); h != n.applied {
+			return fmt.Errorf("%w: the ledger is at height %d, the loop applied %d", ledger.ErrCorrupt, h, n.applied)
+		}
+		return fn(t)
+	})
+}
+
+// retryConfigPP steps again the reconfiguration pre-prepare the validator
+// judged too early, once the chain before it is applied. It reports
+// whether it stepped one (the core then has a Ready).
+func (n *Node) retryConfigPP() bool {
+	seq := n.val.deferred
+	if seq == 0 {
+		return false
+	}
+	if seq <= n.applied || n.configPP == nil || n.configPP.Seq != seq {
+		n.val.deferred = 0 // decided without this replica, or a pre-prepare this replica does not hold
+		return false
+	}
+	if n.applied+1 != seq || n.commitDone != nil {
+		return false
+	}
+	n.val.deferred = 0
+	pp := *n.configPP
+	n.configPP = nil
+	if err := n.core.Step(pp); err != nil {
+		n.log.Debug("core refused a reconfiguration pre-prepare", "seq", seq, "err", err)
+	}
+	return true
 }
 
 func (n *Node) maxFrame() int { return pbft.MaxMessageSize }
@@ -755,6 +814,9 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 			}
 		}
 		n.sendAll(rd.Messages)
+		if k := len(rd.Committed); k > 0 {
+			n.applied = rd.Committed[k-1].Seq
+		}
 		if fx.state != nil {
 			n.state.Store(fx.state)
 			n.preload(n.runCtx, n.runWG, fx.state.cfg.Plugins)
