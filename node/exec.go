@@ -52,7 +52,7 @@ func applyBlockKnown(t *ledger.Tx, c *pbft.Committed, st *chainState, maxTx int,
 	if fx.state != nil {
 		st = fx.state // an earlier block of the same Ready changed it
 	}
-	x := executor{t: t, seq: c.Seq, block: c.Block, cert: &c.Cert, st: st, maxTx: maxTx, known: known}
+	x := executor{t: t, seq: c.Seq, block: c.Block, st: st, maxTx: maxTx, known: known}
 	results := make([]ledger.Result, len(c.Block.Txs))
 	for i, raw := range c.Block.Txs {
 		id := sha256.Sum256(raw)
@@ -98,7 +98,6 @@ type executor struct {
 	t     *ledger.Tx
 	seq   uint64
 	block *pbft.Block
-	cert  *pbft.Certificate
 	st    *chainState
 	maxTx int
 	known func(id [32]byte, version uint64) *chain.Tx
@@ -299,7 +298,10 @@ func (x *executor) config(i uint32, id [32]byte, c *chain.Config) (ledger.Result
 		if !m.Has(*c.Leader) {
 			return reject("config: leader %d is not a member", *c.Leader), nil
 		}
-		x.leader = &leaderSwap{id: *c.Leader, view: x.cert.View}
+		// The block's own view (covered by its digest), the same on every
+		// replica: the certificate's view is this replica's, and replicas
+		// that committed the block in different views hold different ones.
+		x.leader = &leaderSwap{id: *c.Leader, view: x.block.View}
 	case len(c.Plugins) > 0:
 		ns := cur.with(func(cc *ChainConfig) { cc.Plugins = slices.Clone(c.Plugins) })
 		x.newState = ns

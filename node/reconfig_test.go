@@ -248,3 +248,48 @@ func TestExecutionFollowsCoreMembership(t *testing.T) {
 		}
 	}
 }
+
+// TestLeaderSwapViewFromBlock is case 9: the view a committed leader swap
+// asks the core to move past is the block's own (part of its digest), the
+// same on every replica, not the view of this replica's certificate,
+// which differs between replicas that committed the block in different
+// views.
+func TestLeaderSwapViewFromBlock(t *testing.T) {
+	l, err := ledger.Open(filepath.Join(t.TempDir(), "l.db"), ledger.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	op := wallet(t, "operator")
+	gm := &pbft.Membership{Members: []pbft.Member{{ID: 1, SignKey: []byte{1}, NetKey: make([]byte, 32)}, {ID: 2, SignKey: []byte{2}, NetKey: make([]byte, 32)}}}
+	if err := l.Init(ledger.Meta{ChainID: testChainID}, gm, nil); err != nil {
+		t.Fatal(err)
+	}
+	leader := uint64(2)
+	signed, err := chain.SignConfig(op.PrivateKey(), chain.Config{ChainID: testChainID, Nonce: 1, Leader: &leader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := newChainState(testChainID, ChainConfig{ConfigSigners: []string{op.KeyHex()}}, 64<<10, 0)
+	blk := &pbft.Block{View: 3, Proposer: 2, Txs: [][]byte{encode(t, chain.NewConfigTx(signed))}}
+	for _, certView := range []uint64{3, 7} { // committed in the block's view, and re-committed after a view change
+		var fx effects
+		err := l.Update(func(tx *ledger.Tx) error {
+			return applyBlock(tx, &pbft.Committed{Seq: 1, Block: blk, Cert: pbft.Certificate{View: certView, Seq: 1}}, st, 64<<10, 0, &fx)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fx.leader == nil || fx.leader.id != leader || fx.leader.view != blk.View {
+			t.Fatalf("certificate of view %d: leader swap %+v, want leader %d from view %d", certView, fx.leader, leader, blk.View)
+		}
+		// Block 1 is on chain now: a fresh ledger for the next case.
+		l.Close()
+		if l, err = ledger.Open(filepath.Join(t.TempDir(), "l.db"), ledger.Options{NoSync: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Init(ledger.Meta{ChainID: testChainID}, gm, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
