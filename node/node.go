@@ -400,6 +400,18 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 			n.runFetch(fctx, from, to, urls)
 		})
 	}
+	// The core's first Ready may hold state it must not lose before this
+	// run can be recorded as a clean stop: after a crash, the mute
+	// (HardState.Muted), which a later clean restart reads back. Persist it
+	// before anything else, so even a stop that comes at once keeps it.
+	var first []*pbft.Fetch
+	if err := n.handleReadies(&first); err != nil {
+		n.log.Error("stopping: cannot persist", "err", err)
+		return err
+	}
+	for _, f := range first {
+		startFetch(f)
+	}
 	recv := n.tr.Receive()
 	for {
 		select {
