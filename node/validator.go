@@ -104,6 +104,13 @@ func checkTx(ctx context.Context, raw []byte, st *chainState, plugins Plugins, b
 		r.verdict, r.err = Verdict{Decision: Reject, Reason: err.Error()}, err
 		return r
 	}
+	return pluginCheck(ctx, r.id, tx, plugins, bctx)
+}
+
+// pluginCheck runs the plugins on a decoded transaction that passed the
+// stateless checks, in the block context bctx.
+func pluginCheck(ctx context.Context, id [32]byte, tx *chain.Tx, plugins Plugins, bctx BlockContext) checkResult {
+	r := checkResult{id: id, tx: tx}
 	r.verdict = plugins.CheckTx(ctx, tx, bctx)
 	if ctx.Err() != nil && r.verdict.Decision == Reject {
 		r.verdict = Verdict{Decision: Abstain, Reason: "plugin time limit"}
@@ -272,15 +279,31 @@ func (c *checkCache) forget(id [32]byte) {
 // runs its own checks and only then waits for others', so two callers never
 // wait on each other. With skipExecuted, transactions that executed since
 // they passed are not checked again: their results say executed.
+//
+// What the cache keeps is the decoded transaction that passed the checks
+// that depend on the transaction and the configuration version alone
+// (decoding, signatures, the stateless rules). Plugins may also depend on
+// the block context (its time, height, proposer), so inside a block
+// (bctx.Height > 0) a cached transaction's plugins run again with the
+// block's context: a block's verdict depends only on the block and the
+// chain, never on when and whether this replica saw the transaction
+// before (a submission is checked with the replica's clock and height 0).
 func (c *checkCache) checkAll(ctx context.Context, raws [][]byte, st *chainState, plugins Plugins, bctx BlockContext, par func(n int, fn func(i int)), skipExecuted bool) []checkResult {
 	results := make([]checkResult, len(raws))
 	waits := make([]<-chan struct{}, len(raws))
+	inBlock := bctx.Height > 0
+	reuse := func(id [32]byte, tx *chain.Tx) checkResult {
+		if inBlock {
+			return pluginCheck(ctx, id, tx, plugins, bctx)
+		}
+		return checkResult{id: id, tx: tx}
+	}
 	par(len(raws), func(i int) {
 		id := sha256.Sum256(raws[i])
 		hit, ok, gone, wait := c.claim(id, st.version, skipExecuted)
 		switch {
 		case ok:
-			results[i] = checkResult{id: id, tx: hit.tx}
+			results[i] = reuse(id, hit.tx)
 		case gone:
 			results[i] = checkResult{id: id, executed: true}
 		case wait != nil:
@@ -303,7 +326,7 @@ func (c *checkCache) checkAll(ctx context.Context, raws [][]byte, st *chainState
 		}
 		id := sha256.Sum256(raws[i])
 		if tx := c.decoded(id, st.version); tx != nil {
-			results[i] = checkResult{id: id, tx: tx}
+			results[i] = reuse(id, tx)
 		} else if skipExecuted && c.wasExecuted(id) {
 			results[i] = checkResult{id: id, executed: true}
 		} else {
