@@ -125,7 +125,9 @@ func TestBlockVerdictIgnoresCachedContext(t *testing.T) {
 	plugins := clockPlugins{limit: limit}
 	newValidator := func() *validator {
 		return &validator{state: func() *chainState { return st }, plugins: plugins, parallel: serially, cache: newCheckCache(),
-			timeout: func() (context.Context, context.CancelFunc) { return context.WithTimeout(context.Background(), time.Minute) }}
+			timeout: func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.Background(), time.Minute)
+			}}
 	}
 	cached, fresh := newValidator(), newValidator()
 	sub := cached.cache.checkAll(context.Background(), [][]byte{raw}, st, plugins, BlockContext{ChainID: testChainID, Time: limit - 1}, serially, false)[0]
