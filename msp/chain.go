@@ -64,8 +64,10 @@ func membershipOf(e node.MembershipEntry) (*pbft.Membership, error) {
 // fetchHistory reads a replica's membership history and verifies every
 // entry beyond known: the reconfiguration block that put it in force must
 // carry it and hold a commit certificate of the membership before it.
-// known must start with the genesis membership.
-func fetchHistory(ctx context.Context, hc *http.Client, api string, known []epochEntry) ([]epochEntry, uint64, error) {
+// known must start with the genesis membership. Certificates are checked
+// for chainID, the chain this MSP serves (never the one a replica names):
+// every consensus signature binds it.
+func fetchHistory(ctx context.Context, hc *http.Client, api, chainID string, known []epochEntry) ([]epochEntry, uint64, error) {
 	var h node.MembershipHistory
 	if err := getJSON(ctx, hc, apiURL(api, "/api/v1/membership"), &h); err != nil {
 		return nil, 0, err
@@ -100,7 +102,7 @@ func fetchHistory(ctx context.Context, hc *http.Client, api string, known []epoc
 		case cert.Seq != seq || cert.Digest != b.Digest(seq):
 			return nil, 0, fmt.Errorf("%s: the certificate of block %d is for another block", api, seq)
 		}
-		if err := cert.Verify(out[i-1].Membership, &pbft.MLDSAVerifier{}); err != nil {
+		if err := cert.Verify(chainID, out[i-1].Membership, &pbft.MLDSAVerifier{}); err != nil {
 			return nil, 0, fmt.Errorf("%s: block %d: %w", api, seq, err)
 		}
 		out = append(out, epochEntry{From: e.From, Membership: m})

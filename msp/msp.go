@@ -221,7 +221,7 @@ func (s *Service) refresh(ctx context.Context) error {
 	var errs []error
 	for _, u := range urls {
 		rctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
-		h, height, err := fetchHistory(rctx, s.cfg.HTTPClient, u, known)
+		h, height, err := fetchHistory(rctx, s.cfg.HTTPClient, u, s.cfg.Genesis.ChainID, known)
 		cancel()
 		if err != nil {
 			errs = append(errs, err)

@@ -409,8 +409,12 @@ type BlockHeader struct {
 	Epoch       uint64 `json:"config_epoch,omitempty"` // set on reconfiguration blocks
 }
 
-// CertificateJSON is a commit certificate as the API shows it.
+// CertificateJSON is a commit certificate as the API shows it. Each
+// signature is over pbft's COMMIT signing bytes (format v2): the domain
+// "careerchain/pbft/v2", the chain ID, then type, replica, epoch, view,
+// seq and digest, so a verifier needs the epoch too.
 type CertificateJSON struct {
+	Epoch  uint64          `json:"epoch"`
 	View   uint64          `json:"view"`
 	Seq    uint64          `json:"seq"`
 	Digest string          `json:"digest"`
@@ -434,7 +438,7 @@ func headerOf(br *ledger.BlockRecord) BlockHeader {
 }
 
 func certOf(c *pbft.Certificate) CertificateJSON {
-	cj := CertificateJSON{View: c.View, Seq: c.Seq, Digest: c.Digest.String()}
+	cj := CertificateJSON{Epoch: c.Epoch, View: c.View, Seq: c.Seq, Digest: c.Digest.String()}
 	for _, s := range c.Sigs {
 		cj.Sigs = append(cj.Sigs, CommitSigJSON{Replica: s.Replica, Sig: hex.EncodeToString(s.Sig)})
 	}

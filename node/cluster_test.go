@@ -449,3 +449,19 @@ func TestLoneReplicaAnswersAfterFsync(t *testing.T) {
 		t.Fatal("four replicas never answered before the fsync")
 	}
 }
+
+// TestOversizedFramesCounted is case 5 (transport part): a frame over the
+// QUIC transport's frame limit (16 MiB) is dropped, but never silently: the
+// replica counts it in careerchain_transport_frames_dropped_total{reason="size"}
+// (quicnet logs it at WARN with the peer and the size).
+func TestOversizedFramesCounted(t *testing.T) {
+	c := newCluster(t, 4, true, nil)
+	const name = `careerchain_transport_frames_dropped_total{reason="size"}`
+	if v, ok := scrape(t, c.url(0, "/metrics"))[name]; !ok || v != 0 {
+		t.Fatalf("%s = %v (present %v) before any oversized frame", name, v, ok)
+	}
+	c.node(0).tr.Send(2, quicnet.ClassBulk, make([]byte, 16<<20+1))
+	if v := scrape(t, c.url(0, "/metrics"))[name]; v != 1 {
+		t.Fatalf("%s = %v after one oversized frame, want 1", name, v)
+	}
+}

@@ -175,3 +175,68 @@ func trySubmit(tx any, url string) (string, bool) {
 	}
 	return res.TxID, true
 }
+
+// TestMuteSurvivesImmediateStop is case 2 (node part): a replica restarted
+// after a crash is muted, and its core says so in its first Ready
+// (HardState.Muted). A stop that comes before the loop handled anything
+// must still persist that Ready before it records the clean stop; else the
+// next, "clean", start forgets the mute and the replica may propose again
+// in the view where it may have sent pre-prepares it never persisted.
+func TestMuteSurvivesImmediateStop(t *testing.T) {
+	c := newCluster(t, 1, false, nil)
+	c.submit(t, 0, c.careerTx(t, wallet(t, "mute 0"), 0))
+	c.stop(0)
+	path := filepath.Join(c.dirs[0], "ledger.db")
+	withLedger := func(fn func(tx *ledger.Tx) error) {
+		t.Helper()
+		l, err := ledger.Open(path, ledger.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		if err := l.Update(fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	withLedger(func(tx *ledger.Tx) error { return tx.SetRunning(true) }) // a crash: no clean stop recorded
+	// Start and stop at once: Run's context is already done.
+	nd, err := New(c.config(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := nd.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := nd.Close(); err != nil {
+		t.Fatal(err)
+	}
+	withLedger(func(tx *ledger.Tx) error {
+		hs, err := tx.HardState()
+		if err != nil {
+			return err
+		}
+		if tx.Running() {
+			t.Error("the stop was not recorded as clean")
+		}
+		if hs == nil || !hs.Muted {
+			t.Errorf("the mute was lost by an immediate stop: hard state %+v", hs)
+		}
+		return nil
+	})
+	// A clean start now restores the muted core; its hard state stays muted.
+	nd, err = New(c.config(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nd.Close(); err != nil {
+		t.Fatal(err)
+	}
+	withLedger(func(tx *ledger.Tx) error {
+		if hs, err := tx.HardState(); err != nil || hs == nil || !hs.Muted {
+			t.Errorf("after a clean restart: hard state %+v, %v", hs, err)
+		}
+		return nil
+	})
+}

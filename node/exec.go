@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -51,7 +52,7 @@ func applyBlockKnown(t *ledger.Tx, c *pbft.Committed, st *chainState, maxTx int,
 	if fx.state != nil {
 		st = fx.state // an earlier block of the same Ready changed it
 	}
-	x := executor{t: t, seq: c.Seq, block: c.Block, cert: &c.Cert, st: st, maxTx: maxTx, known: known}
+	x := executor{t: t, seq: c.Seq, block: c.Block, st: st, maxTx: maxTx, known: known}
 	results := make([]ledger.Result, len(c.Block.Txs))
 	for i, raw := range c.Block.Txs {
 		id := sha256.Sum256(raw)
@@ -75,11 +76,17 @@ func applyBlockKnown(t *ledger.Tx, c *pbft.Committed, st *chainState, maxTx int,
 		}
 		fx.state = x.newState
 	}
-	if c.Block.Config != nil && x.membershipOK {
-		if err := t.PutMembership(c.Seq+1, c.Block.Config); err != nil {
+	// The membership changes exactly when the core says this block put one
+	// in force (its decision, from the block alone): the ledger, the
+	// transport's peers and the MSP then follow the core, never a
+	// re-derivation of their own. The validator refused to vote for a
+	// reconfiguration block whose transaction this executor would reject
+	// (checkConfigBlock), so correct replicas never commit one.
+	if c.Membership != nil {
+		if err := t.PutMembership(c.Seq+1, c.Membership); err != nil {
 			return err
 		}
-		fx.membership = c.Block.Config.Clone()
+		fx.membership = c.Membership.Clone()
 	}
 	if x.leader != nil {
 		fx.leader = x.leader
@@ -91,14 +98,12 @@ type executor struct {
 	t     *ledger.Tx
 	seq   uint64
 	block *pbft.Block
-	cert  *pbft.Certificate
 	st    *chainState
 	maxTx int
 	known func(id [32]byte, version uint64) *chain.Tx
 
-	newState     *chainState
-	membershipOK bool
-	leader       *leaderSwap
+	newState *chainState
+	leader   *leaderSwap
 }
 
 func reject(format string, args ...any) ledger.Result {
@@ -282,10 +287,9 @@ func (x *executor) config(i uint32, id [32]byte, c *chain.Config) (ledger.Result
 	}
 	switch {
 	case len(c.Membership) > 0:
-		if x.block.Config == nil || !bytes.Equal(c.Membership, pbft.EncodeMembership(x.block.Config)) {
-			return reject("config: a membership change must travel alone in the reconfiguration block it authorises"), nil
+		if err := membershipChangeError(x.t, x.seq, x.block, c); err != nil {
+			return reject("%v", err), nil
 		}
-		x.membershipOK = true
 	case c.Leader != nil:
 		m, err := x.t.MembershipAt(x.seq)
 		if err != nil {
@@ -294,7 +298,10 @@ func (x *executor) config(i uint32, id [32]byte, c *chain.Config) (ledger.Result
 		if !m.Has(*c.Leader) {
 			return reject("config: leader %d is not a member", *c.Leader), nil
 		}
-		x.leader = &leaderSwap{id: *c.Leader, view: x.cert.View}
+		// The block's own view (covered by its digest), the same on every
+		// replica: the certificate's view is this replica's, and replicas
+		// that committed the block in different views hold different ones.
+		x.leader = &leaderSwap{id: *c.Leader, view: x.block.View}
 	case len(c.Plugins) > 0:
 		ns := cur.with(func(cc *ChainConfig) { cc.Plugins = slices.Clone(c.Plugins) })
 		x.newState = ns
@@ -310,6 +317,52 @@ func (x *executor) config(i uint32, id [32]byte, c *chain.Config) (ledger.Result
 		}
 	}
 	return ledger.Result{}, nil
+}
+
+// membershipChangeError checks a membership change against the block that
+// carries it and the chain before it (t at height seq-1): the block must be
+// the reconfiguration block it authorises, with exactly its membership, of
+// the next epoch. Its message is the rejected transaction's reason.
+func membershipChangeError(t *ledger.Tx, seq uint64, b *pbft.Block, c *chain.Config) error {
+	if b.Config == nil || len(b.Txs) != 1 || !bytes.Equal(c.Membership, pbft.EncodeMembership(b.Config)) {
+		return errors.New("config: a membership change must travel alone in the reconfiguration block it authorises")
+	}
+	cur, err := t.MembershipAt(seq)
+	if err != nil {
+		return err
+	}
+	if b.Config.Epoch != cur.Epoch+1 {
+		return fmt.Errorf("config: membership epoch %d, the next epoch is %d", b.Config.Epoch, cur.Epoch+1)
+	}
+	return nil
+}
+
+// checkConfigBlock makes of a reconfiguration block's transaction every
+// check execution would make (apply, then config), against the chain
+// before the block: t and st at height seq-1. The validator runs it, so a
+// correct replica never votes for a reconfiguration that execution would
+// refuse while the core switches membership.
+func checkConfigBlock(t *ledger.Tx, seq uint64, b *pbft.Block, id [32]byte, tx *chain.Tx, st *chainState) error {
+	if loc, ok := t.TxLoc(id); ok {
+		return fmt.Errorf("%w: replay: transaction %x is already on chain at height %d", ErrRejected, id[:8], loc.Height)
+	}
+	if !isMembershipTx(tx) {
+		return fmt.Errorf("%w: a reconfiguration block carries a membership change", ErrRejected)
+	}
+	if err := checkAgainstConfig(tx, st); err != nil {
+		return fmt.Errorf("%w: %w", ErrRejected, err)
+	}
+	digest, err := replayDigest(tx)
+	if err != nil {
+		return fmt.Errorf("%w: malformed: %w", ErrRejected, err)
+	}
+	if prev, ok := t.Statement(digest); ok {
+		return fmt.Errorf("%w: replay: the same signed statement is already on chain in transaction %x", ErrRejected, prev[:8])
+	}
+	if err := membershipChangeError(t, seq, b, tx.Config); err != nil {
+		return fmt.Errorf("%w: %w", ErrRejected, err)
+	}
+	return nil
 }
 
 // with returns a new state with the configuration changed by fn.

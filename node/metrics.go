@@ -61,13 +61,15 @@ func (n *Node) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	ix := n.led.IndexStats()
 	metric("careerchain_ledger_index_log_entries", "gauge", "Index writes held in the ledger's log and in memory, not yet merged into the index buckets.", ix.Entries)
 	metric("careerchain_ledger_index_merges_total", "counter", "Merges of the index log into the index buckets since the replica opened its ledger.", ix.Merges)
-	var drops, sent, recv uint64
+	var drops, sent, recv, oversized uint64
 	for _, ps := range n.tr.Stats().Peers {
 		drops += ps.Dropped
 		sent += ps.Sent
 		recv += ps.Received
+		oversized += ps.OversizedSent + ps.OversizedReceived
 	}
 	metric("careerchain_transport_dropped_total", "counter", "Frames the transport dropped.", drops)
+	fmt.Fprintf(&b, "# HELP careerchain_transport_frames_dropped_total Frames the transport dropped, by reason (size: over its frame limit, sent or received; each is logged at WARN with the peer and the size).\n# TYPE careerchain_transport_frames_dropped_total counter\ncareerchain_transport_frames_dropped_total{reason=\"size\"} %d\n", oversized)
 	metric("careerchain_transport_sent_total", "counter", "Frames the transport sent.", sent)
 	metric("careerchain_transport_received_total", "counter", "Frames the transport received.", recv)
 	m.mu.Lock()

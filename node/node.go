@@ -69,6 +69,14 @@ type Node struct {
 	commitDone <-chan error
 	undurable  map[[32]byte]struct{}
 
+	// applied is the height of the last block the loop applied to the
+	// ledger and the chain state (the core executes blocks a Ready
+	// earlier). configPP is the last reconfiguration pre-prepare a peer
+	// sent, kept to step again if the validator judged it before the
+	// chain under it was applied (validator.deferred). Loop-owned.
+	applied  uint64
+	configPP *pbft.Message
+
 	runMu     sync.Mutex
 	running   bool
 	stop      context.CancelFunc
@@ -147,8 +155,10 @@ func New(cfg Config) (*Node, error) {
 		timeout: func() (context.Context, context.CancelFunc) {
 			return context.WithTimeout(context.Background(), cfg.PluginTimeout)
 		}}
+	n.val.chainBefore = n.chainBefore
+	n.applied = restore.Executed
 	n.signer = newPresigner(mldsa)
-	n.core, err = pbft.New(pbft.Config{ID: cfg.ID, Membership: ms, Signer: n.signer, Verifier: &pbft.MLDSAVerifier{},
+	n.core, err = pbft.New(pbft.Config{ID: cfg.ID, ChainID: n.chainID, Membership: ms, Signer: n.signer, Verifier: &pbft.MLDSAVerifier{},
 		VoteSigner: pbft.NewEd25519VoteSigner(cfg.Keys.NetKey), VoteVerifier: pbft.Ed25519VoteVerifier{},
 		Validator: n.val, CheckpointInterval: cfg.CheckpointInterval, MaxBatch: cfg.MaxBatch,
 		MaxInFlight: cfg.MaxInFlight, RequestTimeout: cfg.RequestTimeout, MaxRequestBytes: cfg.maxTx(), MaxPending: cfg.MaxPending, Restore: restore})
@@ -244,6 +254,9 @@ func (n *Node) loadState() (*pbft.Restore, *pbft.Membership, *chainState, error)
 		if r.Membership, err = t.MembershipAt(r.Executed + 1); err != nil {
 			return err
 		}
+		if r.History, r.ConfigSeqs, err = membershipHistory(t, r.Executed); err != nil {
+			return err
+		}
 		var cc ChainConfig
 		if err := json.Unmarshal(t.ChainConfig(), &cc); err != nil {
 			return fmt.Errorf("%w: chain config: %w", ledger.ErrCorrupt, err)
@@ -255,6 +268,32 @@ func (n *Node) loadState() (*pbft.Restore, *pbft.Membership, *chainState, error)
 		return nil, nil, nil, err
 	}
 	return &r, r.Membership, st, nil
+}
+
+// maxRestoreHistory is how many earlier memberships a restart hands the
+// core (it keeps that many itself, and needs the last two to check
+// checkpoint proofs and view changes across a reconfiguration).
+const maxRestoreHistory = 4
+
+// membershipHistory returns the memberships before the one in force after
+// executed, oldest first, with the reconfiguration block that ended each
+// (pbft.Restore.History and ConfigSeqs): the ledger records each
+// membership from the height after its reconfiguration block.
+func membershipHistory(t *ledger.Tx, executed uint64) ([]*pbft.Membership, []uint64, error) {
+	recs, err := t.Memberships()
+	if err != nil {
+		return nil, nil, err
+	}
+	var hist []*pbft.Membership
+	var seqs []uint64
+	for i := 0; i+1 < len(recs) && recs[i+1].From <= executed+1; i++ {
+		hist = append(hist, recs[i].Membership)
+		seqs = append(seqs, recs[i+1].From-1)
+	}
+	if k := len(hist) - maxRestoreHistory; k > 0 {
+		hist, seqs = hist[k:], seqs[k:]
+	}
+	return hist, seqs, nil
 }
 
 // parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines and returns when
@@ -372,6 +411,18 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 			n.runFetch(fctx, from, to, urls)
 		})
 	}
+	// The core's first Ready may hold state it must not lose before this
+	// run can be recorded as a clean stop: after a crash, the mute
+	// (HardState.Muted), which a later clean restart reads back. Persist it
+	// before anything else, so even a stop that comes at once keeps it.
+	var first []*pbft.Fetch
+	if err := n.handleReadies(&first); err != nil {
+		n.log.Error("stopping: cannot persist", "err", err)
+		return err
+	}
+	for _, f := range first {
+		startFetch(f)
+	}
 	recv := n.tr.Receive()
 	for {
 		select {
@@ -436,6 +487,12 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 		if err := n.handleReadies(&fetches); err != nil {
 			n.log.Error("stopping: cannot persist", "err", err)
 			return err
+		}
+		if n.retryConfigPP() {
+			if err := n.handleReadies(&fetches); err != nil {
+				n.log.Error("stopping: cannot persist", "err", err)
+				return err
+			}
 		}
 		for _, f := range fetches {
 			startFetch(f)
@@ -520,10 +577,53 @@ func (n *Node) stepFrame(f quicnet.Message) {
 		}
 		return
 	}
+	if m.Type == pbft.MsgPrePrepare && m.Block != nil && m.Block.Config != nil {
+		n.configPP = m
+	}
 	if err := n.core.Step(*m); err != nil {
 		n.metrics.badFrames.Add(1)
 		n.log.Debug("core refused a message", "peer", f.From, "type", m.Type.String(), "err", err)
 	}
+}
+
+// chainBefore implements validator.chainBefore: fn runs on the ledger at
+// height seq-1 once the loop has applied every block below seq and the
+// ledger transaction that applied them is durable (not committing in the
+// background), so the ledger and n.state are the chain before seq.
+func (n *Node) chainBefore(seq uint64, fn func(t *ledger.Tx) error) (bool, error) {
+	if n.applied+1 != seq || n.commitDone != nil {
+		return false, nil
+	}
+	return true, n.led.View(func(t *ledger.Tx) error {
+		if h := t.Height(); h != n.applied {
+			return fmt.Errorf("%w: the ledger is at height %d, the loop applied %d", ledger.ErrCorrupt, h, n.applied)
+		}
+		return fn(t)
+	})
+}
+
+// retryConfigPP steps again the reconfiguration pre-prepare the validator
+// judged too early, once the chain before it is applied. It reports
+// whether it stepped one (the core then has a Ready).
+func (n *Node) retryConfigPP() bool {
+	seq := n.val.deferred
+	if seq == 0 {
+		return false
+	}
+	if seq <= n.applied || n.configPP == nil || n.configPP.Seq != seq {
+		n.val.deferred = 0 // decided without this replica, or a pre-prepare this replica does not hold
+		return false
+	}
+	if n.applied+1 != seq || n.commitDone != nil {
+		return false
+	}
+	n.val.deferred = 0
+	pp := *n.configPP
+	n.configPP = nil
+	if err := n.core.Step(pp); err != nil {
+		n.log.Debug("core refused a reconfiguration pre-prepare", "seq", seq, "err", err)
+	}
+	return true
 }
 
 func (n *Node) maxFrame() int { return pbft.MaxMessageSize }
@@ -758,6 +858,9 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 			}
 		}
 		n.sendAll(rd.Messages)
+		if k := len(rd.Committed); k > 0 {
+			n.applied = rd.Committed[k-1].Seq
+		}
 		if fx.state != nil {
 			n.state.Store(fx.state)
 			n.preload(n.runCtx, n.runWG, fx.state.cfg.Plugins)
@@ -907,22 +1010,30 @@ func (n *Node) write(t *ledger.Tx, rd *pbft.Ready, fx *effects) (early, late []c
 	return early, late, nil
 }
 
-// sendAll sends the core's messages, blocks and view changes on the bulk
-// stream and votes on the control stream.
+// sendAll sends the core's messages, whatever their type: blocks (a
+// pre-prepare's, a fetched body's), requests and view changes on the bulk
+// stream, votes and the small fetch-block asks on the control stream.
 func (n *Node) sendAll(msgs []pbft.Message) {
 	for i := range msgs {
 		m := &msgs[i]
-		class := quicnet.ClassControl
-		switch m.Type {
-		case pbft.MsgPrePrepare, pbft.MsgNewView, pbft.MsgRequest, pbft.MsgViewChange:
-			class = quicnet.ClassBulk
-		}
+		class := classOf(m.Type)
 		if m.To == 0 {
 			n.tr.Broadcast(class, m.Encode())
 		} else {
 			n.tr.Send(m.To, class, m.Encode())
 		}
 	}
+}
+
+// classOf is the transport stream of a message type: what may be large
+// (it carries a block, requests, or proofs) goes on the bulk stream, so it
+// never holds up a vote behind it.
+func classOf(t pbft.MsgType) quicnet.Class {
+	switch t {
+	case pbft.MsgPrePrepare, pbft.MsgNewView, pbft.MsgRequest, pbft.MsgViewChange, pbft.MsgBlock:
+		return quicnet.ClassBulk
+	}
+	return quicnet.ClassControl
 }
 
 // earlyAck reports whether the submitters of a committed block may be

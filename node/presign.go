@@ -10,7 +10,7 @@ import (
 // presigner lets the node sign a replica's COMMIT ahead of the core. An
 // ML-DSA-65 signature takes about 0.4 ms, and the core signs its COMMIT the
 // moment a block prepares, on the path of every commit. But the COMMIT's
-// content (view, sequence number, digest) is known as soon as the replica
+// content (chain, epoch, view, sequence number, digest) is known as soon as the replica
 // accepts the pre-prepare, so the loop starts signing it then, on another
 // goroutine, while the pre-prepare's fsync and the prepare round run; the
 // core's Sign finds the signature ready. Signing is deterministic, so the
@@ -85,14 +85,15 @@ func (p *presigner) stats() (hits, misses uint64) {
 }
 
 // presignCommits starts signing this replica's COMMIT for every pre-prepare
-// a Ready logs that it has not committed to yet.
+// a Ready logs that it has not committed to yet. What a COMMIT is signed
+// over is the core's to say (Core.CommitSigningBytes: chain ID, epoch,
+// format version): the node never rebuilds it field by field.
 func (n *Node) presignCommits(rd *pbft.Ready) {
 	for i := range rd.Entries {
 		e := &rd.Entries[i]
 		if e.PrePrepare == nil || e.Commit != nil || e.Prepared != nil {
 			continue
 		}
-		m := pbft.Message{Type: pbft.MsgCommit, From: n.cfg.ID, View: e.PrePrepare.View, Seq: e.Seq, Digest: e.PrePrepare.Digest}
-		n.signer.Presign(m.SigningBytes())
+		n.signer.Presign(n.core.CommitSigningBytes(e.PrePrepare))
 	}
 }

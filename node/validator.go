@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/careerchain/careerchain/node/ledger"
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 )
@@ -103,6 +104,13 @@ func checkTx(ctx context.Context, raw []byte, st *chainState, plugins Plugins, b
 		r.verdict, r.err = Verdict{Decision: Reject, Reason: err.Error()}, err
 		return r
 	}
+	return pluginCheck(ctx, r.id, tx, plugins, bctx)
+}
+
+// pluginCheck runs the plugins on a decoded transaction that passed the
+// stateless checks, in the block context bctx.
+func pluginCheck(ctx context.Context, id [32]byte, tx *chain.Tx, plugins Plugins, bctx BlockContext) checkResult {
+	r := checkResult{id: id, tx: tx}
 	r.verdict = plugins.CheckTx(ctx, tx, bctx)
 	if ctx.Err() != nil && r.verdict.Decision == Reject {
 		r.verdict = Verdict{Decision: Abstain, Reason: "plugin time limit"}
@@ -128,6 +136,18 @@ type validator struct {
 	timeout  func() (context.Context, context.CancelFunc)
 	parallel func(n int, fn func(i int))
 	cache    *checkCache
+
+	// chainBefore runs fn on the ledger at exactly height seq-1 (state()
+	// is then the configuration at that height too) and reports true, or
+	// reports false without running fn: this replica has not applied and
+	// persisted the chain up to seq-1 yet (the core executes blocks before
+	// the node applies them). A reconfiguration block is judged only
+	// there. Nil: reconfiguration blocks get the stateless checks only.
+	chainBefore func(seq uint64, fn func(t *ledger.Tx) error) (bool, error)
+	// deferred is the sequence number of a reconfiguration block judged
+	// too early (Abstain); the node steps its pre-prepare again once it
+	// has applied the chain before it. Loop-owned, like the core.
+	deferred uint64
 }
 
 // checked is a transaction that passed the checks under a configuration
@@ -259,15 +279,31 @@ func (c *checkCache) forget(id [32]byte) {
 // runs its own checks and only then waits for others', so two callers never
 // wait on each other. With skipExecuted, transactions that executed since
 // they passed are not checked again: their results say executed.
+//
+// What the cache keeps is the decoded transaction that passed the checks
+// that depend on the transaction and the configuration version alone
+// (decoding, signatures, the stateless rules). Plugins may also depend on
+// the block context (its time, height, proposer), so inside a block
+// (bctx.Height > 0) a cached transaction's plugins run again with the
+// block's context: a block's verdict depends only on the block and the
+// chain, never on when and whether this replica saw the transaction
+// before (a submission is checked with the replica's clock and height 0).
 func (c *checkCache) checkAll(ctx context.Context, raws [][]byte, st *chainState, plugins Plugins, bctx BlockContext, par func(n int, fn func(i int)), skipExecuted bool) []checkResult {
 	results := make([]checkResult, len(raws))
 	waits := make([]<-chan struct{}, len(raws))
+	inBlock := bctx.Height > 0
+	reuse := func(id [32]byte, tx *chain.Tx) checkResult {
+		if inBlock {
+			return pluginCheck(ctx, id, tx, plugins, bctx)
+		}
+		return checkResult{id: id, tx: tx}
+	}
 	par(len(raws), func(i int) {
 		id := sha256.Sum256(raws[i])
 		hit, ok, gone, wait := c.claim(id, st.version, skipExecuted)
 		switch {
 		case ok:
-			results[i] = checkResult{id: id, tx: hit.tx}
+			results[i] = reuse(id, hit.tx)
 		case gone:
 			results[i] = checkResult{id: id, executed: true}
 		case wait != nil:
@@ -290,7 +326,7 @@ func (c *checkCache) checkAll(ctx context.Context, raws [][]byte, st *chainState
 		}
 		id := sha256.Sum256(raws[i])
 		if tx := c.decoded(id, st.version); tx != nil {
-			results[i] = checkResult{id: id, tx: tx}
+			results[i] = reuse(id, tx)
 		} else if skipExecuted && c.wasExecuted(id) {
 			results[i] = checkResult{id: id, executed: true}
 		} else {
@@ -312,6 +348,48 @@ func (v *validator) ValidateBlock(seq uint64, b *pbft.Block) pbft.Verdict {
 	if b.Config != nil && len(b.Txs) != 1 {
 		return pbft.Reject // a reconfiguration block carries exactly its authorising config tx
 	}
+	if b.Config != nil && v.chainBefore != nil {
+		// Judged against exactly the chain before it (the core proposes
+		// and accepts one only at executed+1): what execution will say of
+		// its transaction depends on that chain, and the core switches
+		// membership on commit whatever execution says.
+		var verdict pbft.Verdict
+		ok, err := v.chainBefore(seq, func(t *ledger.Tx) error {
+			verdict = v.validateConfigBlock(t, seq, b, bctx)
+			return nil
+		})
+		if err != nil || !ok {
+			v.deferred = seq
+			return pbft.Abstain
+		}
+		return verdict
+	}
+	verdict, _ := v.validateTxs(b, st, bctx)
+	return verdict
+}
+
+// validateConfigBlock judges a reconfiguration block in the ledger
+// transaction t at height seq-1: the checks of every transaction, then
+// every check execution makes of its authorising transaction.
+func (v *validator) validateConfigBlock(t *ledger.Tx, seq uint64, b *pbft.Block, bctx BlockContext) pbft.Verdict {
+	st := v.state()
+	verdict, results := v.validateTxs(b, st, bctx)
+	if verdict != pbft.Accept {
+		return verdict
+	}
+	r := results[0]
+	switch err := checkConfigBlock(t, seq, b, r.id, r.tx, st); {
+	case errors.Is(err, ErrRejected), errors.Is(err, chain.ErrPoW), errors.Is(err, chain.ErrUnknownSigner):
+		return pbft.Reject
+	case err != nil:
+		return pbft.Abstain // the ledger could not be read: local trouble
+	}
+	return pbft.Accept
+}
+
+// validateTxs runs every transaction's checks, through the check cache,
+// and returns the verdict on the block and the results.
+func (v *validator) validateTxs(b *pbft.Block, st *chainState, bctx BlockContext) (pbft.Verdict, []checkResult) {
 	ctx, cancel := v.timeout()
 	defer cancel()
 	results := v.cache.checkAll(ctx, b.Txs, st, v.plugins, bctx, v.parallel, false)
@@ -319,21 +397,21 @@ func (v *validator) ValidateBlock(seq uint64, b *pbft.Block) pbft.Verdict {
 	for _, r := range results {
 		switch r.verdict.Decision {
 		case Reject:
-			return pbft.Reject
+			return pbft.Reject, nil
 		case Abstain:
 			verdict = pbft.Abstain
 		}
 		if r.tx == nil {
-			return pbft.Reject
+			return pbft.Reject, nil
 		}
 		if isMembershipTx(r.tx) != (b.Config != nil) {
-			return pbft.Reject // membership changes travel alone in reconfiguration blocks, and only they do
+			return pbft.Reject, nil // membership changes travel alone in reconfiguration blocks, and only they do
 		}
 		if b.Config != nil && !bytes.Equal(r.tx.Config.Membership, pbft.EncodeMembership(b.Config)) {
-			return pbft.Reject // the config tx must authorise exactly this membership
+			return pbft.Reject, nil // the config tx must authorise exactly this membership
 		}
 	}
-	return verdict
+	return verdict, results
 }
 
 // errorCode names the sentinel of a chain error, for the API's JSON.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 )
 
@@ -97,5 +98,51 @@ func TestLateCopiesOfExecutedTransactionsSkipTheirChecks(t *testing.T) {
 	}
 	if n := pl.calls.Load(); n != 2 {
 		t.Fatalf("%d checks, want 2", n)
+	}
+}
+
+// clockPlugins rejects every transaction in a block stamped after limit:
+// a verdict that depends on the block's time.
+type clockPlugins struct{ limit int64 }
+
+func (p clockPlugins) CheckTx(_ context.Context, _ *chain.Tx, bctx BlockContext) Verdict {
+	if bctx.Time > p.limit {
+		return Verdict{Decision: Reject, Reason: "too late"}
+	}
+	return Verdict{}
+}
+
+// TestBlockVerdictIgnoresCachedContext is case 8: a transaction checked at
+// submission (the replica's clock, height 0) and cached must not carry
+// that verdict into a block whose time the plugins judge otherwise. A
+// replica that cached it and one that never saw it reach the block's
+// verdict, and the same one.
+func TestBlockVerdictIgnoresCachedContext(t *testing.T) {
+	op, att, pay := wallet(t, "operator"), wallet(t, "attester"), wallet(t, "payment")
+	st := newChainState(testChainID, ChainConfig{Attesters: []string{att.KeyHex()}, PaymentIssuers: []string{pay.KeyHex()}, ConfigSigners: []string{op.KeyHex()}}, 64<<10, 0)
+	raw := encode(t, careerTx(t, testChainID, wallet(t, "clock holder"), pay, att, 1, "pay_clock", 0))
+	const limit = 1_700_000_000_000
+	plugins := clockPlugins{limit: limit}
+	newValidator := func() *validator {
+		return &validator{state: func() *chainState { return st }, plugins: plugins, parallel: serially, cache: newCheckCache(),
+			timeout: func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.Background(), time.Minute)
+			}}
+	}
+	cached, fresh := newValidator(), newValidator()
+	sub := cached.cache.checkAll(context.Background(), [][]byte{raw}, st, plugins, BlockContext{ChainID: testChainID, Time: limit - 1}, serially, false)[0]
+	if sub.verdict.Decision != Accept || sub.tx == nil {
+		t.Fatalf("submission: %+v", sub)
+	}
+	for _, tc := range []struct {
+		time int64
+		want pbft.Verdict
+	}{{limit + 1, pbft.Reject}, {limit, pbft.Accept}, {limit + 60_000, pbft.Reject}} {
+		blk := &pbft.Block{Proposer: 1, Time: tc.time, Txs: [][]byte{raw}}
+		for name, v := range map[string]*validator{"with the cached verdict": cached, "without it": fresh} {
+			if got := v.ValidateBlock(7, blk); got != tc.want {
+				t.Errorf("block at %d, replica %s: verdict %v, want %v", tc.time, name, got, tc.want)
+			}
+		}
 	}
 }

@@ -68,7 +68,7 @@ func readFrame(r io.Reader, maxFrame int) ([]byte, error) {
 	}
 	n := binary.BigEndian.Uint32(h[:])
 	if uint64(n) > uint64(maxFrame) {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrFrameTooLarge, n, maxFrame)
+		return nil, &frameSizeError{size: uint64(n), limit: maxFrame}
 	}
 	data := make([]byte, n)
 	if _, err := io.ReadFull(r, data); err != nil {
@@ -79,3 +79,16 @@ func readFrame(r io.Reader, maxFrame int) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// frameSizeError is a frame whose length prefix exceeds the limit; it is
+// ErrFrameTooLarge.
+type frameSizeError struct {
+	size  uint64
+	limit int
+}
+
+func (e *frameSizeError) Error() string {
+	return fmt.Sprintf("%v: %d bytes, limit %d", ErrFrameTooLarge, e.size, e.limit)
+}
+
+func (e *frameSizeError) Unwrap() error { return ErrFrameTooLarge }

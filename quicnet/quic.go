@@ -179,6 +179,7 @@ type peer struct {
 
 	connected                                      atomic.Bool
 	sent, dropped, received, bytesSent, bytesRecvd atomic.Uint64
+	oversizedSent, oversizedRecvd                  atomic.Uint64
 }
 
 // NewQUIC validates cfg, binds cfg.ListenAddr and starts the transport.
@@ -433,7 +434,13 @@ func (t *QUICTransport) Broadcast(class Class, data []byte) {
 }
 
 func (t *QUICTransport) enqueue(p *peer, closed bool, class Class, data []byte) {
-	if closed || class >= numClasses || len(data) > t.cfg.MaxFrame {
+	if len(data) > t.cfg.MaxFrame {
+		p.dropped.Add(1)
+		p.oversizedSent.Add(1)
+		t.log.Warn("quicnet: dropping a frame over the frame limit", "peer", p.ID, "size", len(data), "limit", t.cfg.MaxFrame, "class", class.String())
+		return
+	}
+	if closed || class >= numClasses {
 		p.dropped.Add(1)
 		return
 	}
@@ -464,6 +471,9 @@ func (t *QUICTransport) Stats() Stats {
 			Received:      p.received.Load(),
 			BytesSent:     p.bytesSent.Load(),
 			BytesReceived: p.bytesRecvd.Load(),
+
+			OversizedSent:     p.oversizedSent.Load(),
+			OversizedReceived: p.oversizedRecvd.Load(),
 		}
 	}
 	return s

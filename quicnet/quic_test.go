@@ -7,9 +7,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -98,8 +100,32 @@ func TestQUICExchange(t *testing.T) {
 	}
 }
 
+// syncBuffer is a log destination safe for the transport's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 func TestQUICSendDrops(t *testing.T) {
-	nodes := startNodes(t, 2, func(c *QUICConfig) { c.MaxFrame = 1024 })
+	var logs syncBuffer
+	nodes := startNodes(t, 2, func(c *QUICConfig) {
+		c.MaxFrame = 1024
+		if c.ID == 1 {
+			c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		}
+	})
 	a := nodes[0].tr
 	a.Send(2, ClassControl, make([]byte, 1025)) // too large
 	a.Send(2, Class(7), []byte("x"))            // no such class
@@ -110,8 +136,13 @@ func TestQUICSendDrops(t *testing.T) {
 		t.Fatalf("got %d bytes from %d", len(m.Data), m.From)
 	}
 	s := a.Stats()
-	if s.Peers[2].Dropped != 2 || s.Unknown != 1 {
+	if s.Peers[2].Dropped != 2 || s.Unknown != 1 || s.Peers[2].OversizedSent != 1 {
 		t.Fatalf("stats %+v", s)
+	}
+	// An oversized frame is never dropped silently: counted above, and
+	// logged with the peer and its size.
+	if l := logs.String(); !strings.Contains(l, "level=WARN") || !strings.Contains(l, "peer=2") || !strings.Contains(l, "size=1025") {
+		t.Fatalf("the oversized frame was not logged: %q", l)
 	}
 }
 
@@ -167,6 +198,9 @@ func TestQUICPeerSendsOversizedFrame(t *testing.T) {
 			case m := <-srv.Receive():
 				t.Fatalf("delivered %q after the bad stream", m.Data)
 			default:
+			}
+			if n := srv.Stats().Peers[1].OversizedReceived; (tc.wantCode == codeFrameTooBig) != (n == 1) {
+				t.Fatalf("%d oversized frames counted from the peer", n)
 			}
 		})
 	}

@@ -274,8 +274,9 @@ func (t *QUICTransport) readLoop(ctx context.Context, p *peer, str *quic.Receive
 			return nil
 		}
 		if err != nil {
-			if errors.Is(err, ErrFrameTooLarge) {
-				t.log.Warn("quicnet: peer sent an oversized frame", "peer", p.ID, "err", err)
+			if fe := (*frameSizeError)(nil); errors.As(err, &fe) {
+				p.oversizedRecvd.Add(1)
+				t.log.Warn("quicnet: dropping a frame over the frame limit from the peer; closing the connection", "peer", p.ID, "size", fe.size, "limit", fe.limit)
 			}
 			return err
 		}

@@ -82,13 +82,19 @@ type Stats struct {
 // connection; Dropped counts frames for this peer that were thrown away
 // (queue full, too large, invalid class, connection lost while writing, or
 // transport closed). Received counts frames delivered to Receive.
+// OversizedSent and OversizedReceived count frames over the frame limit:
+// given to Send or Broadcast for this peer (also counted in Dropped), and
+// announced by the peer (the transport then closes the connection). Each
+// is logged at WARN with the peer and the size.
 type PeerStats struct {
-	Connected     bool
-	Sent          uint64
-	Dropped       uint64
-	Received      uint64
-	BytesSent     uint64
-	BytesReceived uint64
+	Connected         bool
+	Sent              uint64
+	Dropped           uint64
+	Received          uint64
+	BytesSent         uint64
+	BytesReceived     uint64
+	OversizedSent     uint64
+	OversizedReceived uint64
 }
 
 // Transport moves frames between members. All methods are safe for

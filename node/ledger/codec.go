@@ -143,6 +143,8 @@ func EncodeHardState(hs *pbft.HardState) []byte {
 	for i := range hs.StableProof {
 		w.msg(&hs.StableProof[i])
 	}
+	w.flag(hs.Muted)
+	w.u(hs.MuteView)
 	return w.b
 }
 
@@ -156,45 +158,173 @@ func DecodeHardState(b []byte) (*pbft.HardState, error) {
 			hs.StableProof = append(hs.StableProof, *m)
 		}
 	}
+	hs.Muted, hs.MuteView = r.flag(), r.u()
 	if err := r.done(); err != nil {
 		return nil, err
 	}
 	return hs, nil
 }
 
-// EncodeEntry returns the persisted form of a pbft.EntryRecord.
+// An entry record has three places for a block: its pre-prepare's, its
+// prepared proof's pre-prepare's (the core leaves it empty: a proof names
+// its block by digest) and PreparedBlock. Each is encoded as a tag: none,
+// inline (the block follows), or stored apart (the digest follows; the
+// block is in entry_blocks under seq || digest, see Tx.PutEntry).
+const (
+	slotNone   = 0
+	slotInline = 1
+	slotStored = 2
+)
+
+// stashFunc stores block b of digest d at seq apart from the record.
+type stashFunc func(seq uint64, d pbft.Hash, b *pbft.Block) error
+
+// resolveFunc returns the block stored apart under seq || d.
+type resolveFunc func(seq uint64, d pbft.Hash) (*pbft.Block, error)
+
+// EncodeEntry returns the persisted form of a pbft.EntryRecord, blocks
+// inline.
 func EncodeEntry(e *pbft.EntryRecord) []byte {
+	b, _ := encodeEntry(e, nil) // without a stash nothing can fail
+	return b
+}
+
+// encodeEntry encodes e; with stash, its blocks are stored apart.
+func encodeEntry(e *pbft.EntryRecord, stash stashFunc) ([]byte, error) {
 	var w writer
+	var err error
+	slot := func(b *pbft.Block, d func() pbft.Hash) {
+		switch {
+		case b == nil:
+			w.b = append(w.b, slotNone)
+		case stash == nil:
+			w.b = append(w.b, slotInline)
+			w.bytes(pbft.EncodeBlock(b))
+		default:
+			h := d()
+			w.b = append(w.b, slotStored)
+			w.hash(h)
+			if err == nil {
+				err = stash(e.Seq, h, b)
+			}
+		}
+	}
+	// msg writes m without its block, then the block's slot.
+	msg := func(m *pbft.Message) {
+		cp := *m
+		cp.Block = nil
+		w.msg(&cp)
+		if m.Type == pbft.MsgPrePrepare {
+			slot(m.Block, func() pbft.Hash { return m.Digest })
+		}
+	}
 	w.u(e.Seq)
 	for _, m := range []*pbft.Message{e.PrePrepare, e.Prepare, e.Commit} {
 		w.flag(m != nil)
 		if m != nil {
-			w.msg(m)
+			msg(m)
 		}
 	}
 	w.flag(e.Prepared != nil)
 	if p := e.Prepared; p != nil {
-		w.msg(&p.PrePrepare)
+		msg(&p.PrePrepare)
 		w.u(uint64(len(p.Prepares)))
 		for i := range p.Prepares {
 			w.msg(&p.Prepares[i])
 		}
 	}
-	return w.b
+	slot(e.PreparedBlock, func() pbft.Hash {
+		// The core's prepared block is usually its pre-prepare's: spare
+		// hashing it again.
+		if pp := e.PrePrepare; pp != nil && pp.Block == e.PreparedBlock {
+			return pp.Digest
+		}
+		return e.PreparedBlock.Digest(e.Seq)
+	})
+	return w.b, err
 }
 
 // DecodeEntry parses EncodeEntry's output.
 func DecodeEntry(b []byte) (*pbft.EntryRecord, error) {
+	return decodeEntry(b, func(seq uint64, d pbft.Hash) (*pbft.Block, error) {
+		return nil, fmt.Errorf("%w: the block %s of entry %d is stored apart", ErrCorrupt, d.Short(), seq)
+	})
+}
+
+// decodeEntry parses encodeEntry's output, fetching blocks stored apart
+// with resolve. Every block is checked against the digest it belongs to.
+func decodeEntry(b []byte, resolve resolveFunc) (*pbft.EntryRecord, error) {
 	r := reader{b: b}
 	e := &pbft.EntryRecord{Seq: r.u()}
+	slot := func() *pbft.Block {
+		if r.err != nil {
+			return nil
+		}
+		if len(r.b) < 1 {
+			r.fail("truncated block slot")
+			return nil
+		}
+		tag := r.b[0]
+		r.b = r.b[1:]
+		switch tag {
+		case slotNone:
+			return nil
+		case slotInline:
+			raw := r.bytes(len(r.b))
+			if r.err != nil {
+				return nil
+			}
+			blk, err := pbft.DecodeBlock(raw)
+			if err != nil {
+				r.fail("block of entry %d: %v", e.Seq, err)
+			}
+			return blk
+		case slotStored:
+			d := pbft.Hash(r.hash())
+			if r.err != nil {
+				return nil
+			}
+			blk, err := resolve(e.Seq, d)
+			if err != nil {
+				if r.err == nil {
+					r.err = err
+				}
+				return nil
+			}
+			if blk.Digest(e.Seq) != d {
+				r.fail("the block stored for entry %d does not match its digest %s", e.Seq, d.Short())
+				return nil
+			}
+			return blk
+		}
+		r.fail("block slot tag %d", tag)
+		return nil
+	}
+	msg := func() *pbft.Message {
+		m := r.msg()
+		if m == nil {
+			return nil
+		}
+		if m.Block != nil {
+			r.fail("entry %d: a message with its block inline", e.Seq)
+			return nil
+		}
+		if m.Type == pbft.MsgPrePrepare {
+			m.Block = slot()
+			if m.Block != nil && m.Block.Digest(e.Seq) != m.Digest {
+				r.fail("the block of the pre-prepare for %d does not match its digest", e.Seq)
+			}
+		}
+		return m
+	}
 	for _, dst := range []**pbft.Message{&e.PrePrepare, &e.Prepare, &e.Commit} {
 		if r.flag() {
-			*dst = r.msg()
+			*dst = msg()
 		}
 	}
 	if r.flag() {
 		p := &pbft.PreparedProof{}
-		if m := r.msg(); m != nil {
+		if m := msg(); m != nil {
 			p.PrePrepare = *m
 		}
 		n := r.count(maxProof)
@@ -205,10 +335,18 @@ func DecodeEntry(b []byte) (*pbft.EntryRecord, error) {
 		}
 		e.Prepared = p
 	}
+	e.PreparedBlock = slot()
 	if err := r.done(); err != nil {
 		return nil, err
 	}
 	return e, nil
+}
+
+// isEmptyEntry reports whether e holds nothing: the core forgets the
+// record of its sequence number (votes of an old epoch above a
+// reconfiguration).
+func isEmptyEntry(e *pbft.EntryRecord) bool {
+	return e.PrePrepare == nil && e.Prepare == nil && e.Commit == nil && e.Prepared == nil && e.PreparedBlock == nil
 }
 
 // Result is the outcome of executing one transaction of a block.

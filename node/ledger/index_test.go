@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -360,25 +359,13 @@ func TestIndexConcurrentWriters(t *testing.T) {
 	})
 }
 
-// TestIndexLogUpgradeAndDamage opens a file of the previous schema (no
-// index log) and upgrades it in place, and refuses a damaged log.
-func TestIndexLogUpgradeAndDamage(t *testing.T) {
+// TestIndexLogDamage refuses a damaged index log.
+func TestIndexLogDamage(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "l.db")
 	l := openIndexed(t, path, Options{NoSync: true, mergeLayers: 1})
 	m, rng := newIndexModel(), rand.New(rand.NewPCG(5, 6))
 	m.writeBlock(t, l, rng, 1, 0, 10) // merged at once: the buckets hold it all
-	if err := l.db.Update(func(tx *bbolt.Tx) error {
-		if err := tx.DeleteBucket(bIndexLog); err != nil {
-			return err
-		}
-		if err := unsealAll(tx); err != nil {
-			return err
-		}
-		return tx.Bucket(bMeta).Put(kSchema, binary.BigEndian.AppendUint32(nil, schemaBeforeIndexLog))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	l = reopen(t, l, path, Options{NoSync: true, FullCheck: true}) // upgrades the schema-2 file
+	l = reopen(t, l, path, Options{NoSync: true})
 	m.check(t, l, 10)
 	m.writeBlock(t, l, rng, 2, 10, 10)
 	m.check(t, l, 20)
@@ -391,54 +378,4 @@ func TestIndexLogUpgradeAndDamage(t *testing.T) {
 	if _, err := Open(path, Options{}); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("damaged index log: %v", err)
 	}
-}
-
-// unsealAll rewrites every record without its seal: the form of schemas
-// 2 and 3.
-func unsealAll(btx *bbolt.Tx) error {
-	for _, name := range allBuckets {
-		b := btx.Bucket(name)
-		if b == nil || bytes.Equal(name, bMeta) {
-			continue
-		}
-		var ks, vs [][]byte
-		if err := b.ForEach(func(k, v []byte) error {
-			p, err := unseal(name, k, v)
-			ks, vs = append(ks, bytes.Clone(k)), append(vs, bytes.Clone(p))
-			return err
-		}); err != nil {
-			return err
-		}
-		for i := range ks {
-			if err := b.Put(ks[i], vs[i]); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// A schema-3 file (records unsealed, index log in use) is sealed in place
-// at open, and reads back whole.
-func TestUpgradeSealsSchema3(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "l.db")
-	l := openIndexed(t, path, Options{NoSync: true})
-	m, rng := newIndexModel(), rand.New(rand.NewPCG(7, 8))
-	m.writeBlock(t, l, rng, 1, 0, 10)
-	m.writeBlock(t, l, rng, 2, 10, 10) // in the log, not merged
-	if l.IndexStats().Entries == 0 {
-		t.Fatal("nothing in the index log: the test would not cover it")
-	}
-	if err := l.db.Update(func(tx *bbolt.Tx) error {
-		if err := unsealAll(tx); err != nil {
-			return err
-		}
-		return tx.Bucket(bMeta).Put(kSchema, binary.BigEndian.AppendUint32(nil, schemaBeforeSeals))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	l = reopen(t, l, path, Options{NoSync: true, FullCheck: true})
-	m.check(t, l, 20)
-	m.writeBlock(t, l, rng, 3, 20, 10)
-	m.check(t, l, 30)
 }

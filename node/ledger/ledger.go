@@ -21,15 +21,14 @@ import (
 	"github.com/careerchain/careerchain/sdk/chain"
 )
 
-// SchemaVersion is the version of the bucket layout this package writes.
+// SchemaVersion is the version of the bucket layout and record encodings
+// this package writes. Version 4 seals every record with a checksum of its
+// key and value (checked on every read) and changed the certificate
+// encoding (pbft certificates carry their epoch and a version byte), the
+// hard state (the mute) and entry records (PreparedBlock, pre-prepares
+// without a block). Older files are refused, not upgraded: their
+// certificates lack the epoch their signatures now bind.
 const SchemaVersion = 4
-
-// The schemas this package upgrades in place: schemaBeforeIndexLog lacks
-// index_log; schemaBeforeSeals stores records without their checksums.
-const (
-	schemaBeforeIndexLog = 2
-	schemaBeforeSeals    = 3
-)
 
 // Sentinel errors.
 var (
@@ -192,9 +191,6 @@ func (l *Ledger) check(full bool) (err error) {
 			return nil
 		}
 		meta := btx.Bucket(bMeta)
-		if err := upgrade(btx, meta); err != nil {
-			return err
-		}
 		if s := meta.Get(kSchema); s != nil && (len(s) != 4 || binary.BigEndian.Uint32(s) != SchemaVersion) {
 			return schemaError(s)
 		}
@@ -273,30 +269,6 @@ func (l *Ledger) check(full bool) (err error) {
 		l.ix.cur.Store(s)
 		return err
 	})
-}
-
-// upgrade brings a file of an earlier schema to this one: schema 2 lacks
-// only the (empty) index log; schema 3 stores its records unsealed, and
-// each is rewritten sealed (one pass over the file, once).
-func upgrade(btx *bbolt.Tx, meta *bbolt.Bucket) error {
-	s := meta.Get(kSchema)
-	if len(s) != 4 {
-		return nil
-	}
-	v := binary.BigEndian.Uint32(s)
-	if v == schemaBeforeIndexLog && btx.Bucket(bIndexLog) == nil {
-		if _, err := btx.CreateBucket(bIndexLog); err != nil {
-			return fmt.Errorf("ledger: upgrade to schema %d: %w", SchemaVersion, err)
-		}
-		v = schemaBeforeSeals
-	}
-	if v != schemaBeforeSeals {
-		return nil
-	}
-	if err := sealAll(btx); err != nil {
-		return err
-	}
-	return meta.Put(kSchema, binary.BigEndian.AppendUint32(nil, SchemaVersion))
 }
 
 func firstKey(btx *bbolt.Tx) []byte {
@@ -441,7 +413,8 @@ func (l *Ledger) Init(m Meta, members *pbft.Membership, chainConfig []byte) erro
 }
 
 // VerifyLast checks the last block's certificate against the membership in
-// force at its height: the bounded proof that the tail of the file is a
+// force at its height, on the chain the file belongs to (every consensus
+// signature binds the chain ID): the bounded proof that the tail of the file is a
 // block the replicas really committed.
 func (l *Ledger) VerifyLast(v pbft.Verifier) error {
 	return l.View(func(t *Tx) error {
@@ -449,6 +422,11 @@ func (l *Ledger) VerifyLast(v pbft.Verifier) error {
 		if h == 0 {
 			return nil
 		}
+		meta, err := t.Meta()
+		if err != nil {
+			return err
+		}
+		chainID := meta.ChainID
 		br, err := t.Block(h)
 		if err != nil {
 			return err
@@ -460,7 +438,7 @@ func (l *Ledger) VerifyLast(v pbft.Verifier) error {
 		if br.Cert.Seq != h || br.Cert.Digest != br.Block.Digest(h) {
 			return fmt.Errorf("%w: certificate of block %d is for another block", ErrCorrupt, h)
 		}
-		if err := br.Cert.Verify(m, v); err != nil {
+		if err := br.Cert.Verify(chainID, m, v); err != nil {
 			return fmt.Errorf("%w: block %d: %w", ErrCorrupt, h, err)
 		}
 		return nil
@@ -602,7 +580,7 @@ func (t *Tx) SetRunning(on bool) error {
 }
 
 // Entries returns the persisted entry records in sequence order, their
-// pre-prepares with their blocks.
+// blocks attached.
 func (t *Tx) Entries() ([]pbft.EntryRecord, error) {
 	var out []pbft.EntryRecord
 	err := t.tx.Bucket(bEntries).ForEach(func(k, v []byte) error {
@@ -610,17 +588,9 @@ func (t *Tx) Entries() ([]pbft.EntryRecord, error) {
 		if err != nil {
 			return t.fail(err)
 		}
-		e, err := DecodeEntry(v)
+		e, err := decodeEntry(v, t.entryBlock)
 		if err != nil {
 			return t.fail(err)
-		}
-		if err := t.attachBlock(e.Seq, e.PrePrepare); err != nil {
-			return err
-		}
-		if e.Prepared != nil {
-			if err := t.attachBlock(e.Seq, &e.Prepared.PrePrepare); err != nil {
-				return err
-			}
 		}
 		out = append(out, *e)
 		return nil
@@ -628,69 +598,64 @@ func (t *Tx) Entries() ([]pbft.EntryRecord, error) {
 	return out, err
 }
 
-// PutEntry persists one entry record, replacing the previous one. An
-// entry is rewritten at every phase (accepted, prepared, committed) and
-// its prepared proof holds the pre-prepare a second time, so the block of
-// a pre-prepare is stored once per (seq, digest) in its own bucket and the
-// record keeps only the rest.
+// PutEntry persists one entry record, replacing the previous one; a record
+// that holds nothing (pbft: the core forgets that sequence number) deletes
+// it and its blocks. An entry is rewritten at every phase (accepted,
+// prepared, committed) and may name the same block twice (pre-prepare and
+// PreparedBlock), so each block is stored once per (seq, digest) in its
+// own bucket and the record keeps only the rest.
 func (t *Tx) PutEntry(e *pbft.EntryRecord) error {
-	rec := *e
-	var err error
-	if rec.PrePrepare, err = t.stashBlock(e.Seq, e.PrePrepare); err != nil {
+	if isEmptyEntry(e) {
+		return t.deleteEntry(e.Seq)
+	}
+	rec, err := encodeEntry(e, t.stashBlock)
+	if err != nil {
 		return err
 	}
-	if e.Prepared != nil {
-		p := *e.Prepared
-		pp, err := t.stashBlock(e.Seq, &p.PrePrepare)
-		if err != nil {
+	return putSealed(t.tx.Bucket(bEntries), u64(e.Seq), rec)
+}
+
+// deleteEntry deletes the record of seq and every block stored for it.
+func (t *Tx) deleteEntry(seq uint64) error {
+	if err := t.tx.Bucket(bEntries).Delete(u64(seq)); err != nil {
+		return err
+	}
+	prefix := u64(seq)
+	c := t.tx.Bucket(bEntryBlks).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+		if err := c.Delete(); err != nil {
 			return err
 		}
-		p.PrePrepare = *pp
-		rec.Prepared = &p
 	}
-	return putSealed(t.tx.Bucket(bEntries), u64(e.Seq), EncodeEntry(&rec))
+	return nil
 }
 
 func entryBlockKey(seq uint64, d pbft.Hash) []byte { return append(u64(seq), d[:]...) }
 
-// stashBlock stores m's block (once) and returns m without it.
-func (t *Tx) stashBlock(seq uint64, m *pbft.Message) (*pbft.Message, error) {
-	if m == nil || m.Block == nil {
-		return m, nil
-	}
-	b, key := t.tx.Bucket(bEntryBlks), entryBlockKey(seq, m.Digest)
-	if b.Get(key) == nil {
-		if err := putSealed(b, key, pbft.EncodeBlock(m.Block)); err != nil {
-			return nil, err
-		}
-	}
-	cp := *m
-	cp.Block = nil
-	return &cp, nil
-}
-
-// attachBlock gives a pre-prepare read back its block, checked against
-// the digest it was stored under.
-func (t *Tx) attachBlock(seq uint64, m *pbft.Message) error {
-	if m == nil || m.Type != pbft.MsgPrePrepare || m.Block != nil {
+// stashBlock stores block b of digest d at seq, once.
+func (t *Tx) stashBlock(seq uint64, d pbft.Hash, b *pbft.Block) error {
+	bk, key := t.tx.Bucket(bEntryBlks), entryBlockKey(seq, d)
+	if bk.Get(key) != nil {
 		return nil
 	}
-	v, err := t.getSealed(bEntryBlks, entryBlockKey(seq, m.Digest))
+	return putSealed(bk, key, pbft.EncodeBlock(b))
+}
+
+// entryBlock returns the block stored under (seq, d); decodeEntry checks
+// it against d.
+func (t *Tx) entryBlock(seq uint64, d pbft.Hash) (*pbft.Block, error) {
+	v, err := t.getSealed(bEntryBlks, entryBlockKey(seq, d))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if v == nil {
-		return t.fail(fmt.Errorf("%w: the block of the pre-prepare for %d is missing", ErrCorrupt, seq))
+		return nil, t.fail(fmt.Errorf("%w: the block %s of the entry for %d is missing", ErrCorrupt, d.Short(), seq))
 	}
 	blk, err := pbft.DecodeBlock(bytes.Clone(v))
 	if err != nil {
-		return t.fail(fmt.Errorf("%w: the block of the pre-prepare for %d: %w", ErrCorrupt, seq, err))
+		return nil, t.fail(fmt.Errorf("%w: the block %s of the entry for %d: %w", ErrCorrupt, d.Short(), seq, err))
 	}
-	if blk.Digest(seq) != m.Digest {
-		return t.fail(fmt.Errorf("%w: the block of the pre-prepare for %d does not match its digest", ErrCorrupt, seq))
-	}
-	m.Block = blk
-	return nil
+	return blk, nil
 }
 
 // PruneEntries deletes entry records, and their blocks, at or below seq.

@@ -26,7 +26,7 @@ type certifier struct {
 func newCertifier(t testing.TB) *certifier {
 	s, pub := pbft.NewMLDSASigner([32]byte{1})
 	m := &pbft.Membership{Members: []pbft.Member{{ID: 1, SignKey: pub, NetKey: make([]byte, 32)}}}
-	core, err := pbft.New(pbft.Config{ID: 1, Membership: m, Signer: s, Verifier: &pbft.MLDSAVerifier{}})
+	core, err := pbft.New(pbft.Config{ID: 1, ChainID: "c", Membership: m, Signer: s, Verifier: &pbft.MLDSAVerifier{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,11 +81,15 @@ func commitBlock(t testing.TB, l *Ledger, c *certifier, txs [][]byte) uint64 {
 }
 
 func TestCodecRoundTrip(t *testing.T) {
-	pp := pbft.Message{Type: pbft.MsgPrePrepare, From: 1, View: 2, Seq: 3, Block: &pbft.Block{View: 2, Proposer: 1, Txs: [][]byte{[]byte("a")}}, Sig: []byte("sig")}
-	prep := pbft.Message{Type: pbft.MsgPrepare, From: 2, View: 2, Seq: 3, Sig: []byte{1, 2}}
+	blk := &pbft.Block{View: 2, Proposer: 1, Txs: [][]byte{[]byte("a")}}
+	pp := pbft.Message{Type: pbft.MsgPrePrepare, From: 1, Epoch: 1, View: 2, Seq: 3, Digest: blk.Digest(3), Block: blk, Sig: []byte("sig")}
+	bare := pp
+	bare.Block = nil // a pre-prepare whose body is being fetched; a proof's pre-prepare
+	prep := pbft.Message{Type: pbft.MsgPrepare, From: 2, Epoch: 1, View: 2, Seq: 3, Sig: []byte{1, 2}}
 	for _, e := range []*pbft.EntryRecord{
 		{Seq: 1},
-		{Seq: 3, PrePrepare: &pp, Prepare: &prep, Commit: &prep, Prepared: &pbft.PreparedProof{PrePrepare: pp, Prepares: []pbft.Message{prep, prep}}},
+		{Seq: 3, PrePrepare: &pp, Prepare: &prep, Commit: &prep, Prepared: &pbft.PreparedProof{PrePrepare: bare, Prepares: []pbft.Message{prep, prep}}, PreparedBlock: blk},
+		{Seq: 3, PrePrepare: &bare, Prepare: &prep},
 	} {
 		b := EncodeEntry(e)
 		got, err := DecodeEntry(b)
@@ -95,10 +99,14 @@ func TestCodecRoundTrip(t *testing.T) {
 		if !bytes.Equal(EncodeEntry(got), b) {
 			t.Fatalf("entry %d does not round-trip", e.Seq)
 		}
+		if (got.PrePrepare != nil && (got.PrePrepare.Block == nil) != (e.PrePrepare.Block == nil)) || (got.PreparedBlock == nil) != (e.PreparedBlock == nil) ||
+			(got.Prepared != nil && got.Prepared.PrePrepare.Block != nil) {
+			t.Fatalf("entry %d: blocks did not come back as stored: %+v", e.Seq, got)
+		}
 	}
-	hs := &pbft.HardState{View: 9, InViewChange: true, StableSeq: 16, StableDigest: pbft.Hash{1}, StableProof: []pbft.Message{prep}}
+	hs := &pbft.HardState{View: 9, InViewChange: true, StableSeq: 16, StableDigest: pbft.Hash{1}, StableProof: []pbft.Message{prep}, Muted: true, MuteView: 8}
 	got, err := DecodeHardState(EncodeHardState(hs))
-	if err != nil || got.View != 9 || !got.InViewChange || got.StableSeq != 16 || len(got.StableProof) != 1 {
+	if err != nil || got.View != 9 || !got.InViewChange || got.StableSeq != 16 || len(got.StableProof) != 1 || !got.Muted || got.MuteView != 8 {
 		t.Fatalf("hard state: %+v %v", got, err)
 	}
 	for _, bad := range [][]byte{nil, {0xff}, {1, 2}, append(EncodeHardState(hs), 0)} {
@@ -106,6 +114,34 @@ func TestCodecRoundTrip(t *testing.T) {
 			t.Fatalf("DecodeHardState(%x): %v", bad, err)
 		}
 	}
+}
+
+// TestEntryEmptyRecordDeletes checks that an entry record holding nothing,
+// which the core emits to forget a sequence number (votes of an old epoch
+// above a reconfiguration), deletes the stored record and its blocks
+// instead of leaving the old votes to be restored.
+func TestEntryEmptyRecordDeletes(t *testing.T) {
+	l := openTest(t, filepath.Join(t.TempDir(), "l.db"))
+	l.Init(Meta{ChainID: "c"}, newCertifier(t).m, nil)
+	blk := &pbft.Block{Proposer: 1, Txs: [][]byte{[]byte("old-epoch")}}
+	pp := pbft.Message{Type: pbft.MsgPrePrepare, From: 1, Seq: 5, Digest: blk.Digest(5), Block: blk, Sig: []byte("s")}
+	prep := pbft.Message{Type: pbft.MsgPrepare, From: 2, Seq: 5, Digest: pp.Digest, Sig: []byte("p")}
+	keep := pbft.EntryRecord{Seq: 6, Prepare: &prep}
+	for _, e := range []*pbft.EntryRecord{{Seq: 5, PrePrepare: &pp, Prepare: &prep}, &keep, {Seq: 5}} {
+		if err := l.Update(func(tx *Tx) error { return tx.PutEntry(e) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.View(func(tx *Tx) error {
+		es, err := tx.Entries()
+		if err != nil || len(es) != 1 || es[0].Seq != 6 {
+			t.Fatalf("entries after forgetting 5: %+v %v", es, err)
+		}
+		if n := tx.tx.Bucket(bEntryBlks).Stats().KeyN; n != 0 {
+			t.Fatalf("%d blocks left of the forgotten entry", n)
+		}
+		return nil
+	})
 }
 
 func FuzzDecodeEntry(f *testing.F) {
@@ -299,7 +335,7 @@ func TestPruneAndRecords(t *testing.T) {
 	l.Init(Meta{ChainID: "c"}, newCertifier(t).m, nil)
 	l.Update(func(tx *Tx) error {
 		for s := uint64(1); s <= 10; s++ {
-			tx.PutEntry(&pbft.EntryRecord{Seq: s})
+			tx.PutEntry(&pbft.EntryRecord{Seq: s, Prepare: &pbft.Message{Type: pbft.MsgPrepare, From: 2, Seq: s}})
 		}
 		return tx.PruneEntries(6)
 	})
@@ -334,13 +370,15 @@ func TestEntryBlocksStoredOnce(t *testing.T) {
 	blk := &pbft.Block{View: 0, Proposer: 1, Time: 5, Txs: [][]byte{[]byte("tx-a"), []byte("tx-b")}}
 	pp := pbft.Message{Type: pbft.MsgPrePrepare, From: 1, Seq: 3, Digest: blk.Digest(3), Block: blk, Sig: []byte("s")}
 	prep := pbft.Message{Type: pbft.MsgPrepare, From: 2, Seq: 3, Digest: pp.Digest, Sig: []byte("p")}
-	e := pbft.EntryRecord{Seq: 3, PrePrepare: &pp, Prepare: &prep, Prepared: &pbft.PreparedProof{PrePrepare: pp, Prepares: []pbft.Message{prep}}}
+	bare := pp
+	bare.Block = nil
+	e := pbft.EntryRecord{Seq: 3, PrePrepare: &pp, Prepare: &prep, Prepared: &pbft.PreparedProof{PrePrepare: bare, Prepares: []pbft.Message{prep}}, PreparedBlock: blk}
 	for range 3 { // rewritten at every phase
 		if err := l.Update(func(tx *Tx) error { return tx.PutEntry(&e) }); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if pp.Block == nil || e.Prepared.PrePrepare.Block == nil {
+	if pp.Block == nil || e.PreparedBlock == nil {
 		t.Fatal("PutEntry changed its argument")
 	}
 	l.View(func(tx *Tx) error {
@@ -354,10 +392,13 @@ func TestEntryBlocksStoredOnce(t *testing.T) {
 		if err != nil || len(es) != 1 {
 			t.Fatalf("entries: %v %v", es, err)
 		}
-		for _, m := range []*pbft.Message{es[0].PrePrepare, &es[0].Prepared.PrePrepare} {
-			if m.Block == nil || m.Block.Digest(3) != pp.Digest || string(m.Block.Txs[1]) != "tx-b" {
-				t.Fatalf("pre-prepare came back without its block: %+v", m)
+		for _, b := range []*pbft.Block{es[0].PrePrepare.Block, es[0].PreparedBlock} {
+			if b == nil || b.Digest(3) != pp.Digest || string(b.Txs[1]) != "tx-b" {
+				t.Fatalf("entry came back without its block: %+v", es[0])
 			}
+		}
+		if es[0].Prepared.PrePrepare.Block != nil {
+			t.Fatal("the prepared proof's pre-prepare came back with a block (peers refuse nested blocks)")
 		}
 		return nil
 	})
@@ -379,20 +420,27 @@ func TestEntryBlocksStoredOnce(t *testing.T) {
 	})
 }
 
+// TestOtherSchemaRefused checks that files of every earlier schema are
+// refused with the message that tells the operator what to do, none
+// upgraded in place: schema 3 and 2 files hold certificates without the
+// epoch their signatures now bind.
 func TestOtherSchemaRefused(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "l.db")
-	l := openTest(t, path)
-	if err := l.Init(Meta{ChainID: "c"}, newCertifier(t).m, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.db.Update(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bMeta).Put(kSchema, binary.BigEndian.AppendUint32(nil, 1))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	l.Close()
-	_, err := Open(path, Options{})
-	if !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), "schema version 1, this build reads 4") {
-		t.Fatalf("old schema: %v", err)
+	for _, v := range []uint32{1, 2, 3} {
+		path := filepath.Join(t.TempDir(), "l.db")
+		l := openTest(t, path)
+		if err := l.Init(Meta{ChainID: "c"}, newCertifier(t).m, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.db.Update(func(tx *bbolt.Tx) error {
+			return tx.Bucket(bMeta).Put(kSchema, binary.BigEndian.AppendUint32(nil, v))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		l.Close()
+		_, err := Open(path, Options{})
+		want := fmt.Sprintf("schema version %d, this build reads %d (move the file away", v, SchemaVersion)
+		if !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), want) {
+			t.Fatalf("schema %d: %v", v, err)
+		}
 	}
 }
