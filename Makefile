@@ -19,9 +19,11 @@ run: build
 plugins:
 	@if [ -x plugins/build.sh ]; then plugins/build.sh; fi
 
-## test: every test with the race detector, fuzz seed corpora included.
+## test: every test with the race detector, fuzz seed corpora included; the light
+## client's tests again under GOOS=js (Node.js), as the browser runs it.
 test: plugins
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./sdk/verify/
 
 ## bench: the benchmarks whose figures docs/BENCHMARKS.md reports.
 bench: plugins

@@ -64,6 +64,26 @@ type Params struct {
 // revoked record exists and the revoker is its holder or attester, that a
 // payment id is used once.
 func (tx *Tx) CheckStateless(p Params) error {
+	if err := tx.CheckForm(p); err != nil {
+		return err
+	}
+	switch tx.Type {
+	case TypeRegister, TypeAmend:
+		return checkCareerSigs(tx.Career)
+	case TypeRevoke:
+		return checkRevokeSig(tx.Revoke)
+	default:
+		return checkConfigSig(tx.Config, p)
+	}
+}
+
+// CheckForm runs the checks of CheckStateless that verify no signature:
+// the chain id, the body matching Type, the form and length of every
+// field, the size of the encoding, the PoW stamp and that every key is one
+// p allows. The light client (sdk/verify) runs it and then the signature
+// checks one by one (Career.CheckHolderSig, CheckReceipt, CheckAttestation,
+// Revoke.CheckSig), so that it can say which one failed.
+func (tx *Tx) CheckForm(p Params) error {
 	if tx == nil {
 		return fmt.Errorf("%w: nil transaction", ErrMalformed)
 	}
@@ -97,14 +117,7 @@ func (tx *Tx) CheckStateless(p Params) error {
 	if !StampOK(powData, tx.PoW, p.PoWDifficulty) {
 		return fmt.Errorf("%w: stamp %d has fewer than %d leading zero bits", ErrPoW, tx.PoW, p.PoWDifficulty)
 	}
-	switch tx.Type {
-	case TypeRegister, TypeAmend:
-		return checkCareerSigs(tx.Career, p)
-	case TypeRevoke:
-		return checkRevokeSig(tx.Revoke)
-	default:
-		return checkConfigSig(tx.Config, p)
-	}
+	return nil
 }
 
 // sizeAndPoWData returns len(EncodeTx(tx)) and PoWData(tx) with one
@@ -278,29 +291,42 @@ func checkReceiptForm(r *Receipt, p Params) error {
 	return nil
 }
 
-func checkCareerSigs(c *Career, p Params) error {
-	s := &c.Statement
-	sb, err := StatementSigningBytes(*s)
+func checkCareerSigs(c *Career) error {
+	sb, err := StatementSigningBytes(c.Statement)
 	if err != nil {
 		return fmt.Errorf("%w: statement: %w", ErrMalformed, err)
 	}
-	if err := verify("holder_sig", s.HolderKey, sb, c.HolderSig); err != nil {
+	if err := verify("holder_sig", c.Statement.HolderKey, sb, c.HolderSig); err != nil {
 		return err
 	}
 	sd := hexSum(sb)
-	r := &c.Receipt
+	rd, err := checkReceiptSig(&c.Receipt, sd)
+	if err != nil {
+		return err
+	}
+	return checkAttestationSig(&c.Attestation, sd, rd)
+}
+
+// checkReceiptSig checks that r pays for the statement with digest sd and
+// that its issuer signed it; it returns the receipt's digest.
+func checkReceiptSig(r *Receipt, sd string) (string, error) {
 	if r.Claim != sd {
-		return fmt.Errorf("%w: receipt.claim is %s, the statement digest is %s", ErrReceiptMismatch, r.Claim, sd)
+		return "", fmt.Errorf("%w: receipt.claim is %s, the statement digest is %s", ErrReceiptMismatch, r.Claim, sd)
 	}
 	rb, err := ReceiptSigningBytes(*r)
 	if err != nil {
-		return fmt.Errorf("%w: receipt: %w", ErrMalformed, err)
+		return "", fmt.Errorf("%w: receipt: %w", ErrMalformed, err)
 	}
 	if err := verify("receipt.sig", r.Issuer, rb, r.Sig); err != nil {
-		return err
+		return "", err
 	}
-	a := &c.Attestation
-	ab, err := AttestationSigningBytes(sd, hexSum(rb), a.Time, a.Attester)
+	return hexSum(rb), nil
+}
+
+// checkAttestationSig checks the attester's signature over the statement
+// digest sd and the receipt digest rd.
+func checkAttestationSig(a *Attestation, sd, rd string) error {
+	ab, err := AttestationSigningBytes(sd, rd, a.Time, a.Attester)
 	if err != nil {
 		return fmt.Errorf("%w: attestation: %w", ErrMalformed, err)
 	}

@@ -1,0 +1,138 @@
+package verify
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/careerchain/careerchain/pbft"
+	"github.com/careerchain/careerchain/sdk/chain"
+)
+
+// Trust is what a verifier believes without proof: the chain's genesis.
+// Everything else in a bundle is checked against it.
+type Trust struct {
+	ChainID string
+	// Membership is the genesis membership (epoch 0), in force from
+	// height 1 until the first change a bundle proves.
+	Membership *pbft.Membership
+	// Keys is the history of the key sets that may attest records, sign
+	// receipts and sign config changes, oldest first; Keys[0] is the
+	// genesis's and has From 1. Config transactions will be able to
+	// change these sets (another issue): later entries will then come
+	// from changes the bundle proves, the way Memberships do, and Verify
+	// already judges each transaction by the entry in force at its height.
+	// TrustFromGenesisJSON fills the genesis entry only.
+	Keys []KeySet
+}
+
+// KeySet is the keys (lower-case hex Ed25519) in force from height From.
+type KeySet struct {
+	From           uint64
+	Attesters      []string
+	PaymentIssuers []string
+	ConfigSigners  []string
+}
+
+// validate checks that t can anchor a verification.
+func (t *Trust) validate() error {
+	if t.ChainID == "" {
+		return fmt.Errorf("the trust anchor names no chain id")
+	}
+	if err := t.Membership.Validate(); err != nil {
+		return fmt.Errorf("the genesis membership is unusable: %w", err)
+	}
+	if len(t.Keys) == 0 || t.Keys[0].From != 1 {
+		return fmt.Errorf("the trust anchor's key sets must start with the genesis's, from height 1")
+	}
+	for i := 1; i < len(t.Keys); i++ {
+		if t.Keys[i].From <= t.Keys[i-1].From {
+			return fmt.Errorf("the trust anchor's key sets are not in height order")
+		}
+	}
+	return nil
+}
+
+// keysAt returns the key set in force at height h (validate ran).
+func (t *Trust) keysAt(h uint64) KeySet {
+	i, _ := slices.BinarySearchFunc(t.Keys, h+1, func(k KeySet, h uint64) int { return cmp.Compare(k.From, h) })
+	return t.Keys[max(i-1, 0)]
+}
+
+// params returns the stateless-check parameters of the keys in force at
+// height h. PoW is not checked: the stamp only made spam cost CPU, and the
+// difficulty in force at h is not part of the trust anchor.
+func (t *Trust) params(h uint64) chain.Params {
+	k := t.keysAt(h)
+	set := func(keys []string) map[string]bool {
+		m := make(map[string]bool, len(keys))
+		for _, k := range keys {
+			m[k] = true
+		}
+		return m
+	}
+	return chain.Params{ChainID: t.ChainID, MaxTxBytes: MaxTxBytes,
+		Attesters: set(k.Attesters), PaymentIssuers: set(k.PaymentIssuers), ConfigSigners: set(k.ConfigSigners)}
+}
+
+// genesisFile holds the fields of the replica's genesis file
+// (node.Genesis in node/genesis.go) that a verifier needs; the others
+// (time, PoW difficulty, plugins) are ignored. The genesis types will move
+// to a package shared by node and sdk; until then this mirrors their JSON.
+type genesisFile struct {
+	ChainID string `json:"chain_id"`
+	Members []struct {
+		ID      uint64 `json:"id"`
+		SignKey string `json:"sign_key"`
+		NetKey  string `json:"net_key"`
+		Addr    string `json:"addr"`
+		API     string `json:"api"`
+	} `json:"members"`
+	Config struct {
+		Attesters      []string `json:"attesters"`
+		PaymentIssuers []string `json:"payment_issuers"`
+		ConfigSigners  []string `json:"config_signers"`
+	} `json:"config"`
+}
+
+// TrustFromGenesisJSON reads a replica's genesis file (genesis.json) into
+// a Trust: the chain id, the genesis membership (epoch 0, members sorted by
+// ID, as the replicas build it) and the genesis key sets. Obtain the file
+// from a source you trust (the operator, a pinned copy): everything Verify
+// proves is relative to it.
+func TrustFromGenesisJSON(b []byte) (Trust, error) {
+	var g genesisFile
+	if err := json.Unmarshal(b, &g); err != nil {
+		return Trust{}, fmt.Errorf("verify: genesis: %w", err)
+	}
+	if g.ChainID == "" {
+		return Trust{}, fmt.Errorf("verify: genesis: no chain_id")
+	}
+	m := &pbft.Membership{}
+	for _, gm := range g.Members {
+		sk, err := decodeHex(gm.SignKey, -1)
+		if err != nil {
+			return Trust{}, fmt.Errorf("verify: genesis: member %d sign_key: %w", gm.ID, err)
+		}
+		nk, err := decodeHex(gm.NetKey, -1)
+		if err != nil {
+			return Trust{}, fmt.Errorf("verify: genesis: member %d net_key: %w", gm.ID, err)
+		}
+		m.Members = append(m.Members, pbft.Member{ID: gm.ID, SignKey: sk, NetKey: nk, Addr: gm.Addr, API: gm.API})
+	}
+	slices.SortFunc(m.Members, func(a, b pbft.Member) int { return cmp.Compare(a.ID, b.ID) })
+	for _, list := range [][]string{g.Config.Attesters, g.Config.PaymentIssuers, g.Config.ConfigSigners} {
+		for _, k := range list {
+			if _, err := decodeHex(k, 32); err != nil {
+				return Trust{}, fmt.Errorf("verify: genesis: key %q: %w", k, err)
+			}
+		}
+	}
+	t := Trust{ChainID: g.ChainID, Membership: m, Keys: []KeySet{{From: 1,
+		Attesters: g.Config.Attesters, PaymentIssuers: g.Config.PaymentIssuers, ConfigSigners: g.Config.ConfigSigners}}}
+	if err := t.validate(); err != nil {
+		return Trust{}, fmt.Errorf("verify: genesis: %w", err)
+	}
+	return t, nil
+}
