@@ -15,8 +15,11 @@ import (
 
 const wireVersion = 2
 
-// MaxMessageSize is the default bound on an encoded message.
-const MaxMessageSize = 64 << 20
+// MaxMessageSize is the default bound on an encoded message: quicnet's
+// default frame, so no message the core makes is dropped for size. A
+// block is at most MaxBatchBytes (4 MiB by default) and view changes and
+// new views carry digests, so the largest messages stay well below it.
+const MaxMessageSize = 16 << 20
 
 type writer struct{ b []byte }
 

@@ -123,28 +123,32 @@ type Block struct {
 
 // Digest binds the block's content to its sequence number: the value the
 // replicas agree on and the commit certificate signs.
-//
-// Version 2 also binds the number of transactions, so an inclusion proof
-// fixes a transaction's index, not only its path.
 func (b *Block) Digest(seq uint64) Hash {
+	return HeaderDigest(seq, b.View, b.Proposer, b.Time, b.Config, len(b.Txs), b.TxRoot())
+}
+
+// HeaderDigest is Block.Digest from the block's header alone: what a light
+// client recomputes without the transactions. Version 2 of the format also
+// binds the number of transactions, so an inclusion proof fixes a
+// transaction's index, not only its path.
+func HeaderDigest(seq, view, proposer uint64, time int64, config *Membership, txCount int, txRoot Hash) Hash {
 	h := sha256.New()
 	var hdr [8 * 5]byte
 	binary.BigEndian.PutUint64(hdr[0:], seq)
-	binary.BigEndian.PutUint64(hdr[8:], b.View)
-	binary.BigEndian.PutUint64(hdr[16:], b.Proposer)
-	binary.BigEndian.PutUint64(hdr[24:], uint64(b.Time))
-	binary.BigEndian.PutUint64(hdr[32:], uint64(len(b.Txs)))
+	binary.BigEndian.PutUint64(hdr[8:], view)
+	binary.BigEndian.PutUint64(hdr[16:], proposer)
+	binary.BigEndian.PutUint64(hdr[24:], uint64(time))
+	binary.BigEndian.PutUint64(hdr[32:], uint64(txCount))
 	h.Write([]byte("careerchain/block/v2\n"))
 	h.Write(hdr[:])
-	if b.Config != nil {
-		d := b.Config.Digest()
+	if config != nil {
+		d := config.Digest()
 		h.Write([]byte{1})
 		h.Write(d[:])
 	} else {
 		h.Write([]byte{0})
 	}
-	root := b.TxRoot()
-	h.Write(root[:])
+	h.Write(txRoot[:])
 	var d Hash
 	h.Sum(d[:0])
 	return d

@@ -34,7 +34,7 @@ func TestBlockDigestMatchesPBFT(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			want := tt.block.Digest(tt.height)
-			if got := verify.BlockDigest(tt.height, tt.block.View, tt.block.Proposer, tt.block.Time, tt.block.Config, tt.block.TxRoot()); got != want {
+			if got := verify.BlockDigest(tt.height, tt.block.View, tt.block.Proposer, tt.block.Time, tt.block.Config, len(tt.block.Txs), tt.block.TxRoot()); got != want {
 				t.Fatalf("BlockDigest = %s, pbft says %s", got, want)
 			}
 			h := verify.HeaderOf(tt.height, tt.block)

@@ -305,7 +305,7 @@ func (v *verification) blockHash() (string, error) {
 // for it.
 func (p *proven) hashed() (pbft.Hash, error) {
 	h := &p.inc.Block
-	d := BlockDigest(h.Height, h.View, h.Proposer, h.Time, p.config, mustHash(h.TxRoot))
+	d := BlockDigest(h.Height, h.View, h.Proposer, h.Time, p.config, h.TxCount, mustHash(h.TxRoot))
 	switch {
 	case p.cert.Seq != h.Height:
 		return d, fmt.Errorf("the commit certificate is for height %d, the block is at height %d", p.cert.Seq, h.Height)
