@@ -29,9 +29,10 @@ test: plugins
 bench: plugins
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 $(PKGS)
 
-## soak: the long deterministic simulation (thousands of seeds).
+## soak: the long deterministic simulation and adversary (20x the seeds), then 10 minutes of schedule fuzzing.
 soak:
-	PBFT_SOAK=1 $(GO) test -count=1 -timeout 60m -run 'TestSim' ./pbft/
+	PBFT_SOAK=1 $(GO) test -count=1 -timeout 60m -run 'TestSim|TestAdversary|TestTwins' ./pbft/
+	$(GO) test -run '^$$' -fuzz=FuzzSchedule -fuzztime=10m ./pbft/
 
 lint:
 	@out=$$(gofmt -l . | grep -v '^plugins/build/' || true); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

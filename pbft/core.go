@@ -697,6 +697,12 @@ func (c *Core) Tick(now int64) {
 			if m, ok := c.viewChanges[c.view][c.id]; ok {
 				c.send(*m, 0)
 			}
+			// So may a checkpoint that never became stable, such as the
+			// one of a reconfiguration that a new member needs to hear of
+			// before it can take part (see laterEpoch).
+			if c.lastCP != nil && c.lastCP.Seq > c.stableSeq {
+				c.send(*c.lastCP, 0)
+			}
 		}
 		return
 	}

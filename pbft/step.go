@@ -601,8 +601,11 @@ func (c *Core) askBlock(seq uint64, w *blockWant) {
 	c.send(Message{Type: MsgFetchBlock, From: c.id, Epoch: c.m.Epoch, Seq: seq, Digest: w.digest}, p)
 }
 
-// onFetchBlock answers a peer that misses a block body this replica holds,
-// at most maxAnswers times per peer and tick.
+// maxAnswers bounds the block bodies sent to one peer per tick: a member
+// asking for bodies over and over cannot make this replica send more.
+const maxAnswers = 2
+
+// onFetchBlock answers a peer that misses a block body this replica holds.
 func (c *Core) onFetchBlock(m *Message) {
 	e, ok := c.log[m.Seq]
 	if !ok {
@@ -613,7 +616,7 @@ func (c *Core) onFetchBlock(m *Message) {
 	}
 	for _, b := range []*Block{e.known, e.prepBlk} {
 		if b != nil && b.Digest(m.Seq) == m.Digest {
-			if c.answered[m.From] >= 2*c.cfg.MaxInFlight+2 {
+			if c.answered[m.From] >= maxAnswers {
 				return
 			}
 			c.answered[m.From]++
