@@ -254,7 +254,7 @@ func TestKeyChangeStatelessChecks(t *testing.T) {
 		t.Fatalf("record by the added attester: %v", err)
 	}
 	v := &validator{state: func() *chainState { return kc.st }, plugins: NopPlugins{}, cache: newCheckCache(),
-		timeout:  func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) },
+		timeout: func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) },
 		parallel: func(n int, fn func(int)) {
 			for i := range n {
 				fn(i)
