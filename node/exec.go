@@ -261,6 +261,11 @@ func (x *executor) revoke(i uint32, id [32]byte, r *chain.Revoke) (ledger.Result
 	switch {
 	case r.By != rec.HolderKey && r.By != rec.Attester:
 		return reject("revoke: only the holder or the attester of record %s may revoke it", r.Target), nil
+	case r.By != rec.HolderKey && !x.current().params.Attesters[r.By]:
+		// A retired attester key (perhaps a leaked one) keeps no power
+		// over the records it attested; the holder and the keys in force
+		// decide from then on.
+		return reject("revoke: attester key %s of record %s was removed from the attester set", r.By, r.Target), nil
 	case rec.Status == ledger.Revoked:
 		return reject("revoke: record %s is already revoked", r.Target), nil
 	case rec.Status == ledger.Superseded:
@@ -280,11 +285,17 @@ func (x *executor) revoke(i uint32, id [32]byte, r *chain.Revoke) (ledger.Result
 	return ledger.Result{}, nil
 }
 
-func (x *executor) config(i uint32, id [32]byte, c *chain.Config) (ledger.Result, error) {
-	cur := x.st
+// current returns the configuration in force for the next transaction:
+// a config change earlier in the block applies to the ones after it.
+func (x *executor) current() *chainState {
 	if x.newState != nil {
-		cur = x.newState
+		return x.newState
 	}
+	return x.st
+}
+
+func (x *executor) config(i uint32, id [32]byte, c *chain.Config) (ledger.Result, error) {
+	cur := x.current()
 	switch {
 	case len(c.Membership) > 0:
 		if err := membershipChangeError(x.t, x.seq, x.block, c); err != nil {
@@ -308,6 +319,12 @@ func (x *executor) config(i uint32, id [32]byte, c *chain.Config) (ledger.Result
 	case c.PoWDifficulty != nil:
 		d := *c.PoWDifficulty
 		x.newState = cur.with(func(cc *ChainConfig) { cc.PoWDifficulty = d })
+	case c.Keys != nil:
+		ns, err := cur.withKeys(c.Keys)
+		if err != nil {
+			return reject("config: %v", err), nil
+		}
+		x.newState = ns
 	default:
 		return reject("config: nothing to change"), nil
 	}
@@ -374,6 +391,31 @@ func (s *chainState) with(fn func(*ChainConfig)) *chainState {
 	cfg.Plugins = slices.Clone(cfg.Plugins)
 	fn(&cfg)
 	return newChainState(s.chainID, cfg, s.params.MaxTxBytes, s.version+1)
+}
+
+// withKeys returns a new state with the key-set change k applied
+// (chain.ApplyKeyChange), or an error naming why it does not apply.
+func (s *chainState) withKeys(k *chain.KeyChange) (*chainState, error) {
+	var keys []string
+	switch k.Set {
+	case chain.KeySetAttesters:
+		keys = s.cfg.Attesters
+	case chain.KeySetPaymentIssuers:
+		keys = s.cfg.PaymentIssuers
+	default:
+		return nil, fmt.Errorf("%w: unknown key set %q", chain.ErrMalformed, k.Set)
+	}
+	next, err := chain.ApplyKeyChange(keys, k)
+	if err != nil {
+		return nil, err
+	}
+	return s.with(func(cc *ChainConfig) {
+		if k.Set == chain.KeySetAttesters {
+			cc.Attesters = next
+		} else {
+			cc.PaymentIssuers = next
+		}
+	}), nil
 }
 
 func newChainState(chainID string, cfg ChainConfig, maxTx int, version uint64) *chainState {

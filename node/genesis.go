@@ -20,8 +20,9 @@ import (
 
 // ChainConfig is the part of the chain's configuration that transactions
 // are checked against. The genesis sets it; config.change transactions
-// update the PoW difficulty and the plugin set. Keys are lower-case hex
-// Ed25519 public keys.
+// update the PoW difficulty, the plugin set, the attesters and the payment
+// issuers (never the config signers). Keys are lower-case hex Ed25519
+// public keys.
 type ChainConfig struct {
 	PoWDifficulty  uint8             `json:"pow_difficulty"`
 	Attesters      []string          `json:"attesters"`

@@ -27,7 +27,8 @@
 //   - A transaction that passes CheckStateless is bounded in size, its
 //     signatures verify, its keys are ones the chain allows and its stamp
 //     meets the difficulty. What needs ledger state (nonce replay, revoke
-//     authority, payment id reuse) and what a claim means (the validator
+//     authority, payment id reuse, whether a key change applies to the key
+//     set in force) and what a claim means (the validator
 //     plugin) are checked elsewhere.
 //   - Errors wrap one of the package's Err* sentinels.
 package chain

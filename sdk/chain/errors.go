@@ -28,6 +28,9 @@ var (
 	ErrUnknownIssuer = errors.New("chain: receipt issuer not allowed")
 	// ErrUnknownSigner: the config signer is not a key the genesis names.
 	ErrUnknownSigner = errors.New("chain: config signer not allowed")
+	// ErrKeyChange: a key-set change removes a key the set lacks or adds
+	// one it holds (a question of state: see ApplyKeyChange).
+	ErrKeyChange = errors.New("chain: key change does not apply to the key set")
 	// ErrPoW: the hashcash stamp does not meet the difficulty.
 	ErrPoW = errors.New("chain: proof of work below difficulty")
 	// ErrCanonical: a value cannot be put in canonical form (a float, an

@@ -148,3 +148,9 @@ func (f *fixture) config(t testing.TB, by Wallet, mod func(*Config)) *Tx {
 	}
 	return NewConfigTx(c)
 }
+
+// keyChange builds a config.change of the key sets signed by the operator.
+func (f *fixture) keyChange(t testing.TB, k KeyChange) *Tx {
+	t.Helper()
+	return f.config(t, f.operator, func(c *Config) { c.PoWDifficulty, c.Keys = nil, &k })
+}

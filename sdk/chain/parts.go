@@ -57,3 +57,7 @@ func (c *Career) CheckAttestation(p Params) error {
 // CheckSig verifies the revoker's signature (ErrBadSignature). Whether the
 // revoker may revoke the target is a question of ledger state.
 func (r *Revoke) CheckSig() error { return checkRevokeSig(r) }
+
+// CheckSig verifies the config signer's signature (ErrBadSignature).
+// Whether the signer is one the chain names is CheckForm's question.
+func (c *Config) CheckSig() error { return checkConfigSig(c, Params{}) }

@@ -250,6 +250,10 @@ func (c *canon) config(v *Config) {
 	c.raw("{")
 	c.key(true, "chain_id")
 	c.str(v.ChainID)
+	if v.Keys != nil {
+		c.key(false, "keys")
+		c.keyChange(v.Keys)
+	}
 	if v.Leader != nil {
 		c.key(false, "leader")
 		c.uint(*v.Leader)
@@ -281,6 +285,24 @@ func (c *canon) config(v *Config) {
 	c.str(v.Sig)
 	c.key(false, "signer")
 	c.str(v.Signer)
+	c.raw("}")
+}
+
+func (c *canon) keyChange(k *KeyChange) {
+	c.raw("{")
+	first := true
+	if len(k.Add) > 0 {
+		c.key(first, "add")
+		c.strings(k.Add)
+		first = false
+	}
+	if len(k.Remove) > 0 {
+		c.key(first, "remove")
+		c.strings(k.Remove)
+		first = false
+	}
+	c.key(first, "set")
+	c.str(k.Set)
 	c.raw("}")
 }
 

@@ -68,6 +68,9 @@ func TestTypedCanonical(t *testing.T) {
 			c.Leader, c.PoWDifficulty, c.Membership = &leader, &diff, []byte{0, 1, 0xfe, 0xff, 'x'}
 			c.Plugins = []PluginRef{{Name: odd, Kind: "validator", SHA256: "ab", Config: odd}, {Name: "p", Version: "1"}}
 		}),
+		fx.keyChange(t, KeyChange{Set: KeySetAttesters, Add: []string{fx.stranger.KeyHex(), odd}, Remove: []string{fx.attester.KeyHex()}}),
+		fx.keyChange(t, KeyChange{Set: odd, Remove: []string{""}}),
+		fx.keyChange(t, KeyChange{Add: []string{}, Remove: []string{}}),
 		{Type: odd, PoW: MaxSafeInteger},
 		{Type: "x", PoW: MaxSafeInteger + 1},
 		{Type: "x", Revoke: &Revoke{Nonce: 1 << 60}},
@@ -91,6 +94,7 @@ func FuzzTypedCanonical(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"type":"\u0000\ud800","pow":9007199254740993,"config":{"leader":1,"plugins":[{}],"membership":"AAE="}}`))
+	f.Add([]byte(`{"type":"config.change","pow":0,"config":{"keys":{"set":"attesters","add":["a","\u00e9"],"remove":[]}}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var tx Tx
 		if json.Unmarshal(b, &tx) != nil {

@@ -6,7 +6,7 @@ const (
 	TypeRegister = "career.register" // a new career record
 	TypeAmend    = "career.amend"    // a new version of a record; Career.Supersedes names the old TxID
 	TypeRevoke   = "career.revoke"   // marks a record revoked; the record stays
-	TypeConfig   = "config.change"   // membership, leader, plugin set or PoW difficulty
+	TypeConfig   = "config.change"   // membership, leader, plugin set, PoW difficulty or a key set
 )
 
 // Claim is what a freelancer states about one engagement. Dates are
@@ -88,6 +88,7 @@ type PluginRef struct {
 type Config struct {
 	ChainID       string      `json:"chain_id"`
 	Nonce         uint64      `json:"nonce"`
+	Keys          *KeyChange  `json:"keys,omitempty"`       // attester or payment-issuer set
 	Membership    []byte      `json:"membership,omitempty"` // pbft membership encoding
 	Leader        *uint64     `json:"leader,omitempty"`     // replica ID to make primary
 	Plugins       []PluginRef `json:"plugins,omitempty"`

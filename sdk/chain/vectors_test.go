@@ -10,6 +10,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -30,6 +31,7 @@ type vectors struct {
 	Transactions []txVector        `json:"transactions"`
 	PoW          []powVector       `json:"pow"`
 	Merkle       []merkleVector    `json:"merkle"`
+	KeyChanges   []keyChangeVector `json:"key_changes"`
 }
 
 type canonicalVector struct {
@@ -83,6 +85,16 @@ type powVector struct {
 	Difficulty uint8  `json:"difficulty"`
 	Counter    uint64 `json:"counter"`
 	StampHash  string `json:"stamp_hash"`
+}
+
+// keyChangeVector is one application of a key-set change (ApplyKeyChange):
+// the set before, the change, and the set after or an error.
+type keyChangeVector struct {
+	Name   string    `json:"name"`
+	Before []string  `json:"before"`
+	Change KeyChange `json:"change"`
+	After  []string  `json:"after,omitempty"` // absent when Error is true
+	Error  bool      `json:"error,omitempty"`
 }
 
 type merkleVector struct {
@@ -166,6 +178,7 @@ func buildVectors(t *testing.T) *vectors {
 	}})
 	revoke := f.revoke(t, f.holder, func(r *Revoke) { r.Target = TxID(register) })
 	config := f.config(t, f.operator, nil)
+	rotate := f.keyChange(t, KeyChange{Set: KeySetAttesters, Add: []string{f.stranger.KeyHex()}, Remove: []string{f.attester.KeyHex()}})
 
 	c := register.Career
 	sb, _ := StatementSigningBytes(c.Statement)
@@ -173,12 +186,15 @@ func buildVectors(t *testing.T) *vectors {
 	ab, _ := AttestationSigningBytes(c.Statement.Digest(), c.Receipt.Digest(), c.Attestation.Time, c.Attestation.Attester)
 	vb, _ := RevokeSigningBytes(*revoke.Revoke)
 	cb, _ := ConfigSigningBytes(*config.Config)
+	kb, _ := ConfigSigningBytes(*rotate.Config)
 	unsignedReceipt := c.Receipt
 	unsignedReceipt.Sig = ""
 	unsignedRevoke := *revoke.Revoke
 	unsignedRevoke.Sig = ""
 	unsignedConfig := *config.Config
 	unsignedConfig.Sig = ""
+	unsignedRotate := *rotate.Config
+	unsignedRotate.Sig = ""
 	sigs := []struct {
 		name, tag string
 		obj       any
@@ -190,6 +206,7 @@ func buildVectors(t *testing.T) *vectors {
 		{"attestation", TagAttestation, attestationBody{Attester: c.Attestation.Attester, Receipt: c.Receipt.Digest(), Statement: c.Statement.Digest(), Time: c.Attestation.Time}, ab, c.Attestation.Attester, c.Attestation.Sig},
 		{"revoke", TagRevoke, unsignedRevoke, vb, revoke.Revoke.By, revoke.Revoke.Sig},
 		{"config", TagConfig, unsignedConfig, cb, config.Config.Signer, config.Config.Sig},
+		{"config_keys", TagConfig, unsignedRotate, kb, rotate.Config.Signer, rotate.Config.Sig},
 	}
 	for _, s := range sigs {
 		obj, err := json.Marshal(s.obj)
@@ -206,7 +223,7 @@ func buildVectors(t *testing.T) *vectors {
 		name string
 		tx   *Tx
 		d    uint8
-	}{{"register", register, 8}, {"amend", amend, 0}, {"revoke", revoke, 4}, {"config", config, 0}} {
+	}{{"register", register, 8}, {"amend", amend, 0}, {"revoke", revoke, 4}, {"config", config, 0}, {"config_keys", rotate, 0}} {
 		if err := Mine(context.Background(), tx.tx, tx.d); err != nil {
 			t.Fatal(err)
 		}
@@ -240,6 +257,25 @@ func buildVectors(t *testing.T) *vectors {
 		root := MerkleRoot(leaves)
 		m.Root = hex.EncodeToString(root[:])
 		v.Merkle = append(v.Merkle, m)
+	}
+
+	keyA, keyB, keyC := f.attester.KeyHex(), f.stranger.KeyHex(), f.holder.KeyHex()
+	for _, k := range []keyChangeVector{
+		{Name: "add", Before: []string{keyA}, Change: KeyChange{Set: KeySetAttesters, Add: []string{keyB}}},
+		{Name: "remove keeps the order of the others", Before: []string{keyA, keyB, keyC}, Change: KeyChange{Set: KeySetPaymentIssuers, Remove: []string{keyB}}},
+		{Name: "rotate", Before: []string{keyA}, Change: KeyChange{Set: KeySetAttesters, Add: []string{keyB}, Remove: []string{keyA}}},
+		{Name: "remove the last key", Before: []string{keyA}, Change: KeyChange{Set: KeySetAttesters, Remove: []string{keyA}}},
+		{Name: "remove a key not in the set", Before: []string{keyA}, Change: KeyChange{Set: KeySetAttesters, Remove: []string{keyB}}, Error: true},
+		{Name: "add a key already in the set", Before: []string{keyA}, Change: KeyChange{Set: KeySetAttesters, Add: []string{keyA}}, Error: true},
+	} {
+		after, err := ApplyKeyChange(k.Before, &k.Change)
+		if k.Error != (err != nil) {
+			t.Fatalf("key change %q: %v", k.Name, err)
+		}
+		if err == nil {
+			k.After = append([]string{}, after...)
+		}
+		v.KeyChanges = append(v.KeyChanges, k)
 	}
 	return v
 }
@@ -288,7 +324,7 @@ func TestVectorsCheck(t *testing.T) {
 	if err := dec.Decode(&v); err != nil {
 		t.Fatal(err)
 	}
-	if len(v.Canonical) == 0 || len(v.Wallets) == 0 || len(v.Signatures) != 5 || len(v.Transactions) == 0 || len(v.Merkle) == 0 || len(v.PoW) == 0 {
+	if len(v.Canonical) == 0 || len(v.Wallets) == 0 || len(v.Signatures) != 6 || len(v.Transactions) == 0 || len(v.Merkle) == 0 || len(v.PoW) == 0 || len(v.KeyChanges) == 0 {
 		t.Fatal("vectors file is missing sections")
 	}
 	for _, c := range v.Canonical {
@@ -334,8 +370,8 @@ func TestVectorsCheck(t *testing.T) {
 	var st Statement
 	var rc Receipt
 	var rv Revoke
-	var cf Config
-	for i, dst := range []any{&st, &rc, nil, &rv, &cf} {
+	var cf, kc Config
+	for i, dst := range []any{&st, &rc, nil, &rv, &cf, &kc} {
 		if dst != nil {
 			if err := json.Unmarshal(v.Signatures[i].Object, dst); err != nil {
 				t.Fatal(err)
@@ -351,7 +387,8 @@ func TestVectorsCheck(t *testing.T) {
 	atb, _ := AttestationSigningBytes(ab.Statement, ab.Receipt, ab.Time, ab.Attester)
 	vb, _ := RevokeSigningBytes(rv)
 	cb, _ := ConfigSigningBytes(cf)
-	for i, b := range [][]byte{sb, rb, atb, vb, cb} {
+	kb, _ := ConfigSigningBytes(kc)
+	for i, b := range [][]byte{sb, rb, atb, vb, cb, kb} {
 		if hex.EncodeToString(b) != v.Signatures[i].SigningBytes {
 			t.Errorf("%sSigningBytes disagrees with the vector", v.Signatures[i].Name)
 		}
@@ -374,6 +411,15 @@ func TestVectorsCheck(t *testing.T) {
 		p.PoWDifficulty = tv.Difficulty
 		if err := tx.CheckStateless(p); err != nil {
 			t.Errorf("tx %s: %v", tv.Name, err)
+		}
+	}
+	for _, kv := range v.KeyChanges {
+		after, err := ApplyKeyChange(kv.Before, &kv.Change)
+		switch {
+		case kv.Error && !errors.Is(err, ErrKeyChange):
+			t.Errorf("key change %q: %v, want an error", kv.Name, err)
+		case !kv.Error && (err != nil || !slices.Equal(after, kv.After)):
+			t.Errorf("key change %q: %q, %v; want %q", kv.Name, after, err, kv.After)
 		}
 	}
 	for _, pv := range v.PoW {

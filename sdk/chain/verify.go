@@ -62,7 +62,8 @@ type Params struct {
 //
 // What needs state is the executor's job: nonce replay, that an amended or
 // revoked record exists and the revoker is its holder or attester, that a
-// payment id is used once.
+// payment id is used once, that a key change applies to the key set in
+// force (ApplyKeyChange).
 func (tx *Tx) CheckStateless(p Params) error {
 	if err := tx.CheckForm(p); err != nil {
 		return err
@@ -389,8 +390,14 @@ func checkConfigForm(c *Config, p Params) error {
 	if c.PoWDifficulty != nil {
 		parts++
 	}
+	if c.Keys != nil {
+		parts++
+		if err := checkKeyChangeForm(c.Keys); err != nil {
+			return err
+		}
+	}
 	if parts != 1 {
-		return fmt.Errorf("%w: config sets %d of membership, leader, plugins, pow_difficulty; want exactly 1", ErrMalformed, parts)
+		return fmt.Errorf("%w: config sets %d of membership, leader, plugins, pow_difficulty, keys; want exactly 1", ErrMalformed, parts)
 	}
 	if err := checkHex("config.signer", c.Signer, ed25519.PublicKeySize); err != nil {
 		return err

@@ -28,6 +28,9 @@ func TestCheckStatelessAccepts(t *testing.T) {
 			c.PoWDifficulty = nil
 			c.Plugins = []PluginRef{{Name: "claims", Version: "1.0.0", Kind: KindValidator, SHA256: hexSum([]byte("wasm"))}}
 		})},
+		{"config keys: add an attester", f.keyChange(t, KeyChange{Set: KeySetAttesters, Add: []string{f.stranger.KeyHex()}})},
+		{"config keys: remove a payment issuer", f.keyChange(t, KeyChange{Set: KeySetPaymentIssuers, Remove: []string{f.issuer.KeyHex()}})},
+		{"config keys: rotate an attester", f.keyChange(t, KeyChange{Set: KeySetAttesters, Add: []string{f.stranger.KeyHex()}, Remove: []string{f.attester.KeyHex()}})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -235,6 +238,47 @@ func TestCheckStatelessRejects(t *testing.T) {
 				c.Plugins = []PluginRef{{Name: "x", Version: "1", Kind: KindScorer, SHA256: "sha256"}}
 			})
 		}, nil, ErrMalformed, "config.plugins[0].sha256"},
+		{"config keys with another part", func() *Tx {
+			return f.config(t, f.operator, func(c *Config) { c.Keys = &KeyChange{Set: KeySetAttesters, Add: []string{f.stranger.KeyHex()}} })
+		}, nil, ErrMalformed, "exactly 1"},
+		{"config keys of an unknown set", func() *Tx {
+			return f.keyChange(t, KeyChange{Set: "config_signers", Add: []string{f.stranger.KeyHex()}})
+		}, nil, ErrMalformed, "config.keys.set"},
+		{"config keys changing nothing", func() *Tx { return f.keyChange(t, KeyChange{Set: KeySetAttesters, Add: []string{}}) }, nil, ErrMalformed, "no key"},
+		{"config keys: key not hex", func() *Tx {
+			return f.keyChange(t, KeyChange{Set: KeySetAttesters, Remove: []string{strings.ToUpper(f.attester.KeyHex())}})
+		}, nil, ErrMalformed, "config.keys.remove[0]"},
+		{"config keys: key too short", func() *Tx {
+			return f.keyChange(t, KeyChange{Set: KeySetAttesters, Add: []string{f.stranger.KeyHex()[:62]}})
+		}, nil, ErrMalformed, "config.keys.add[0]"},
+		{"config keys: key added twice", func() *Tx {
+			return f.keyChange(t, KeyChange{Set: KeySetAttesters, Add: []string{f.stranger.KeyHex(), f.holder.KeyHex(), f.stranger.KeyHex()}})
+		}, nil, ErrMalformed, "config.keys.add[2] repeats the key of config.keys.add[0]"},
+		{"config keys: key added and removed", func() *Tx {
+			return f.keyChange(t, KeyChange{Set: KeySetAttesters, Add: []string{f.stranger.KeyHex()}, Remove: []string{f.stranger.KeyHex()}})
+		}, nil, ErrMalformed, "config.keys.remove[0] repeats"},
+		{"config keys: too many", func() *Tx {
+			keys := make([]string, MaxKeyChangeKeys+1)
+			for i := range keys {
+				keys[i] = hexSum([]byte{byte(i)})
+			}
+			return f.keyChange(t, KeyChange{Set: KeySetPaymentIssuers, Add: keys})
+		}, nil, ErrMalformed, "config.keys.add has 33 entries"},
+		{"config keys by an attester", func() *Tx {
+			return f.config(t, f.attester, func(c *Config) {
+				c.PoWDifficulty, c.Keys = nil, &KeyChange{Set: KeySetAttesters, Add: []string{f.stranger.KeyHex()}}
+			})
+		}, nil, ErrUnknownSigner, f.attester.KeyHex()},
+		{"config keys changed after signing", func() *Tx {
+			tx := f.keyChange(t, KeyChange{Set: KeySetAttesters, Add: []string{f.stranger.KeyHex()}})
+			tx.Config.Keys.Add[0] = f.holder.KeyHex()
+			return tx
+		}, nil, ErrBadSignature, "config.sig"},
+		{"config keys: set changed after signing", func() *Tx {
+			tx := f.keyChange(t, KeyChange{Set: KeySetAttesters, Add: []string{f.stranger.KeyHex()}})
+			tx.Config.Keys.Set = KeySetPaymentIssuers
+			return tx
+		}, nil, ErrBadSignature, "config.sig"},
 		{"config changed after signing", func() *Tx {
 			tx := f.config(t, f.operator, nil)
 			d := uint8(20)

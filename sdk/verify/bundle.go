@@ -36,8 +36,8 @@ const (
 
 // Bundle is everything needed to verify one career record offline against
 // a Trust: the record's transaction and its inclusion in a committed block,
-// the membership changes since genesis, and the record's status with its
-// evidence. Its JSON form is versioned ("version": 1); decode it with
+// the membership changes since genesis, the key-set changes, and the
+// record's status with its evidence. Its JSON form is versioned ("version": 1); decode it with
 // DecodeBundle. Nothing in a bundle is trusted: Verify checks every field
 // it uses.
 type Bundle struct {
@@ -47,7 +47,13 @@ type Bundle struct {
 	// Memberships lists every membership change from genesis on, oldest
 	// first, at least up to the highest block the bundle refers to.
 	Memberships []Change `json:"memberships"`
-	Status      Status   `json:"status"`
+	// KeyChanges lists the key-set changes (config.change transactions
+	// with chain.Config.Keys) the replicas accepted, oldest first, each
+	// with its inclusion proof, at least up to the record's position and,
+	// for an amended or revoked record, the evidence's. Verify rebuilds
+	// the attester and payment-issuer sets from the Trust and these.
+	KeyChanges []Inclusion `json:"key_changes,omitempty"`
+	Status     Status      `json:"status"`
 }
 
 // Inclusion is a transaction and the proof that a block committed it.

@@ -14,28 +14,40 @@
 //   - format: the bundle is version 1 and for the trusted chain id; the
 //     transaction is a career.register or career.amend in canonical form,
 //     its TxID is the SHA-256 of its bytes, and its fields are well-formed
-//     (chain.Tx.CheckForm).
+//     (chain.Tx.CheckForm), and so are the key changes it carries.
+//   - membership history: each membership change since genesis is a
+//     reconfiguration block whose commit certificate verifies under the
+//     membership before it, with a later epoch.
+//   - key history: each key-set change the bundle carries (a config.change
+//     with chain.Config.Keys, Bundle.KeyChanges) comes after the one before
+//     it, is signed by a config signer in force, is not the same signed
+//     change twice, is included in a block a quorum of the membership in
+//     force committed, and applies to the set in force
+//     (chain.ApplyKeyChange, the replicas' own rule). From the change's
+//     position on (the transactions after it in its block, and later
+//     blocks) the changed set is in force.
 //   - holder signature: the holder's key signed the claim and the holder
 //     address is that key's.
-//   - payment receipt: a payment service registered in the trust anchor
-//     signed a receipt for exactly this claim.
-//   - attestation: an admin key the trust anchor allows signed the claim
-//     and the receipt. These three are sdk/chain's own checks, the ones
-//     every replica runs before it votes.
+//   - payment receipt: a payment service registered at the record's
+//     position, by the trust anchor and the key history, signed a receipt
+//     for exactly this claim.
+//   - attestation: an admin key allowed at the record's position signed
+//     the claim and the receipt. A record attested before its attester was
+//     removed still verifies; one attested after fails here. These three
+//     are sdk/chain's own checks, the ones every replica runs before it
+//     votes.
 //   - Merkle inclusion: the Merkle path leads from the TxID, at the stated
 //     index of the stated number of transactions, to the block's root.
 //   - block hash: the header's fields and root hash (BlockDigest, equal to
 //     pbft.Block.Digest) to the hash the commit certificate names.
-//   - membership history: each membership change since genesis is a
-//     reconfiguration block whose commit certificate verifies under the
-//     membership before it, with a later epoch.
 //   - commit certificate: a quorum of the membership in force at the
 //     block's height, by that history, signed the block's COMMIT for this
 //     chain id and that membership's epoch (pbft.Certificate.Verify).
 //   - status: for an amended or revoked record, the amending or revoking
 //     transaction is validly signed (by the record's holder; a revocation
-//     by its holder or attester), names this record, comes after it and
-//     passes the same inclusion, hash and certificate checks.
+//     by its holder or by its attester while that key is in force), names
+//     this record, comes after it and passes the same inclusion, hash and
+//     certificate checks.
 //
 // # What no bundle can prove
 //
@@ -59,9 +71,18 @@
 //     a former membership that kept its keys could sign a different
 //     continuation from its own epoch on (the long-range problem every
 //     light client has).
+//   - That no key-set change was left out. Key changes, unlike membership
+//     changes, leave no trace in later certificates, so a server that
+//     omits a removal makes Verify judge later records by the larger set.
+//     This matters only for a record the replicas themselves refused: they
+//     check attesters and issuers against the set in force at admission,
+//     before voting and at execution, so such a record reaches a certified
+//     block only when validation raced the change, and then executes as
+//     rejected (see "Execution results").
 //   - PoW stamps are not checked: they only made spam cost CPU, and the
 //     difficulty in force at a height is not in the trust anchor.
 //
-// Attesters and payment issuers are judged by Trust.Keys in force at the
-// transaction's height; today that is the genesis's set.
+// Attesters and payment issuers are judged by the key set in force at the
+// transaction's position: Trust.Keys, extended by the key changes the
+// bundle proves.
 package verify

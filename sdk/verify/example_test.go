@@ -40,12 +40,13 @@ func ExampleVerify() {
 	}
 	// Output:
 	// true format
+	// true membership history
+	// true key history
 	// true holder signature
 	// true payment receipt
 	// true attestation
 	// true Merkle inclusion
 	// true block hash
-	// true membership history
 	// true commit certificate
 	// true status
 	// verified: true

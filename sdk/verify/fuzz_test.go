@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/careerchain/careerchain/sdk/chain"
 	"github.com/careerchain/careerchain/sdk/verify"
 )
 
@@ -17,10 +18,13 @@ func FuzzBundle(f *testing.F) {
 	n.commit(nil, rec, n.career(careerOpts{}))
 	n.reconfigure(1, 2)
 	rev := n.revoke(n.holder, txidOf(rec), "mistake")
-	n.commit(nil, rev)
+	keys := n.keys(n.operator, chain.KeyChange{Set: chain.KeySetAttesters, Remove: []string{n.attester.KeyHex()}})
+	n.commit(nil, rev, keys)
+	n.accept(keys)
 	f.Add(must(json.Marshal(n.bundle(rec))))
 	f.Add(must(json.Marshal(n.revoked(rec, rev))))
 	f.Add([]byte(`{"version":1}`))
+	f.Add([]byte(`{"version":1,"key_changes":[{"tx":"","index":-1,"block":{},"certificate":{}}]}`))
 	f.Add([]byte(`{"version":1,"chain_id":"careerchain-test","tx":"","index":-1,"proof":null,"block":{"config":{"members":[]}},"certificate":{"sigs":[{}]},"memberships":[{}],"status":{"state":"revoked","evidence":{}}}`))
 	g := n.trust()
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -43,6 +43,7 @@ type testNet struct {
 	blocks                                       []*pbft.Block // blocks[h-1] is at height h
 	certs                                        []*pbft.Certificate
 	changes                                      []verify.Change
+	keyTxs                                       []*chain.Tx // key changes the replicas accepted
 	nonce                                        uint64
 }
 
@@ -146,6 +147,16 @@ func (n *testNet) reconfigure(ids ...uint64) uint64 {
 
 func (n *testNet) next() uint64 { n.nonce++; return n.nonce }
 
+// keys returns a key change signed by by; accept it (commit it and list
+// it in bundles) with accept.
+func (n *testNet) keys(by chain.Wallet, k chain.KeyChange) *chain.Tx {
+	return chain.NewConfigTx(must(chain.SignConfig(by.PrivateKey(), chain.Config{ChainID: n.chainID, Nonce: n.next(), Keys: &k})))
+}
+
+// accept records key changes, committed already, as accepted by the
+// replicas: bundles list them.
+func (n *testNet) accept(txs ...*chain.Tx) { n.keyTxs = append(n.keyTxs, txs...) }
+
 // careerOpts changes a career transaction as it is made.
 type careerOpts struct {
 	supersedes string        // makes it a career.amend
@@ -193,8 +204,12 @@ func (n *testNet) inclusion(tx *chain.Tx) verify.Inclusion {
 // bundle returns the bundle of a committed record, active as of the
 // chain's height.
 func (n *testNet) bundle(tx *chain.Tx) *verify.Bundle {
-	return &verify.Bundle{Version: verify.Version, ChainID: n.chainID, Inclusion: n.inclusion(tx),
+	b := &verify.Bundle{Version: verify.Version, ChainID: n.chainID, Inclusion: n.inclusion(tx),
 		Memberships: append([]verify.Change{}, n.changes...), Status: verify.Status{State: verify.StateActive, AsOf: uint64(len(n.blocks))}}
+	for _, k := range n.keyTxs {
+		b.KeyChanges = append(b.KeyChanges, n.inclusion(k))
+	}
+	return b
 }
 
 // amended returns the bundle of a record amended by amend.

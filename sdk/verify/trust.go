@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/careerchain/careerchain/pbft"
-	"github.com/careerchain/careerchain/sdk/chain"
 )
 
 // Trust is what a verifier believes without proof: the chain's genesis.
@@ -19,11 +18,11 @@ type Trust struct {
 	Membership *pbft.Membership
 	// Keys is the history of the key sets that may attest records, sign
 	// receipts and sign config changes, oldest first; Keys[0] is the
-	// genesis's and has From 1. Config transactions will be able to
-	// change these sets (another issue): later entries will then come
-	// from changes the bundle proves, the way Memberships do, and Verify
-	// already judges each transaction by the entry in force at its height.
-	// TrustFromGenesisJSON fills the genesis entry only.
+	// genesis's and has From 1. TrustFromGenesisJSON fills the genesis
+	// entry only. Verify extends the last entry with the key changes a
+	// bundle proves (Bundle.KeyChanges), each authorised by the
+	// ConfigSigners in force before it, and judges every transaction by
+	// the set in force at its position.
 	Keys []KeySet
 }
 
@@ -54,26 +53,13 @@ func (t *Trust) validate() error {
 	return nil
 }
 
-// keysAt returns the key set in force at height h (validate ran).
-func (t *Trust) keysAt(h uint64) KeySet {
-	i, _ := slices.BinarySearchFunc(t.Keys, h+1, func(k KeySet, h uint64) int { return cmp.Compare(k.From, h) })
-	return t.Keys[max(i-1, 0)]
-}
-
-// params returns the stateless-check parameters of the keys in force at
-// height h. PoW is not checked: the stamp only made spam cost CPU, and the
-// difficulty in force at h is not part of the trust anchor.
-func (t *Trust) params(h uint64) chain.Params {
-	k := t.keysAt(h)
-	set := func(keys []string) map[string]bool {
-		m := make(map[string]bool, len(keys))
-		for _, k := range keys {
-			m[k] = true
-		}
-		return m
+// keySet returns a lookup set of keys.
+func keySet(keys []string) map[string]bool {
+	m := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		m[k] = true
 	}
-	return chain.Params{ChainID: t.ChainID, MaxTxBytes: MaxTxBytes,
-		Attesters: set(k.Attesters), PaymentIssuers: set(k.PaymentIssuers), ConfigSigners: set(k.ConfigSigners)}
+	return m
 }
 
 // genesisFile holds the fields of the replica's genesis file

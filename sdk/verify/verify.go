@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -16,20 +17,24 @@ import (
 // Step names, in the order Verify runs them.
 const (
 	StepFormat      = "format"
+	StepMembership  = "membership history"
+	StepKeys        = "key history"
 	StepHolder      = "holder signature"
 	StepReceipt     = "payment receipt"
 	StepAttestation = "attestation"
 	StepInclusion   = "Merkle inclusion"
 	StepBlockHash   = "block hash"
-	StepMembership  = "membership history"
 	StepCertificate = "commit certificate"
 	StepStatus      = "status"
 )
 
-// steps lists the step names in the order Verify runs them. The receipt
+// steps lists the step names in the order Verify runs them. The histories
+// come first: the key history needs the membership history (a key change's
+// certificate is checked against the membership in force), and the
+// receipt and attestation steps need the key sets it proves. The receipt
 // comes before the attestation because the attestation signs the receipt's
 // digest: a changed amount is then reported as the receipt's fault.
-var steps = [...]string{StepFormat, StepHolder, StepReceipt, StepAttestation, StepInclusion, StepBlockHash, StepMembership, StepCertificate, StepStatus}
+var steps = [...]string{StepFormat, StepMembership, StepKeys, StepHolder, StepReceipt, StepAttestation, StepInclusion, StepBlockHash, StepCertificate, StepStatus}
 
 // Steps returns the names of the steps Verify runs, in order.
 func Steps() []string { return steps[:] }
@@ -106,12 +111,13 @@ func Verify(b *Bundle, g Trust) Report {
 		f    func() (string, error)
 	}{
 		{StepFormat, v.format},
+		{StepMembership, v.membership},
+		{StepKeys, v.keyHistory},
 		{StepHolder, v.holder},
 		{StepReceipt, v.receipt},
 		{StepAttestation, v.attestation},
 		{StepInclusion, v.inclusion},
 		{StepBlockHash, v.blockHash},
-		{StepMembership, v.membership},
 		{StepCertificate, v.certificate},
 		{StepStatus, v.status},
 	} {
@@ -132,9 +138,11 @@ type verification struct {
 	g  *Trust
 	mv pbft.Verifier
 
-	rec     proven // the record
-	ev      proven // the status evidence, if any
+	rec     proven   // the record
+	ev      proven   // the status evidence, if any
+	changes []proven // the key changes
 	history []epoch
+	keys    []keyEpoch // the key history, from the key history step on
 }
 
 // proven is an inclusion with its parts decoded.
@@ -188,6 +196,20 @@ func (v *verification) format() (string, error) {
 			return "", fmt.Errorf("the certificate of membership change %d is malformed: %w", i+1, err)
 		}
 	}
+	v.changes = make([]proven, len(b.KeyChanges))
+	for i := range b.KeyChanges {
+		p := &v.changes[i]
+		what := fmt.Sprintf("key change %d", i+1)
+		if err := p.decode(&b.KeyChanges[i], what); err != nil {
+			return "", err
+		}
+		if p.tx.Type != chain.TypeConfig || p.tx.Config.Keys == nil {
+			return "", fmt.Errorf("%s (%s) is a %s that changes no key set", what, b.KeyChanges[i].TxID, p.tx.Type)
+		}
+		if err := p.tx.CheckForm(formParams(v.g, p.tx)); err != nil {
+			return "", fmt.Errorf("%s is not well-formed: %w", what, err)
+		}
+	}
 	s := &b.Status
 	switch s.State {
 	case StateActive:
@@ -234,13 +256,17 @@ func (p *proven) decode(inc *Inclusion, what string) error {
 }
 
 // formParams returns parameters for CheckForm that allow the
-// transaction's own attester and issuer: whether the trust anchor allows
-// those keys is the attestation and receipt steps' question.
+// transaction's own attester, issuer and config signer: whether the keys
+// in force allow them is the question of the attestation, receipt and key
+// history steps.
 func formParams(g *Trust, tx *chain.Tx) chain.Params {
 	p := chain.Params{ChainID: g.ChainID, MaxTxBytes: MaxTxBytes}
 	if c := tx.Career; c != nil {
 		p.Attesters = map[string]bool{c.Attestation.Attester: true}
 		p.PaymentIssuers = map[string]bool{c.Receipt.Issuer: true}
+	}
+	if c := tx.Config; c != nil {
+		p.ConfigSigners = map[string]bool{c.Signer: true}
 	}
 	return p
 }
@@ -256,22 +282,22 @@ func (v *verification) holder() (string, error) {
 
 func (v *verification) receipt() (string, error) {
 	c := v.rec.tx.Career
-	if err := c.CheckReceipt(v.g.params(v.rec.inc.Block.Height)); err != nil {
-		return "", fmt.Errorf("the payment receipt is not valid: %w", err)
+	if err := c.CheckReceipt(v.params(v.rec.inc)); err != nil {
+		return "", fmt.Errorf("the payment receipt is not valid at the record's height %d: %w", v.rec.inc.Block.Height, err)
 	}
 	r := &c.Receipt
-	return fmt.Sprintf("Payment service %s, which the genesis registers, signed a receipt for %d %s (%s payment %s) for this claim.",
-		short(r.Issuer), r.Amount, r.Currency, clip(r.Provider), clip(r.PaymentID)), nil
+	return fmt.Sprintf("Payment service %s, which %s registers at the record's height, signed a receipt for %d %s (%s payment %s) for this claim.",
+		short(r.Issuer), v.authority(v.rec.inc), r.Amount, r.Currency, clip(r.Provider), clip(r.PaymentID)), nil
 }
 
 func (v *verification) attestation() (string, error) {
 	c := v.rec.tx.Career
-	if err := c.CheckAttestation(v.g.params(v.rec.inc.Block.Height)); err != nil {
-		return "", fmt.Errorf("the admin's attestation is not valid: %w", err)
+	if err := c.CheckAttestation(v.params(v.rec.inc)); err != nil {
+		return "", fmt.Errorf("the admin's attestation is not valid at the record's height %d: %w", v.rec.inc.Block.Height, err)
 	}
 	a := &c.Attestation
-	return fmt.Sprintf("Admin key %s, which the genesis allows to attest, approved this claim and its receipt at %s.",
-		short(a.Attester), time.Unix(a.Time, 0).UTC().Format(time.RFC3339)), nil
+	return fmt.Sprintf("Admin key %s, which %s allows to attest at the record's height, approved this claim and its receipt at %s.",
+		short(a.Attester), v.authority(v.rec.inc), time.Unix(a.Time, 0).UTC().Format(time.RFC3339)), nil
 }
 
 func (v *verification) inclusion() (string, error) {
@@ -450,7 +476,7 @@ func (v *verification) amendment() (string, error) {
 	case c.Statement.Holder != rc.Statement.Holder:
 		return "", fmt.Errorf("the amendment %s is by holder %s, the record's holder is %s", v.ev.inc.TxID, c.Statement.Holder, rc.Statement.Holder)
 	}
-	p := v.g.params(v.ev.inc.Block.Height)
+	p := v.params(v.ev.inc)
 	for _, check := range []func() error{c.CheckHolderSig, func() error { return c.CheckReceipt(p) }, func() error { return c.CheckAttestation(p) }} {
 		if err := check(); err != nil {
 			return "", fmt.Errorf("the amendment %s is not validly signed: %w", v.ev.inc.TxID, err)
@@ -477,6 +503,8 @@ func (v *verification) revocation() (string, error) {
 		return "", fmt.Errorf("the revocation %s revokes record %s, not this one", v.ev.inc.TxID, clip(r.Target))
 	case role == "":
 		return "", fmt.Errorf("the revocation %s is signed by %s, who is neither the record's holder nor its attester", v.ev.inc.TxID, short(r.By))
+	case role == "attester" && !slices.Contains(v.keysAt(positionOf(v.ev.inc)).Attesters, r.By):
+		return "", fmt.Errorf("the revocation %s is signed by the record's attester %s, whose key was retired before it, so the replicas rejected it", v.ev.inc.TxID, short(r.By))
 	case s.Revoker != r.By || s.Reason != r.Reason:
 		return "", fmt.Errorf("the status names a revoker or reason other than the revocation %s's", v.ev.inc.TxID)
 	}
