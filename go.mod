@@ -14,4 +14,5 @@ require (
 require (
 	golang.org/x/crypto v0.54.0 // indirect
 	golang.org/x/net v0.56.0 // indirect
+	golang.org/x/term v0.45.0 // indirect
 )
