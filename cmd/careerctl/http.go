@@ -65,6 +65,15 @@ func (c *client) fetch(ctx context.Context, url string) ([]byte, error) {
 	if msg == "" {
 		msg = strings.TrimSpace(string(body))
 	}
+	// The sentinel's text ("node: not found: …") repeats what the exit
+	// code and careerctl's own prefix say.
+	for _, p := range []string{"node: ", "msp: "} {
+		if rest, ok := strings.CutPrefix(msg, p); ok {
+			if i := strings.Index(rest, ": "); i >= 0 {
+				msg = rest[i+2:]
+			}
+		}
+	}
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
 		return nil, fmt.Errorf("%w: %s", errNotFound, msg)
@@ -90,17 +99,17 @@ func (c *client) getJSON(ctx context.Context, url string, out any) error {
 // netStatus is what careerctl reads of GET /api/v1/status, which replicas
 // and the MSP both serve: a replica sets ID, the MSP sets N.
 type netStatus struct {
-	ID           uint64      `json:"id"`
-	N            *int        `json:"n"`
-	F            int         `json:"f"`
-	ChainID      string      `json:"chain_id"`
-	Epoch        uint64      `json:"epoch"`
-	View         uint64      `json:"view"`
-	Leader       uint64      `json:"leader"`
-	Height       uint64      `json:"height"`
-	InViewChange bool        `json:"in_view_change"`
-	Pending      int         `json:"pending"`
-	Members      []netMember `json:"members"`
+	ID           uint64          `json:"id"`
+	N            *int            `json:"n"`
+	F            int             `json:"f"`
+	ChainID      string          `json:"chain_id"`
+	Epoch        uint64          `json:"epoch"`
+	View         uint64          `json:"view"`
+	Leader       uint64          `json:"leader"`
+	Height       uint64          `json:"height"`
+	InViewChange bool            `json:"in_view_change"`
+	Pending      json.RawMessage `json:"pending"` // a replica's count; the MSP's list of joining nodes
+	Members      []netMember     `json:"members"`
 }
 
 type netMember struct {
@@ -109,6 +118,13 @@ type netMember struct {
 	API       string `json:"api"`
 	Connected bool   `json:"connected"`
 	Up        bool   `json:"up"`
+}
+
+// pending returns a replica's count of pending transactions.
+func (s *netStatus) pending() int {
+	var n int
+	_ = json.Unmarshal(s.Pending, &n)
+	return n
 }
 
 // isMSP reports whether the status is the MSP's.

@@ -116,10 +116,14 @@ func (e *env) main(ctx context.Context, args []string) int {
 	if err == nil {
 		return exitOK
 	}
-	if errors.Is(err, errUsage) {
-		fmt.Fprint(e.stderr, usage)
-	}
 	fmt.Fprintln(e.stderr, "careerctl:", strings.TrimPrefix(err.Error(), "careerctl: "))
+	if errors.Is(err, errUsage) {
+		if len(args) == 0 {
+			fmt.Fprint(e.stderr, usage)
+		} else {
+			fmt.Fprintln(e.stderr, "(careerctl help lists the commands and their flags)")
+		}
+	}
 	return exitCode(err)
 }
 

@@ -260,17 +260,17 @@ func (e *env) proof(ctx context.Context, g globals, args []string) error {
 
 // replicaState is one replica in the status command's answer.
 type replicaState struct {
-	ID        uint64 `json:"id"`
-	API       string `json:"api"`
-	Up        bool   `json:"up"`
-	Height    uint64 `json:"height,omitempty"`
-	View      uint64 `json:"view,omitempty"`
-	Leader    uint64 `json:"leader,omitempty"`
-	Epoch     uint64 `json:"epoch,omitempty"`
-	Pending   int    `json:"pending,omitempty"`
-	Peers     int    `json:"peers_connected,omitempty"`
+	ID         uint64 `json:"id"`
+	API        string `json:"api"`
+	Up         bool   `json:"up"`
+	Height     uint64 `json:"height,omitempty"`
+	View       uint64 `json:"view,omitempty"`
+	Leader     uint64 `json:"leader,omitempty"`
+	Epoch      uint64 `json:"epoch,omitempty"`
+	Pending    int    `json:"pending,omitempty"`
+	Peers      int    `json:"peers_connected,omitempty"`
 	ViewChange bool   `json:"in_view_change,omitempty"`
-	Error     string `json:"error,omitempty"`
+	Error      string `json:"error,omitempty"`
 }
 
 func (e *env) status(ctx context.Context, g globals, args []string) error {
@@ -304,10 +304,15 @@ func (e *env) status(ctx context.Context, g globals, args []string) error {
 				}
 			}
 			reps[i] = replicaState{ID: m.ID, API: m.API, Up: true, Height: rs.Height, View: rs.View, Leader: rs.Leader,
-				Epoch: rs.Epoch, Pending: rs.Pending, Peers: connected, ViewChange: rs.InViewChange}
+				Epoch: rs.Epoch, Pending: rs.pending(), Peers: connected, ViewChange: rs.InViewChange}
 		}()
 	}
 	wg.Wait()
+	// The MSP polls the replicas now and then: the network's height is
+	// the highest a replica reports.
+	for _, r := range reps {
+		s.Height = max(s.Height, r.Height)
+	}
 	source := "replica"
 	if s.isMSP() {
 		source = "MSP"
