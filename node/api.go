@@ -170,6 +170,7 @@ func (n *Node) newAPI() http.Handler {
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Post("/tx", n.adapt(n.postTx))
 		r.Get("/tx/{txid}", n.adapt(n.getTx))
+		r.Get("/tx/{txid}/proof", n.adapt(n.getProof))
 		r.Get("/address/{addr}/careers", n.adapt(n.getCareers))
 		r.Get("/blocks/{height}", n.adapt(n.getBlock))
 		r.Get("/status", n.adapt(n.getStatus))

@@ -18,15 +18,11 @@ import (
 	"github.com/careerchain/careerchain/wasm"
 )
 
-// runPlugin implements "careerctl plugin run MODULE --tx FILE ...": it
+// pluginCommand implements "careerctl plugin run MODULE --tx FILE ...": it
 // loads the module into a wasm.Host exactly as a replica does (pinned by its
 // own SHA-256, sandboxed, same limits) and prints the Result as JSON. The
 // verdict is data, not an error: the command fails only when it cannot run
 // the plugin.
-func runPlugin(args []string) error {
-	return pluginCommand(context.Background(), args, os.Stdin, os.Stdout)
-}
-
 func pluginCommand(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "run" {
 		return fmt.Errorf("%w: plugin needs the subcommand run", errUsage)

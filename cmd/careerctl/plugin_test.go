@@ -86,10 +86,25 @@ func TestPluginRunErrors(t *testing.T) {
 }
 
 func TestDispatch(t *testing.T) {
-	if err := run([]string{"frobnicate"}); !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "unknown command") {
-		t.Errorf("unknown command: %v", err)
-	}
-	if err := run(nil); !errors.Is(err, errUsage) {
-		t.Errorf("no command: %v", err)
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"frobnicate"}, exitUsage, "unknown command"},
+		{nil, exitUsage, "no command"},
+		{[]string{"--bogus", "status"}, exitUsage, "bogus"},
+		{[]string{"get"}, exitUsage, "needs a TXID"},
+		{[]string{"get", "xyz"}, exitUsage, "not a TxID"},
+		{[]string{"careers", "cc1nope"}, exitUsage, "invalid address"},
+		{[]string{"help"}, exitOK, ""},
+	} {
+		code, out, errOut := runCLI(t, nil, tc.args...)
+		if code != tc.code || !strings.Contains(errOut, tc.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want %d containing %q", tc.args, code, errOut, tc.code, tc.msg)
+		}
+		if tc.code == exitOK && !strings.Contains(out, "exit codes:") {
+			t.Errorf("help does not document the exit codes:\n%s", out)
+		}
 	}
 }

@@ -42,4 +42,10 @@ var (
 	ErrAddressChecksum = errors.New("chain: address checksum mismatch")
 	// ErrKey: a key or seed has the wrong length or is not hex.
 	ErrKey = errors.New("chain: invalid key")
+	// ErrKeyFile: a key file is malformed, of another version, or asks
+	// for weaker or far costlier key derivation than allowed.
+	ErrKeyFile = errors.New("chain: invalid key file")
+	// ErrPassphrase: a key file does not open with the passphrase given
+	// (wrong, or the file was changed), or the passphrase is empty.
+	ErrPassphrase = errors.New("chain: wrong passphrase")
 )

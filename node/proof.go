@@ -1,0 +1,155 @@
+package node
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/careerchain/careerchain/node/ledger"
+	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/verify"
+)
+
+// GET /api/v1/tx/{txid}/proof answers the proof bundle (sdk/verify,
+// version 1) of a career record: the record's transaction with its Merkle
+// path, block header and commit certificate; every membership change since
+// genesis, each the reconfiguration block with its certificate; and the
+// record's status as of this replica's height, with the amending or
+// revoking transaction's own inclusion as evidence. Everything is read in
+// one ledger read transaction, so the parts agree with each other and with
+// Status.AsOf. A verifier trusts none of it: verify.Verify checks it
+// against the chain's genesis alone.
+//
+// Answers: 200 with the bundle; 400 for a malformed TxID; 404 for a TxID
+// not on chain; 422 (code "rejected") for a transaction that execution
+// rejected and 422 (code "not_a_record") for one that is not a career
+// record (a revocation or a config change): neither has a record to prove.
+
+func (n *Node) getProof(w http.ResponseWriter, r *http.Request) error {
+	id, err := parseTxID(chi.URLParam(r, "txid"))
+	if err != nil {
+		return err
+	}
+	var b *verify.Bundle
+	err = n.readLedger(func(t *ledger.Tx) error {
+		b, err = proofBundle(t, n.chainID, id)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, b)
+	return nil
+}
+
+// proofBundle builds the bundle of record id from one ledger snapshot.
+func proofBundle(t *ledger.Tx, chainID string, id [32]byte) (*verify.Bundle, error) {
+	inc, txType, res, err := inclusionOf(t, id)
+	if err != nil {
+		return nil, err
+	}
+	if res.Code != ledger.Accepted {
+		return nil, fmt.Errorf("%w: transaction %x was rejected at execution (%s): it is on chain, but it made no career record to prove", ErrRejected, id, res.Reason)
+	}
+	rec, err := t.Record(id)
+	if errors.Is(err, ledger.ErrNotFound) {
+		return nil, &httpError{status: http.StatusUnprocessableEntity, code: "not_a_record",
+			err: fmt.Errorf("transaction %x is a %s, not a career record: only a career.register or career.amend has a proof bundle", id, clip(txType))}
+	}
+	if err != nil {
+		return nil, err
+	}
+	b := &verify.Bundle{Version: verify.Version, ChainID: chainID, Inclusion: inc, Memberships: []verify.Change{},
+		Status: verify.Status{AsOf: t.Height()}}
+
+	// The membership history: each entry after the genesis's was put in
+	// force by the reconfiguration block just below its From.
+	ms, err := t.Memberships()
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		if m.From <= 1 {
+			continue
+		}
+		br, err := t.Block(m.From - 1)
+		if err != nil {
+			return nil, fmt.Errorf("reconfiguration block %d: %w", m.From-1, err)
+		}
+		c, err := verify.NewChange(br.Height, br.Block, br.Cert)
+		if err != nil {
+			return nil, fmt.Errorf("%w: membership from %d: %w", ledger.ErrCorrupt, m.From, err)
+		}
+		b.Memberships = append(b.Memberships, c)
+	}
+
+	s := &b.Status
+	switch rec.Status {
+	case ledger.Active:
+		s.State = verify.StateActive
+	case ledger.Superseded:
+		ev, _, _, err := inclusionOf(t, rec.SupersededBy)
+		if err != nil {
+			return nil, evidenceError("amendment", rec.SupersededBy, err)
+		}
+		s.State, s.By, s.Evidence = verify.StateAmended, ev.TxID, &ev
+	case ledger.Revoked:
+		ev, _, _, err := inclusionOf(t, rec.RevokedBy)
+		if err != nil {
+			return nil, evidenceError("revocation", rec.RevokedBy, err)
+		}
+		rtx, err := chain.DecodeTx(ev.Tx, verify.MaxTxBytes)
+		if err != nil || rtx.Revoke == nil {
+			return nil, fmt.Errorf("%w: the revocation %x of record %x does not decode as a career.revoke: %v", ledger.ErrCorrupt, rec.RevokedBy, id, err)
+		}
+		s.State, s.By, s.Reason, s.Revoker, s.Evidence = verify.StateRevoked, ev.TxID, rec.Reason, rtx.Revoke.By, &ev
+	default:
+		return nil, fmt.Errorf("%w: record %x has status %v", ledger.ErrCorrupt, id, rec.Status)
+	}
+	return b, nil
+}
+
+// inclusionOf returns the inclusion proof of transaction id, its type (as
+// its JSON names it, for messages) and its execution result.
+func inclusionOf(t *ledger.Tx, id [32]byte) (verify.Inclusion, string, ledger.Result, error) {
+	loc, ok := t.TxLoc(id)
+	if !ok {
+		return verify.Inclusion{}, "", ledger.Result{}, fmt.Errorf("%w: no transaction %x on chain", ErrNotFound, id)
+	}
+	br, err := t.Block(loc.Height)
+	if err != nil {
+		return verify.Inclusion{}, "", ledger.Result{}, err
+	}
+	i := int(loc.Index)
+	if i >= len(br.Block.Txs) {
+		return verify.Inclusion{}, "", ledger.Result{}, fmt.Errorf("%w: index %d beyond block %d", ledger.ErrCorrupt, i, loc.Height)
+	}
+	inc, err := verify.NewInclusion(br.Height, br.Block, br.Cert, i)
+	if err != nil {
+		return verify.Inclusion{}, "", ledger.Result{}, fmt.Errorf("%w: %w", ledger.ErrCorrupt, err)
+	}
+	if inc.TxID != hex.EncodeToString(id[:]) {
+		return verify.Inclusion{}, "", ledger.Result{}, fmt.Errorf("%w: the index names transaction %x at height %d index %d, the block holds %s", ledger.ErrCorrupt, id, loc.Height, i, inc.TxID)
+	}
+	var head struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(inc.Tx, &head) != nil || head.Type == "" {
+		head.Type = "undecodable transaction"
+	}
+	return inc, head.Type, br.Results[i], nil
+}
+
+// evidenceError reports that the amendment or revocation a record names
+// cannot be read: the ledger indexes both in the block that changed the
+// record, so a miss is damage, never the client's 404.
+func evidenceError(kind string, id [32]byte, err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: the record names %s %x, which is not on chain", ledger.ErrCorrupt, kind, id)
+	}
+	return err
+}
