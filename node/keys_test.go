@@ -290,9 +290,18 @@ func TestKeyChangeCluster(t *testing.T) {
 		t.Fatalf("rotation: %+v", res)
 	}
 	c.waitHeight(t, res.Height, all(4)...)
-	if res := c.submit(t, 2, record(newAtt, 3)); res.Status != "accepted" {
-		t.Fatalf("record by the added attester: %+v", res)
+	byNew := c.submit(t, 2, record(newAtt, 3))
+	if byNew.Status != "accepted" {
+		t.Fatalf("record by the added attester: %+v", byNew)
 	}
+	// Light clients trust the genesis alone: the proof bundles carry the
+	// rotation, so the record by the added attester verifies, and so does
+	// the one attested before the removal.
+	tr := genesisTrust(t, c)
+	if b := proofOf(t, c, 3, byNew.TxID, byNew.Height, tr); len(b.KeyChanges) != 1 {
+		t.Fatalf("the bundle of a record by the added attester carries %d key changes, want 1", len(b.KeyChanges))
+	}
+	proofOf(t, c, 1, chain.TxID(old), byNew.Height, tr)
 	for i := range 4 {
 		if code := post(t, c.url(i, "/api/v1/tx"), encode(t, record(c.attester, 4)), &e); code != 400 || e.Code != "unknown_attester" {
 			t.Fatalf("replica %d admitted a record by the removed attester: %d %+v", i+1, code, e)

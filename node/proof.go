@@ -1,11 +1,14 @@
 package node
 
 import (
+	"cmp"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 
 	"github.com/go-chi/chi/v5"
 
@@ -87,6 +90,10 @@ func proofBundle(t *ledger.Tx, chainID string, id [32]byte) (*verify.Bundle, err
 		b.Memberships = append(b.Memberships, c)
 	}
 
+	if b.KeyChanges, err = keyChanges(t, b.Status.AsOf); err != nil {
+		return nil, err
+	}
+
 	s := &b.Status
 	switch rec.Status {
 	case ledger.Active:
@@ -152,4 +159,71 @@ func evidenceError(kind string, id [32]byte, err error) error {
 		return fmt.Errorf("%w: the record names %s %x, which is not on chain", ledger.ErrCorrupt, kind, id)
 	}
 	return err
+}
+
+// keyChanges returns every accepted change of the attester or payment-issuer
+// sets up to height asOf, oldest first, each with its inclusion: a verifier
+// replays them from the genesis sets to know which keys were in force at the
+// record's height. Config transactions are listed under their signer's
+// address, and only the genesis's config signers may sign them.
+func keyChanges(t *ledger.Tx, asOf uint64) ([]verify.Inclusion, error) {
+	var cc ChainConfig
+	if err := json.Unmarshal(t.ChainConfig(), &cc); err != nil {
+		return nil, fmt.Errorf("%w: chain config: %w", ledger.ErrCorrupt, err)
+	}
+	type at struct {
+		h uint64
+		i uint32
+	}
+	found := make(map[at]verify.Inclusion)
+	for _, k := range cc.ConfigSigners {
+		addr, err := chain.AddressFromKeyHex(k)
+		if err != nil {
+			return nil, fmt.Errorf("%w: config signer %q: %w", ledger.ErrCorrupt, k, err)
+		}
+		after, h, i := false, uint64(0), uint32(0)
+		for {
+			page, more := t.AddressTxs(addr, after, h, i, 256)
+			for _, e := range page {
+				if e.Kind != kindOf(chain.TypeConfig) || e.Height > asOf {
+					continue
+				}
+				if loc, ok := t.TxLoc(e.TxID); !ok || loc.Code != ledger.Accepted {
+					continue
+				}
+				br, err := t.Block(e.Height)
+				if err != nil {
+					return nil, err
+				}
+				if int(e.Index) >= len(br.Block.Txs) {
+					return nil, fmt.Errorf("%w: index %d beyond block %d", ledger.ErrCorrupt, e.Index, e.Height)
+				}
+				tx, err := chain.DecodeTx(br.Block.Txs[e.Index], verify.MaxTxBytes)
+				if err != nil || tx.Config == nil || tx.Config.Keys == nil {
+					continue
+				}
+				inc, err := verify.NewInclusion(br.Height, br.Block, br.Cert, int(e.Index))
+				if err != nil {
+					return nil, fmt.Errorf("%w: %w", ledger.ErrCorrupt, err)
+				}
+				found[at{e.Height, e.Index}] = inc
+			}
+			if !more || len(page) == 0 {
+				break
+			}
+			last := page[len(page)-1]
+			after, h, i = true, last.Height, last.Index
+		}
+	}
+	keys := slices.SortedFunc(maps.Keys(found), func(a, b at) int {
+		if c := cmp.Compare(a.h, b.h); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
+	})
+	out := make([]verify.Inclusion, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, found[k])
+	}
+	return out, nil
 }
