@@ -201,4 +201,31 @@ func TestEndToEndAgainstCareerdDev(t *testing.T) {
 	if out := cli(exitOK, "status"); !strings.Contains(out, "(leader)") || !strings.Contains(out, "membership epoch 0") {
 		t.Fatalf("status:\n%s", out)
 	}
+
+	// An operator adds an attester; records it attests commit and verify
+	// from the genesis alone. Once it is removed, its new records are
+	// refused, and the one it attested before still verifies.
+	att := filepath.Join(dir, "attester.json")
+	cli(exitOK, "wallet", "new", "--out", att, "--passphrase-file", pass)
+	var aw struct {
+		PublicKey string `json:"public_key"`
+	}
+	json.Unmarshal([]byte(cli(exitOK, "wallet", "show", "--key", att, "--json")), &aw)
+	if aw.PublicKey == "" {
+		t.Fatal("wallet show --json names no public_key")
+	}
+	cli(exitOK, "admin", "attester", "add", aw.PublicKey, "--dev-keys", data)
+	submitBy := func(want int) string {
+		return cli(want, "submit", "--claim", claim, "--key", me, "--passphrase-file", pass, "--dev-keys", data, "--attester-key", att)
+	}
+	out = submitBy(exitOK)
+	byNew, _, _ := strings.Cut(out, "\n") // stdout (the TxID) comes first
+	cli(exitOK, "admin", "attester", "remove", aw.PublicKey, "--dev-keys", data)
+	if out := submitBy(exitInvalid); !strings.Contains(out, "attester") {
+		t.Fatalf("a record attested by a removed attester:\n%s", out)
+	}
+	if len(byNew) != 64 {
+		t.Fatalf("submit printed no TxID:\n%s", out)
+	}
+	cli(exitOK, "verify", "--genesis", genesis, byNew)
 }

@@ -72,8 +72,11 @@ records:
 operators:
   admin leader ID | remove ID | promote ID | status | enrol ...   (careerctl admin -h)
         through the MSP's authenticated admin API
-        (admin attester add|remove and admin payment-issuer add|remove are coming:
-         the chain's config transactions cannot change those key sets yet)
+  admin attester|payment-issuer add KEY... | remove KEY... | rotate OLD NEW
+        (--key FILE | --dev-keys DATADIR) [--genesis FILE] [--pow D]
+        change who may attest records or sign payment receipts, by a config
+        transaction signed with an operator key the genesis names; records
+        attested before a removal stay valid
   plugin run MODULE --tx FILE [--config STR] [--kind KIND] [--height N] [--time UNIX]
         run a Wasm plugin on a transaction and print its result as JSON
 
@@ -190,6 +193,9 @@ func (e *env) run(ctx context.Context, args []string) error {
 	case "plugin":
 		return pluginCommand(ctx, rest, e.stdin, e.stdout)
 	case "admin":
+		if len(rest) > 0 && keySets[rest[0]] != "" {
+			return e.adminKeys(ctx, g, rest[0], rest[1:])
+		}
 		return runAdmin(rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
@@ -210,7 +216,8 @@ func flags(name string, g *globals) *flag.FlagSet {
 }
 
 // parse parses args with flags and positional arguments in any order and
-// returns the positional ones; want is how many the command takes.
+// returns the positional ones; want is how many the command takes (-1: any
+// number, the command checks them).
 func parse(fs *flag.FlagSet, args []string, want int, what string) ([]string, error) {
 	var pos []string
 	for {
@@ -223,7 +230,7 @@ func parse(fs *flag.FlagSet, args []string, want int, what string) ([]string, er
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-	if len(pos) != want {
+	if want >= 0 && len(pos) != want {
 		if want == 0 {
 			return nil, fmt.Errorf("%w: %s takes no argument, got %q", errUsage, fs.Name(), pos)
 		}

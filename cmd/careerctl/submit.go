@@ -67,9 +67,6 @@ func (e *env) submit(ctx context.Context, g globals, args []string) error {
 	if *attKey == "" || *payKey == "" {
 		return fmt.Errorf("%w: submit needs the attester's and the payment service's keys: --dev-keys DATADIR, or --attester-key F and --payment-key F", errUsage)
 	}
-	if *pow > 32 {
-		return fmt.Errorf("%w: --pow %d is above 32", errUsage, *pow)
-	}
 	claim, err := readClaim(*claimFile)
 	if err != nil {
 		return err
@@ -86,34 +83,14 @@ func (e *env) submit(ctx context.Context, g globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	difficulty := uint8(0)
-	if *genesis != "" {
-		b, err := os.ReadFile(*genesis)
-		if err != nil {
-			return fmt.Errorf("the genesis file: %w", err)
-		}
-		var gh genesisHead
-		if err := json.Unmarshal(b, &gh); err != nil {
-			return fmt.Errorf("%w: the genesis file %s: %v", errInvalid, *genesis, err)
-		}
-		if *chainID == "" {
-			*chainID = gh.ChainID
-		}
-		difficulty = gh.Config.PoWDifficulty
-	}
-	if *pow >= 0 {
-		difficulty = uint8(*pow)
-	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	c := newClient(g.node)
-	if *chainID == "" {
-		s, err := c.status(ctx, c.base)
-		if err != nil {
-			return err
-		}
-		*chainID = s.ChainID
+	id, difficulty, err := chainParams(ctx, c, *genesis, *chainID, *pow)
+	if err != nil {
+		return err
 	}
+	*chainID = id
 	if *paymentID == "" {
 		var r [8]byte
 		rand.Read(r[:])
@@ -146,7 +123,15 @@ func (e *env) submit(ctx context.Context, g globals, args []string) error {
 		return err
 	}
 
-	p, err := middleware.New(middleware.Options{ChainID: *chainID, Leaders: middleware.Replicas{URLs: []string{c.base}}})
+	return e.commit(ctx, g, c, *chainID, tx)
+}
+
+// commit submits tx through the leader and waits for its commit, printing
+// the TxID (or, with --json, the result). A transaction the chain refuses
+// or rejects at execution is errInvalid; no answer is errUnreachable.
+func (e *env) commit(ctx context.Context, g globals, c *client, chainID string, tx *chain.Tx) error {
+	say := func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+	p, err := middleware.New(middleware.Options{ChainID: chainID, Leaders: middleware.Replicas{URLs: []string{c.base}}})
 	if err != nil {
 		return err
 	}
@@ -169,6 +154,41 @@ func (e *env) submit(ctx context.Context, g globals, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, res.TxID)
 	return nil
+}
+
+// chainParams returns the chain id and PoW difficulty to sign and mine
+// for: from the genesis file if one is named, overridden by --chain-id and
+// --pow (pow < 0: not given), else the chain id the node reports.
+func chainParams(ctx context.Context, c *client, genesis, chainID string, pow int) (string, uint8, error) {
+	if pow > 32 {
+		return "", 0, fmt.Errorf("%w: --pow %d is above 32", errUsage, pow)
+	}
+	difficulty := uint8(0)
+	if genesis != "" {
+		b, err := os.ReadFile(genesis)
+		if err != nil {
+			return "", 0, fmt.Errorf("the genesis file: %w", err)
+		}
+		var gh genesisHead
+		if err := json.Unmarshal(b, &gh); err != nil {
+			return "", 0, fmt.Errorf("%w: the genesis file %s: %v", errInvalid, genesis, err)
+		}
+		if chainID == "" {
+			chainID = gh.ChainID
+		}
+		difficulty = gh.Config.PoWDifficulty
+	}
+	if pow >= 0 {
+		difficulty = uint8(pow)
+	}
+	if chainID == "" {
+		s, err := c.status(ctx, c.base)
+		if err != nil {
+			return "", 0, err
+		}
+		chainID = s.ChainID
+	}
+	return chainID, difficulty, nil
 }
 
 // mine sets tx's PoW stamp, reporting progress on stderr.
