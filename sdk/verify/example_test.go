@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 
+	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 	"github.com/careerchain/careerchain/sdk/verify"
 )
@@ -66,4 +67,59 @@ func ExampleTrustFromGenesisJSON() {
 		trust.ChainID, m.N(), m.Epoch, m.Quorum(), len(trust.Keys[0].Attesters))
 	// Output:
 	// chain careerchain-dev: 4 replicas (epoch 0), quorum 3, 1 attester key(s)
+}
+
+// ExampleDecodeBundle reads a bundle strictly: a field the format does not
+// have is refused rather than ignored.
+func ExampleDecodeBundle() {
+	n := newNet(testChainID, 1, 2, 3, 4)
+	rec := n.career(careerOpts{})
+	n.commit(nil, rec)
+	raw := must(json.Marshal(n.bundle(rec)))
+	b, err := verify.DecodeBundle(raw)
+	fmt.Println(err == nil, b.Version, b.Block.Height, b.Status.State)
+	_, err = verify.DecodeBundle([]byte(`{"version":1,"surprise":true}`))
+	fmt.Println(err != nil)
+	// Output:
+	// true 1 1 active
+	// true
+}
+
+// ExampleSteps lists the checks in the order Verify runs them; a report
+// names the first that failed.
+func ExampleSteps() {
+	fmt.Println(len(verify.Steps()), verify.Steps()[0], "…", verify.Steps()[len(verify.Steps())-1])
+	// Output:
+	// 10 format … status
+}
+
+// ExampleReport_Failed names the step a tampered bundle fails at, in the
+// words a person reads.
+func ExampleReport_Failed() {
+	n := newNet(testChainID, 1, 2, 3, 4)
+	rec := n.career(careerOpts{})
+	n.commit(nil, rec)
+	b := n.bundle(rec)
+	b.Block.Time++ // the header no longer hashes to the certified digest
+	if s, failed := verify.Verify(b, n.trust()).Failed(); failed {
+		fmt.Println(s.Name, s.OK)
+	}
+	// Output:
+	// block hash false
+}
+
+// ExampleNewInclusion builds, as a replica does, the inclusion proof of a
+// block's transaction; its header recomputes the digest the certificate
+// signs (BlockDigest), without the other transactions.
+func ExampleNewInclusion() {
+	blk := &pbft.Block{View: 0, Proposer: 1, Time: 1_700_000_000_000, Txs: [][]byte{[]byte(`{"a":1}`), []byte(`{"b":2}`)}}
+	cert := &pbft.Certificate{Epoch: 0, Seq: 7, Digest: blk.Digest(7)}
+	inc, err := verify.NewInclusion(7, blk, cert, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	d, err := inc.Block.Digest()
+	fmt.Println(err == nil, d == blk.Digest(7), inc.Index, len(inc.Proof))
+	// Output:
+	// true true 1 1
 }
