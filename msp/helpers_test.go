@@ -22,6 +22,7 @@ import (
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/quicnet"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
 const testChain = "careerchain-msp-test"
@@ -58,7 +59,7 @@ func testLogger(t testing.TB, name string) *slog.Logger {
 type cluster struct {
 	t       testing.TB
 	mem     *quicnet.MemNetwork
-	genesis *node.Genesis
+	genesis *genesis.Genesis
 	root    string
 
 	operator, mspKey, attester, payment chain.Wallet
@@ -89,7 +90,7 @@ func listen(t testing.TB) net.Listener {
 func newCluster(t testing.TB, n int, tune func(*Config)) *cluster {
 	c := &cluster{t: t, mem: quicnet.NewMemNetwork(quicnet.MemQueueLen(8192)), root: t.TempDir(), nodes: map[uint64]*replica{},
 		operator: wallet(t, "operator"), mspKey: wallet(t, "msp"), attester: wallet(t, "attester"), payment: wallet(t, "payment"), tune: tune}
-	c.genesis = &node.Genesis{ChainID: testChain, Time: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Config: node.ChainConfig{
+	c.genesis = &genesis.Genesis{ChainID: testChain, Time: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Config: genesis.ChainConfig{
 		Attesters: []string{c.attester.KeyHex()}, PaymentIssuers: []string{c.payment.KeyHex()},
 		ConfigSigners: []string{c.operator.KeyHex(), c.mspKey.KeyHex()}}}
 	lns := make([]net.Listener, n)
@@ -97,7 +98,7 @@ func newCluster(t testing.TB, n int, tune func(*Config)) *cluster {
 		lns[i] = listen(t)
 		k := nodeKeys(i + 1)
 		_, pub := pbft.NewMLDSASigner(k.SignSeed)
-		c.genesis.Members = append(c.genesis.Members, node.GenesisMember{ID: uint64(i + 1), SignKey: hex.EncodeToString(pub),
+		c.genesis.Members = append(c.genesis.Members, genesis.Member{ID: uint64(i + 1), SignKey: hex.EncodeToString(pub),
 			NetKey: hex.EncodeToString(k.NetKey.Public().(ed25519.PublicKey)), Addr: fmt.Sprintf("mem:%d", i+1), API: "http://" + lns[i].Addr().String()})
 	}
 	if err := c.genesis.Validate(); err != nil {

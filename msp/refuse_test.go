@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/careerchain/careerchain/node"
 	"github.com/careerchain/careerchain/pbft"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
 // newBareMSP is an MSP with no replicas running: enough for the checks
@@ -27,12 +27,12 @@ func newBareMSP(t *testing.T, difficulty uint8) (*Service, *cluster, *httptest.S
 // newBareMSPWith is newBareMSP with tune applied to the MSP's Config.
 func newBareMSPWith(t *testing.T, difficulty uint8, tune func(*Config)) (*Service, *cluster, *httptest.Server) {
 	c := &cluster{t: t, operator: wallet(t, "operator"), mspKey: wallet(t, "msp")}
-	c.genesis = &node.Genesis{ChainID: testChain, Time: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
-		Config: node.ChainConfig{PoWDifficulty: difficulty, ConfigSigners: []string{c.operator.KeyHex(), c.mspKey.KeyHex()}}}
+	c.genesis = &genesis.Genesis{ChainID: testChain, Time: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
+		Config: genesis.ChainConfig{PoWDifficulty: difficulty, ConfigSigners: []string{c.operator.KeyHex(), c.mspKey.KeyHex()}}}
 	for i := 1; i <= 4; i++ {
 		k := nodeKeys(i)
 		_, pub := pbft.NewMLDSASigner(k.SignSeed)
-		c.genesis.Members = append(c.genesis.Members, node.GenesisMember{ID: uint64(i), SignKey: hex.EncodeToString(pub),
+		c.genesis.Members = append(c.genesis.Members, genesis.Member{ID: uint64(i), SignKey: hex.EncodeToString(pub),
 			NetKey: hex.EncodeToString(k.NetKey.Public().(ed25519.PublicKey)), Addr: "mem:1", API: "http://127.0.0.1:1"})
 	}
 	cfg := Config{Genesis: c.genesis, Key: c.mspKey.PrivateKey(), OperatorKeys: []string{c.operator.KeyHex()},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/careerchain/careerchain/internal/httpkit"
 	"github.com/careerchain/careerchain/quicnet"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
 // Config configures a Node. Zero values take the defaults of withDefaults.
@@ -23,7 +24,7 @@ import (
 type Config struct {
 	ID      uint64
 	DataDir string // holds ledger.db
-	Genesis *Genesis
+	Genesis *genesis.Genesis
 	Keys    NodeKeys
 
 	// ListenAddr is the QUIC address (host:port) when Transport is nil.
@@ -167,7 +168,7 @@ func LoadConfig(path string) (Config, error) {
 			return Config{}, fmt.Errorf("%w: %s: %s %q is not a positive duration like \"10ms\"", ErrBadConfig, path, d.key, d.s)
 		}
 	}
-	if cfg.Genesis, err = LoadGenesis(rel(fc.Genesis)); err != nil {
+	if cfg.Genesis, err = genesis.Load(rel(fc.Genesis)); err != nil {
 		return Config{}, err
 	}
 	if cfg.Keys, err = LoadNodeKeys(rel(fc.KeyFile)); err != nil {

@@ -1,11 +1,15 @@
 package node
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/careerchain/careerchain/sdk/genesis"
+)
 
 // Sentinel errors. The API maps each to an HTTP status (see api.go).
 var (
 	ErrBadConfig  = errors.New("node: bad config")
-	ErrBadGenesis = errors.New("node: bad genesis")
+	ErrBadGenesis = genesis.ErrInvalid // one sentinel for a bad genesis, wherever it is read
 	ErrMalformed  = errors.New("node: malformed request")
 	ErrNotFound   = errors.New("node: not found")
 	ErrReplay     = errors.New("node: already on chain")

@@ -21,6 +21,7 @@ import (
 	"github.com/careerchain/careerchain/node/ledger"
 	"github.com/careerchain/careerchain/quicnet"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
 const testChainID = "careerchain-test"
@@ -51,7 +52,7 @@ type cluster struct {
 	t       testing.TB
 	quic    bool
 	mem     *quicnet.MemNetwork
-	genesis *Genesis
+	genesis *genesis.Genesis
 	keys    []NodeKeys
 	dirs    []string
 	apiAddr []string
@@ -84,8 +85,8 @@ func freeTCP(t testing.TB) string {
 	return l.Addr().String()
 }
 
-func testGenesis(t testing.TB, keys []NodeKeys, netAddr, apiAddr []string, op, att, pay chain.Wallet) *Genesis {
-	g := &Genesis{ChainID: testChainID, Time: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Config: ChainConfig{
+func testGenesis(t testing.TB, keys []NodeKeys, netAddr, apiAddr []string, op, att, pay chain.Wallet) *genesis.Genesis {
+	g := &genesis.Genesis{ChainID: testChainID, Time: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Config: genesis.ChainConfig{
 		Attesters: []string{att.KeyHex()}, PaymentIssuers: []string{pay.KeyHex()}, ConfigSigners: []string{op.KeyHex()},
 	}}
 	for i, k := range keys {

@@ -21,6 +21,7 @@ import (
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/quicnet"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
 // Node is a running replica. New opens its ledger and transport; Run drives
@@ -257,7 +258,7 @@ func (n *Node) loadState() (*pbft.Restore, *pbft.Membership, *chainState, error)
 		if r.History, r.ConfigSeqs, err = membershipHistory(t, r.Executed); err != nil {
 			return err
 		}
-		var cc ChainConfig
+		var cc genesis.ChainConfig
 		if err := json.Unmarshal(t.ChainConfig(), &cc); err != nil {
 			return fmt.Errorf("%w: chain config: %w", ledger.ErrCorrupt, err)
 		}

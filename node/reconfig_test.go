@@ -11,6 +11,7 @@ import (
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/quicnet"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
 // membershipAgreement reads replica i's core membership (Status) between
@@ -215,7 +216,7 @@ func TestExecutionFollowsCoreMembership(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw := encode(t, chain.NewConfigTx(signed)) // unstamped: execution rejects it at difficulty 10
-	st := newChainState(testChainID, ChainConfig{ConfigSigners: []string{op.KeyHex()}, PoWDifficulty: 10}, 64<<10, 0)
+	st := newChainState(testChainID, genesis.ChainConfig{ConfigSigners: []string{op.KeyHex()}, PoWDifficulty: 10}, 64<<10, 0)
 	blk := &pbft.Block{Config: next, Txs: [][]byte{raw}}
 	for _, tc := range []struct {
 		name  string
@@ -270,7 +271,7 @@ func TestLeaderSwapViewFromBlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := newChainState(testChainID, ChainConfig{ConfigSigners: []string{op.KeyHex()}}, 64<<10, 0)
+	st := newChainState(testChainID, genesis.ChainConfig{ConfigSigners: []string{op.KeyHex()}}, 64<<10, 0)
 	blk := &pbft.Block{View: 3, Proposer: 2, Txs: [][]byte{encode(t, chain.NewConfigTx(signed))}}
 	for _, certView := range []uint64{3, 7} { // committed in the block's view, and re-committed after a view change
 		var fx effects

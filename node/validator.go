@@ -12,6 +12,7 @@ import (
 	"github.com/careerchain/careerchain/node/ledger"
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
 // Decision is a plugin's judgement of one transaction.
@@ -73,7 +74,7 @@ func (NopPlugins) CheckTx(context.Context, *chain.Tx, BlockContext) Verdict { re
 // change replaces it. Version counts replacements, for the check cache.
 type chainState struct {
 	chainID string
-	cfg     ChainConfig
+	cfg     genesis.ChainConfig
 	params  chain.Params
 	version uint64
 }
