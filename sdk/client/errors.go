@@ -67,6 +67,17 @@ const (
 	CodeDamaged  Code = "damaged" // this replica's ledger is damaged there; read another replica
 )
 
+// Codes returns every code the servers answer with, in the order above.
+func Codes() []Code {
+	return []Code{CodeMalformed, CodeMalformedJSON, CodeBodyCut, CodeBadTxID, CodeBadHeight, CodeBadLimit, CodeBadCursor,
+		CodeBadSignature, CodeBadAddress, CodeBadAddressChecksum, CodeBadKey, CodeNonCanonical, CodeWrongChain,
+		CodeHolderMismatch, CodeReceiptMismatch, CodeMissingAttestation, CodeUnknownAttester, CodeUnknownIssuer,
+		CodeUnknownSigner, CodePoW, CodeStale, CodeUnauthorized, CodeBadCredential, CodeRefused, CodeNotFound,
+		CodeUnknownTarget, CodeMethodNotAllowed, CodeBodyTimeout, CodeTooLarge, CodeReplay, CodePaymentUsed,
+		CodeConflict, CodeRejected, CodeNotReady, CodeBusy, CodeNotLeader, CodeUnavailable, CodeTimeout,
+		CodeInternal, CodeDamaged}
+}
+
 // Categories of failure. Every error a Client returns matches exactly one.
 var (
 	// ErrInvalid: the server refused the request as wrong (400, 405, 408,
