@@ -11,6 +11,7 @@ import (
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/quicnet"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/client"
 	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
@@ -19,10 +20,10 @@ import (
 // change meanwhile, the two must name the same epoch and members.
 func (c *cluster) membershipAgreement(t *testing.T, i int) (agree, settled bool, epoch uint64, n int) {
 	t.Helper()
-	ledgerTail := func() (MembershipEntry, bool) {
-		var h MembershipHistory
+	ledgerTail := func() (client.MembershipEntry, bool) {
+		var h client.MembershipHistory
 		if get(t, c.url(i, "/api/v1/membership"), &h) != http.StatusOK || len(h.History) == 0 {
-			return MembershipEntry{}, false
+			return client.MembershipEntry{}, false
 		}
 		return h.History[len(h.History)-1], true
 	}
@@ -76,7 +77,7 @@ func TestReconfigAfterPoWRaiseCoreAndLedgerAgree(t *testing.T) {
 		}
 		return quicnet.Verdict{}
 	})
-	powDone := make(chan SubmitResult, 1)
+	powDone := make(chan client.SubmitResult, 1)
 	go func() {
 		dd := uint8(d)
 		powDone <- c.submit(t, 0, configTx(t, c, chain.Config{Nonce: 100, PoWDifficulty: &dd}))
@@ -171,7 +172,7 @@ func TestReconfigAfterPoWRaiseCoreAndLedgerAgree(t *testing.T) {
 
 	// Restart the four members: each resumes with the quorum and primary
 	// it had, from its ledger's membership.
-	before := make([]Status, 4)
+	before := make([]client.Status, 4)
 	for i := range 4 {
 		before[i] = c.node(i).Status()
 	}

@@ -414,32 +414,3 @@ func (v *validator) validateTxs(b *pbft.Block, st *chainState, bctx BlockContext
 	}
 	return verdict, results
 }
-
-// errorCode names the sentinel of a chain error, for the API's JSON.
-func errorCode(err error) string {
-	for _, c := range []struct {
-		err  error
-		code string
-	}{
-		{chain.ErrBadSignature, "bad_signature"},
-		{chain.ErrAddressChecksum, "bad_address_checksum"},
-		{chain.ErrAddress, "bad_address"},
-		{chain.ErrTooLarge, "too_large"},
-		{chain.ErrNonCanonical, "non_canonical"},
-		{chain.ErrWrongChain, "wrong_chain"},
-		{chain.ErrHolderMismatch, "holder_mismatch"},
-		{chain.ErrReceiptMismatch, "receipt_mismatch"},
-		{chain.ErrMissingAttestation, "missing_attestation"},
-		{chain.ErrUnknownAttester, "unknown_attester"},
-		{chain.ErrUnknownIssuer, "unknown_issuer"},
-		{chain.ErrUnknownSigner, "unknown_signer"},
-		{chain.ErrPoW, "pow"},
-		{chain.ErrMalformed, "malformed"},
-		{chain.ErrKey, "bad_key"},
-	} {
-		if errors.Is(err, c.err) {
-			return c.code
-		}
-	}
-	return "malformed"
-}
