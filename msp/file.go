@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/careerchain/careerchain/node"
+	"github.com/careerchain/careerchain/internal/configfile"
 	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
@@ -33,7 +33,7 @@ type FileConfig struct {
 // LoadConfig reads an MSP config file with its genesis and key file.
 func LoadConfig(path string) (Config, error) {
 	var fc FileConfig
-	rel, err := node.ReadConfigFile(path, &fc)
+	rel, err := configfile.Read(path, &fc)
 	if err != nil {
 		return Config{}, fmt.Errorf("%w: %w", ErrBadConfig, err)
 	}
