@@ -119,7 +119,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("%s %s: %d %s: %s", e.Method, e.URL, e.Status, e.Code, e.Message)
+	return fmt.Sprintf("%s %s: %d %s: %s", e.Method, e.URL, e.Status, string(e.Code), e.Message)
 }
 
 // Is matches e's Code and its category.
