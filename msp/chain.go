@@ -1,24 +1,18 @@
 package msp
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 
-	"github.com/careerchain/careerchain/node"
 	"github.com/careerchain/careerchain/pbft"
+	"github.com/careerchain/careerchain/sdk/client"
 )
 
 // Talking to replicas: status, the membership history (verified against
 // certificates), raw blocks, and submissions.
-
-const maxReply = 8 << 20
 
 // epochEntry is one verified membership of the chain's history.
 type epochEntry struct {
@@ -26,29 +20,14 @@ type epochEntry struct {
 	Membership *pbft.Membership
 }
 
-func getJSON(ctx context.Context, hc *http.Client, url string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s: %s", url, resp.Status, clip(string(body)))
-	}
-	return json.Unmarshal(body, out)
+// replicaClient returns an API client of the replica at api. The caller's
+// context bounds each call, and the MSP's loop retries on its own
+// schedule (a missed poll is a miss), so the client does neither.
+func replicaClient(hc *http.Client, api string) (*client.Client, error) {
+	return client.New(api, client.Options{HTTPClient: hc, Timeout: -1, Retries: -1})
 }
 
-func apiURL(base, path string) string { return strings.TrimRight(base, "/") + path }
-
-func membershipOf(e node.MembershipEntry) (*pbft.Membership, error) {
+func membershipOf(e client.MembershipEntry) (*pbft.Membership, error) {
 	m := &pbft.Membership{Epoch: e.Epoch}
 	for _, mi := range e.Members {
 		sk, err1 := hex.DecodeString(mi.SignKey)
@@ -68,8 +47,12 @@ func membershipOf(e node.MembershipEntry) (*pbft.Membership, error) {
 // for chainID, the chain this MSP serves (never the one a replica names):
 // every consensus signature binds it.
 func fetchHistory(ctx context.Context, hc *http.Client, api, chainID string, known []epochEntry) ([]epochEntry, uint64, error) {
-	var h node.MembershipHistory
-	if err := getJSON(ctx, hc, apiURL(api, "/api/v1/membership"), &h); err != nil {
+	rc, err := replicaClient(hc, api)
+	if err != nil {
+		return nil, 0, err
+	}
+	h, err := rc.Membership(ctx)
+	if err != nil {
 		return nil, 0, err
 	}
 	if len(h.History) == 0 {
@@ -91,7 +74,7 @@ func fetchHistory(ctx context.Context, hc *http.Client, api, chainID string, kno
 		if i == 0 || e.From < 2 {
 			return nil, 0, fmt.Errorf("%s: history entry %d cannot be verified", api, i)
 		}
-		b, cert, err := fetchRawBlock(ctx, hc, api, e.From-1)
+		b, cert, err := fetchRawBlock(ctx, rc, e.From-1)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -110,18 +93,18 @@ func fetchHistory(ctx context.Context, hc *http.Client, api, chainID string, kno
 	return out, h.Height, nil
 }
 
-func fetchRawBlock(ctx context.Context, hc *http.Client, api string, h uint64) (*pbft.Block, *pbft.Certificate, error) {
-	var rb node.RawBlock
-	if err := getJSON(ctx, hc, apiURL(api, fmt.Sprintf("/api/v1/blocks/%d?raw=1", h)), &rb); err != nil {
+func fetchRawBlock(ctx context.Context, rc *client.Client, h uint64) (*pbft.Block, *pbft.Certificate, error) {
+	rb, err := rc.RawBlock(ctx, h)
+	if err != nil {
 		return nil, nil, err
 	}
 	b, err := pbft.DecodeBlock(rb.Block)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: block %d: %w", api, h, err)
+		return nil, nil, fmt.Errorf("%s: block %d: %w", rc.Base(), h, err)
 	}
 	c, err := pbft.DecodeCertificate(rb.Certificate)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: block %d: %w", api, h, err)
+		return nil, nil, fmt.Errorf("%s: block %d: %w", rc.Base(), h, err)
 	}
 	return b, c, nil
 }
@@ -134,52 +117,26 @@ type submitResult struct {
 }
 
 // submitTx posts a transaction to a replica and waits for its commit,
-// following the 307 a follower answers for a membership change. A 503/504
-// (view change, not ready, timeout) is ErrUnavailable: try again later.
+// following the 307 a follower answers for a membership change. A 5xx
+// (view change, not ready, timeout) or no answer is ErrUnavailable: try
+// again later; any other refusal is ErrRejected.
 func submitTx(ctx context.Context, hc *http.Client, api string, raw []byte) (submitResult, error) {
-	url := apiURL(api, "/api/v1/tx")
-	for hop := 0; hop < 4; hop++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"?wait=1", bytes.NewReader(raw))
-		if err != nil {
-			return submitResult{}, err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := hc.Do(req)
-		if err != nil {
-			return submitResult{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
-		}
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxReply))
-		resp.Body.Close()
-		var e struct {
-			Error, Code, Leader string
-		}
-		_ = json.Unmarshal(body, &e)
-		switch resp.StatusCode {
-		case http.StatusOK:
-			var r node.SubmitResult
-			if err := json.Unmarshal(body, &r); err != nil {
-				return submitResult{}, fmt.Errorf("%w: %s answered %q", ErrUnavailable, url, clip(string(body)))
-			}
-			return submitResult{Status: r.Status, Height: r.Height, Reason: r.Reason}, nil
-		case http.StatusTemporaryRedirect:
-			loc := resp.Header.Get("Location")
-			if loc == "" {
-				return submitResult{}, fmt.Errorf("%w: %s redirected nowhere", ErrUnavailable, url)
-			}
-			url = strings.TrimSuffix(loc, "?wait=1")
-			continue
-		case http.StatusConflict:
-			if e.Code == "replay" {
-				return submitResult{Status: "replay", Reason: e.Error}, nil
-			}
-			return submitResult{}, fmt.Errorf("%w: %s", ErrRejected, e.Error)
-		case http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusInternalServerError:
-			return submitResult{}, fmt.Errorf("%w: %s: %s %s", ErrUnavailable, url, resp.Status, e.Error)
-		default:
-			return submitResult{}, fmt.Errorf("%w: %s: %s %s", ErrRejected, url, resp.Status, e.Error)
-		}
+	rc, err := replicaClient(hc, api)
+	if err != nil {
+		return submitResult{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	return submitResult{}, fmt.Errorf("%w: too many redirects", ErrUnavailable)
+	r, err := rc.SubmitAndWait(ctx, raw)
+	if err == nil {
+		return submitResult{Status: r.Status, Height: r.Height, Reason: r.Reason}, nil
+	}
+	var ce *client.Error
+	switch refused := errors.As(err, &ce); {
+	case refused && ce.Code == client.CodeReplay:
+		return submitResult{Status: "replay", Reason: ce.Message}, nil
+	case refused && ce.Status < 500:
+		return submitResult{}, fmt.Errorf("%w: %w", ErrRejected, err)
+	}
+	return submitResult{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 }
 
 func isUnavailable(err error) bool {

@@ -1,93 +1,73 @@
 package msp
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"time"
+
+	"github.com/careerchain/careerchain/sdk/client"
 )
 
-// Client helpers: what a joining node and careerctl call.
+// Client helpers: what a joining node and careerctl call. Each is a thin
+// call of sdk/client's Client (which new code should use directly); a
+// refusal is a *client.Error with the status, code and message.
 
-// APIError is a refusal from the MSP, with its status and code.
-type APIError struct {
-	Status  int
-	Code    string
-	Message string
-}
-
-func (e *APIError) Error() string { return fmt.Sprintf("msp: %d %s: %s", e.Status, e.Code, e.Message) }
-
-func call(ctx context.Context, hc *http.Client, req *http.Request, out any) error {
-	resp, err := hc.Do(req.WithContext(ctx))
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode >= 300 {
-		var e struct{ Error, Code string }
-		_ = json.Unmarshal(b, &e)
-		return &APIError{Status: resp.StatusCode, Code: e.Code, Message: e.Error}
-	}
-	return json.Unmarshal(b, out)
+func mspClient(hc *http.Client, base string, now func() time.Time) (*client.Client, error) {
+	// The caller's context bounds the call: an admin call may wait for a
+	// membership change to commit.
+	return client.New(base, client.Options{HTTPClient: hc, Timeout: -1, Now: now})
 }
 
 // Join sends a join request to the MSP at base (e.g. http://127.0.0.1:7390).
-func Join(ctx context.Context, hc *http.Client, base string, jr *JoinRequest) (JoinAnswer, error) {
-	b, err := json.Marshal(jr)
+func Join(ctx context.Context, hc *http.Client, base string, jr *client.JoinRequest) (client.JoinAnswer, error) {
+	c, err := mspClient(hc, base, nil)
 	if err != nil {
-		return JoinAnswer{}, err
+		return client.JoinAnswer{}, err
 	}
-	req, err := http.NewRequest(http.MethodPost, apiURL(base, "/api/v1/join"), bytes.NewReader(b))
+	a, err := c.Join(ctx, jr)
 	if err != nil {
-		return JoinAnswer{}, err
+		return client.JoinAnswer{}, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	var a JoinAnswer
-	return a, call(ctx, hc, req, &a)
+	return *a, nil
 }
 
 // JoinState asks the MSP where node id's join stands.
-func JoinState(ctx context.Context, hc *http.Client, base string, id uint64) (JoinAnswer, error) {
-	req, err := http.NewRequest(http.MethodGet, apiURL(base, fmt.Sprintf("/api/v1/join/%d", id)), nil)
+func JoinState(ctx context.Context, hc *http.Client, base string, id uint64) (client.JoinAnswer, error) {
+	c, err := mspClient(hc, base, nil)
 	if err != nil {
-		return JoinAnswer{}, err
+		return client.JoinAnswer{}, err
 	}
-	var a JoinAnswer
-	return a, call(ctx, hc, req, &a)
+	a, err := c.JoinState(ctx, id)
+	if err != nil {
+		return client.JoinAnswer{}, err
+	}
+	return *a, nil
 }
 
 // GetStatus reads the MSP's status.
-func GetStatus(ctx context.Context, hc *http.Client, base string) (Status, error) {
-	req, err := http.NewRequest(http.MethodGet, apiURL(base, "/api/v1/status"), nil)
+func GetStatus(ctx context.Context, hc *http.Client, base string) (client.MSPStatus, error) {
+	c, err := mspClient(hc, base, nil)
 	if err != nil {
-		return Status{}, err
+		return client.MSPStatus{}, err
 	}
-	var s Status
-	return s, call(ctx, hc, req, &s)
+	s, err := c.MSPStatus(ctx)
+	if err != nil {
+		return client.MSPStatus{}, err
+	}
+	return *s, nil
 }
 
 // Admin makes an operator-signed admin call: action is "leader", "remove"
 // or "promote".
-func Admin(ctx context.Context, hc *http.Client, base string, op ed25519.PrivateKey, action string, id uint64, now time.Time) (AdminAnswer, error) {
-	body, err := json.Marshal(AdminRequest{ID: id})
+func Admin(ctx context.Context, hc *http.Client, base string, op ed25519.PrivateKey, action string, id uint64, now time.Time) (client.AdminAnswer, error) {
+	c, err := mspClient(hc, base, func() time.Time { return now })
 	if err != nil {
-		return AdminAnswer{}, err
+		return client.AdminAnswer{}, err
 	}
-	req, err := http.NewRequest(http.MethodPost, apiURL(base, "/api/v1/admin/"+action), bytes.NewReader(body))
+	a, err := c.Admin(ctx, op, action, id)
 	if err != nil {
-		return AdminAnswer{}, err
+		return client.AdminAnswer{}, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	SignAdmin(req, op, body, now)
-	var a AdminAnswer
-	return a, call(ctx, hc, req, &a)
+	return *a, nil
 }

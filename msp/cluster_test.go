@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/careerchain/careerchain/node"
+	"github.com/careerchain/careerchain/sdk/client"
 )
 
 // A node joins a 4-replica chain under load: it is admitted, catches up as a
@@ -31,14 +31,14 @@ func TestJoinUnderLoadThenRemoveDeadMember(t *testing.T) {
 	})
 	eventually(t, "the MSP to list node 5 as a member", func() bool {
 		st := c.status(t)
-		return st.N == 5 && st.F == 1 && slices.ContainsFunc(st.Members, func(m MemberStatus) bool { return m.ID == id })
+		return st.N == 5 && st.F == 1 && slices.ContainsFunc(st.Members, func(m client.MSPMember) bool { return m.ID == id })
 	})
 	// The new member votes: some later certificate carries its signature.
 	from := c.replica(1).Status().Height
 	eventually(t, "a commit certificate signed by node 5", func() bool {
 		h := c.replica(1).Status().Height
 		for ; from <= h; from++ {
-			var bv node.BlockView
+			var bv client.BlockView
 			if err := getJSON(context.Background(), hc, c.apiOf(1)+fmt.Sprintf("/api/v1/blocks/%d", from), &bv); err != nil {
 				continue
 			}
@@ -74,7 +74,7 @@ func TestJoinUnderLoadThenRemoveDeadMember(t *testing.T) {
 		t.Fatal("no transaction committed")
 	}
 	st := c.status(t)
-	if st.N != 4 || st.F != 1 || st.AutoRemoved != 1 || !slices.ContainsFunc(st.Removed, func(r NodeRecord) bool { return r.ID == victim }) {
+	if st.N != 4 || st.F != 1 || st.AutoRemoved != 1 || !slices.ContainsFunc(st.Removed, func(r client.NodeRecord) bool { return r.ID == victim }) {
 		t.Fatalf("MSP status after the removal: n=%d f=%d auto_removed=%d removed=%v", st.N, st.F, st.AutoRemoved, st.Removed)
 	}
 	if len(st.History) != 3 || !slices.Equal(st.History[1].Added, []uint64{id}) || !slices.Equal(st.History[2].Removed, []uint64{victim}) {

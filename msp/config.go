@@ -10,13 +10,13 @@ import (
 	"time"
 
 	"github.com/careerchain/careerchain/internal/httpkit"
-	"github.com/careerchain/careerchain/node"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
 // Config configures a Service. Zero values take the defaults of
 // withDefaults. Only cmd/ reads files (see LoadConfig).
 type Config struct {
-	Genesis      *node.Genesis
+	Genesis      *genesis.Genesis
 	Key          ed25519.PrivateKey // the MSP's config-signing key; the genesis must list it in config_signers
 	OperatorKeys []string           // hex Ed25519 keys that may enrol nodes and call the admin API
 	DBPath       string             // bbolt file

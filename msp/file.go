@@ -9,7 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/careerchain/careerchain/node"
+	"github.com/careerchain/careerchain/internal/configfile"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
 // FileConfig is the JSON form of the MSP's config file. Relative paths are
@@ -32,7 +33,7 @@ type FileConfig struct {
 // LoadConfig reads an MSP config file with its genesis and key file.
 func LoadConfig(path string) (Config, error) {
 	var fc FileConfig
-	rel, err := node.ReadConfigFile(path, &fc)
+	rel, err := configfile.Read(path, &fc)
 	if err != nil {
 		return Config{}, fmt.Errorf("%w: %w", ErrBadConfig, err)
 	}
@@ -43,7 +44,7 @@ func LoadConfig(path string) (Config, error) {
 			return Config{}, fmt.Errorf("%w: %s: poll_interval %q is not a positive duration like \"1s\"", ErrBadConfig, path, fc.PollInterval)
 		}
 	}
-	if cfg.Genesis, err = node.LoadGenesis(rel(fc.Genesis)); err != nil {
+	if cfg.Genesis, err = genesis.Load(rel(fc.Genesis)); err != nil {
 		return Config{}, err
 	}
 	if cfg.Key, err = LoadKey(rel(fc.KeyFile)); err != nil {
@@ -70,7 +71,7 @@ func LoadKey(path string) (ed25519.PrivateKey, error) {
 // the MSP key, keys/operator.key's public key as the operator, the store
 // at dir/msp/msp.db, serving on listen.
 func TestnetConfig(dir, listen string) (Config, error) {
-	g, err := node.LoadGenesis(filepath.Join(dir, "genesis.json"))
+	g, err := genesis.Load(filepath.Join(dir, "genesis.json"))
 	if err != nil {
 		return Config{}, err
 	}

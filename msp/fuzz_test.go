@@ -2,6 +2,7 @@ package msp
 
 import (
 	"encoding/json"
+	"github.com/careerchain/careerchain/sdk/client"
 	"testing"
 	"time"
 )
@@ -16,10 +17,10 @@ func FuzzJoinRequest(f *testing.F) {
 	f.Add([]byte(`{"chain_id":"careerchain-msp-test","sign_key":"00","credential":{"expires":-1}}`))
 	check := joinCheck{chainID: testChain, operators: map[string]bool{c.operator.KeyHex(): true}, now: time.Now()}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var jr JoinRequest
+		var jr client.JoinRequest
 		if strictDecode(b, &jr) != nil {
 			return
 		}
-		_ = jr.verify(check)
+		_ = verifyJoin(&jr, check)
 	})
 }

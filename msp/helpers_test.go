@@ -22,6 +22,8 @@ import (
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/quicnet"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/client"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
 const testChain = "careerchain-msp-test"
@@ -58,7 +60,7 @@ func testLogger(t testing.TB, name string) *slog.Logger {
 type cluster struct {
 	t       testing.TB
 	mem     *quicnet.MemNetwork
-	genesis *node.Genesis
+	genesis *genesis.Genesis
 	root    string
 
 	operator, mspKey, attester, payment chain.Wallet
@@ -89,7 +91,7 @@ func listen(t testing.TB) net.Listener {
 func newCluster(t testing.TB, n int, tune func(*Config)) *cluster {
 	c := &cluster{t: t, mem: quicnet.NewMemNetwork(quicnet.MemQueueLen(8192)), root: t.TempDir(), nodes: map[uint64]*replica{},
 		operator: wallet(t, "operator"), mspKey: wallet(t, "msp"), attester: wallet(t, "attester"), payment: wallet(t, "payment"), tune: tune}
-	c.genesis = &node.Genesis{ChainID: testChain, Time: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Config: node.ChainConfig{
+	c.genesis = &genesis.Genesis{ChainID: testChain, Time: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Config: genesis.ChainConfig{
 		Attesters: []string{c.attester.KeyHex()}, PaymentIssuers: []string{c.payment.KeyHex()},
 		ConfigSigners: []string{c.operator.KeyHex(), c.mspKey.KeyHex()}}}
 	lns := make([]net.Listener, n)
@@ -97,7 +99,7 @@ func newCluster(t testing.TB, n int, tune func(*Config)) *cluster {
 		lns[i] = listen(t)
 		k := nodeKeys(i + 1)
 		_, pub := pbft.NewMLDSASigner(k.SignSeed)
-		c.genesis.Members = append(c.genesis.Members, node.GenesisMember{ID: uint64(i + 1), SignKey: hex.EncodeToString(pub),
+		c.genesis.Members = append(c.genesis.Members, genesis.Member{ID: uint64(i + 1), SignKey: hex.EncodeToString(pub),
 			NetKey: hex.EncodeToString(k.NetKey.Public().(ed25519.PublicKey)), Addr: fmt.Sprintf("mem:%d", i+1), API: "http://" + lns[i].Addr().String()})
 	}
 	if err := c.genesis.Validate(); err != nil {
@@ -219,7 +221,7 @@ func (c *cluster) running() []uint64 {
 
 // joinRequest builds node k's signed, stamped join request with an
 // operator credential.
-func (c *cluster) joinRequest(t testing.TB, k int, api string) *JoinRequest {
+func (c *cluster) joinRequest(t testing.TB, k int, api string) *client.JoinRequest {
 	t.Helper()
 	keys := nodeKeys(k)
 	_, pub := pbft.NewMLDSASigner(keys.SignSeed)
@@ -295,7 +297,7 @@ func (c *cluster) submit(t testing.TB, raw []byte, k int) (string, uint64) {
 				if err == nil {
 					b, _ := io.ReadAll(resp.Body)
 					resp.Body.Close()
-					var res node.SubmitResult
+					var res client.SubmitResult
 					var e struct{ Code string }
 					switch {
 					case resp.StatusCode == http.StatusOK && json.Unmarshal(b, &res) == nil:
@@ -306,7 +308,7 @@ func (c *cluster) submit(t testing.TB, raw []byte, k int) (string, uint64) {
 					case resp.StatusCode == http.StatusConflict && json.Unmarshal(b, &e) == nil && e.Code == "replay":
 						// Committed by an earlier attempt that timed out.
 						id := chain.TxID(mustDecode(t, raw))
-						var v node.TxView
+						var v client.TxView
 						if getJSON(context.Background(), hc, api+"/api/v1/tx/"+id, &v) == nil {
 							return id, v.Height
 						}
@@ -367,7 +369,7 @@ func eventually(t testing.TB, what string, cond func() bool) {
 }
 
 // membersOf returns the IDs of the membership replica id runs with.
-func membersOf(st node.Status) []uint64 {
+func membersOf(st client.Status) []uint64 {
 	var ids []uint64
 	for _, m := range st.Members {
 		ids = append(ids, m.ID)
@@ -382,7 +384,7 @@ func (c *cluster) sameChain(t testing.TB, h uint64) {
 	for height := uint64(1); height <= h; height++ {
 		var want []byte
 		for _, id := range ids {
-			var rb node.RawBlock
+			var rb client.RawBlock
 			c.mu.Lock()
 			api := c.nodes[id].api
 			c.mu.Unlock()
@@ -398,7 +400,7 @@ func (c *cluster) sameChain(t testing.TB, h uint64) {
 	}
 }
 
-func (c *cluster) status(t testing.TB) Status {
+func (c *cluster) status(t testing.TB) client.MSPStatus {
 	t.Helper()
 	st, err := GetStatus(context.Background(), hc, c.mspURL)
 	if err != nil {
@@ -425,7 +427,7 @@ func relisten(t testing.TB, addr string) net.Listener {
 func chainStampOK(data []byte, counter uint64, d uint8) bool { return chain.StampOK(data, counter, d) }
 
 // joinRequestWith is node k's join request carrying cred.
-func (c *cluster) joinRequestWith(t testing.TB, k int, cred Credential) *JoinRequest {
+func (c *cluster) joinRequestWith(t testing.TB, k int, cred client.Credential) *client.JoinRequest {
 	t.Helper()
 	keys := nodeKeys(k)
 	jr, err := NewJoinRequest(context.Background(), NodeIdentity{SignSeed: keys.SignSeed, NetKey: keys.NetKey, Addr: fmt.Sprintf("mem:%d", k), API: "http://127.0.0.1:9"}, testChain, cred, time.Now(), 0)
@@ -436,7 +438,7 @@ func (c *cluster) joinRequestWith(t testing.TB, k int, cred Credential) *JoinReq
 }
 
 // resign signs jr again with node k's key after an edit.
-func (c *cluster) resign(t testing.TB, k int, jr *JoinRequest) *JoinRequest {
+func (c *cluster) resign(t testing.TB, k int, jr *client.JoinRequest) *client.JoinRequest {
 	t.Helper()
 	signer, _ := pbft.NewMLDSASigner(nodeKeys(k).SignSeed)
 	b, err := jr.SigningBytes()
@@ -445,4 +447,25 @@ func (c *cluster) resign(t testing.TB, k int, jr *JoinRequest) *JoinRequest {
 	}
 	jr.Sig = hex.EncodeToString(signer.Sign(b))
 	return jr
+}
+
+// getJSON reads url's JSON answer into out (a test's look at a replica).
+func getJSON(ctx context.Context, hc *http.Client, url string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s: %s", url, resp.Status, body)
+	}
+	return json.Unmarshal(body, out)
 }

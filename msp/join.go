@@ -3,7 +3,6 @@ package msp
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -14,103 +13,26 @@ import (
 
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/client"
 )
 
-// Domain tags of the MSP's signed messages.
+// Limits of the MSP's signed messages.
 const (
-	tagJoin   = "careerchain/msp/join/v1\n"
-	tagEnrol  = "careerchain/msp/enrol/v1\n"
-	tagAdmin  = "careerchain/msp/admin/v1\n"
 	maxAddr   = 256
 	maxSkew   = 5 * time.Minute
 	maxExpiry = 366 * 24 * time.Hour
 )
 
-// JoinRequest is what a new node sends to POST /api/v1/join. Keys and
-// signatures are lower-case hex. Sig is the node's ML-DSA-65 signature
-// (pbft's signer, so the key that will sign its commit votes) over
-// SigningBytes; PoW is a hashcash stamp over the SHA-256 of the signed
-// request (see PoWData) with the chain's difficulty.
-type JoinRequest struct {
-	ChainID    string     `json:"chain_id"`
-	SignKey    string     `json:"sign_key"` // ML-DSA-65 public key (commit certificates)
-	NetKey     string     `json:"net_key"`  // Ed25519 public key (QUIC transport)
-	Addr       string     `json:"addr"`     // QUIC address host:port
-	API        string     `json:"api"`      // client API base URL
-	Time       int64      `json:"time"`     // Unix seconds; must be within 5 minutes of the MSP's clock
-	Credential Credential `json:"credential"`
-	Sig        string     `json:"sig"`
-	PoW        uint64     `json:"pow"`
-}
-
-// Credential is an operator's enrolment of one node: an Ed25519 signature
-// by an operator key over the chain id, the node's two keys and an expiry.
-// careerctl admin enrol mints one.
-type Credential struct {
-	Operator string `json:"operator"` // hex Ed25519 public key
-	Expires  int64  `json:"expires"`  // Unix seconds
-	Sig      string `json:"sig"`
-}
-
-type enrolBody struct {
-	ChainID  string `json:"chain_id"`
-	SignKey  string `json:"sign_key"`
-	NetKey   string `json:"net_key"`
-	Operator string `json:"operator"`
-	Expires  int64  `json:"expires"`
-}
-
-func canonical(tag string, v any) ([]byte, error) {
-	b, err := chain.Canonical(v)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	return append([]byte(tag), b...), nil
-}
-
-// EnrolSigningBytes are the bytes an operator signs to enrol a node.
-func EnrolSigningBytes(chainID, signKey, netKey, operator string, expires int64) ([]byte, error) {
-	return canonical(tagEnrol, enrolBody{ChainID: chainID, SignKey: signKey, NetKey: netKey, Operator: operator, Expires: expires})
-}
-
 // IssueCredential returns the operator's enrolment of the node with the
 // given keys (hex), valid until expires.
-func IssueCredential(op ed25519.PrivateKey, chainID, signKey, netKey string, expires time.Time) (Credential, error) {
-	c := Credential{Operator: hex.EncodeToString(op.Public().(ed25519.PublicKey)), Expires: expires.Unix()}
-	b, err := EnrolSigningBytes(chainID, signKey, netKey, c.Operator, c.Expires)
+func IssueCredential(op ed25519.PrivateKey, chainID, signKey, netKey string, expires time.Time) (client.Credential, error) {
+	c := client.Credential{Operator: hex.EncodeToString(op.Public().(ed25519.PublicKey)), Expires: expires.Unix()}
+	b, err := client.EnrolSigningBytes(chainID, signKey, netKey, c.Operator, c.Expires)
 	if err != nil {
-		return Credential{}, err
+		return client.Credential{}, err
 	}
 	c.Sig = hex.EncodeToString(ed25519.Sign(op, b))
 	return c, nil
-}
-
-// SigningBytes are the bytes the node signs: the request without Sig and PoW.
-func (r JoinRequest) SigningBytes() ([]byte, error) {
-	r.Sig, r.PoW = "", 0
-	return canonical(tagJoin, r)
-}
-
-// PoWData is what the stamp covers: the SHA-256 of the signed request with
-// PoW zero, so a stamp cannot be moved to another request.
-func (r JoinRequest) PoWData() ([]byte, error) {
-	r.PoW = 0
-	b, err := canonical(tagJoin, r)
-	if err != nil {
-		return nil, err
-	}
-	h := sha256.Sum256(b)
-	return h[:], nil
-}
-
-// Digest identifies a join request (its signed content): a second request
-// with the same digest is a replay.
-func (r JoinRequest) Digest() ([32]byte, error) {
-	b, err := r.SigningBytes()
-	if err != nil {
-		return [32]byte{}, err
-	}
-	return sha256.Sum256(b), nil
 }
 
 // NodeIdentity is what a node needs to build its join request.
@@ -123,9 +45,9 @@ type NodeIdentity struct {
 
 // NewJoinRequest builds, signs and stamps a join request. It mines the PoW
 // stamp, which takes about 2^difficulty hashes; ctx stops it.
-func NewJoinRequest(ctx context.Context, id NodeIdentity, chainID string, cred Credential, now time.Time, difficulty uint8) (*JoinRequest, error) {
+func NewJoinRequest(ctx context.Context, id NodeIdentity, chainID string, cred client.Credential, now time.Time, difficulty uint8) (*client.JoinRequest, error) {
 	signer, pub := pbft.NewMLDSASigner(id.SignSeed)
-	r := &JoinRequest{ChainID: chainID, SignKey: hex.EncodeToString(pub), NetKey: hex.EncodeToString(id.NetKey.Public().(ed25519.PublicKey)),
+	r := &client.JoinRequest{ChainID: chainID, SignKey: hex.EncodeToString(pub), NetKey: hex.EncodeToString(id.NetKey.Public().(ed25519.PublicKey)),
 		Addr: id.Addr, API: id.API, Time: now.Unix(), Credential: cred}
 	b, err := r.SigningBytes()
 	if err != nil {
@@ -158,9 +80,9 @@ func hexKey(field, s string, size int) ([]byte, error) {
 	return b, nil
 }
 
-// verify checks a join request's form, credential, signature and stamp.
+// verifyJoin checks a join request's form, credential, signature and stamp.
 // It does not look at state (replays, keys in use): the caller does.
-func (r *JoinRequest) verify(c joinCheck) error {
+func verifyJoin(r *client.JoinRequest, c joinCheck) error {
 	if r.ChainID != c.chainID {
 		return fmt.Errorf("%w: chain_id %q, this MSP serves %q", ErrMalformed, clip(r.ChainID), c.chainID)
 	}
@@ -195,7 +117,7 @@ func (r *JoinRequest) verify(c joinCheck) error {
 	} else if exp.After(c.now.Add(maxExpiry)) {
 		return fmt.Errorf("%w: expiry %s is more than a year ahead", ErrBadCredential, exp.UTC().Format(time.RFC3339))
 	}
-	eb, err := EnrolSigningBytes(r.ChainID, r.SignKey, r.NetKey, cr.Operator, cr.Expires)
+	eb, err := client.EnrolSigningBytes(r.ChainID, r.SignKey, r.NetKey, cr.Operator, cr.Expires)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package msp
 import (
 	"context"
 	"errors"
+	"github.com/careerchain/careerchain/sdk/client"
 	"testing"
 	"time"
 )
@@ -29,11 +30,11 @@ func TestLeaderKilledThenOperatorSwap(t *testing.T) {
 	if target == old {
 		target = target%4 + 1
 	}
-	var ans AdminAnswer
+	var ans client.AdminAnswer
 	var err error
 	for attempt := 0; attempt < 20; attempt++ {
 		ans, err = Admin(context.Background(), hc, c.mspURL, c.operator.PrivateKey(), "leader", target, time.Now())
-		var ae *APIError
+		var ae *client.Error
 		if err == nil || !errors.As(err, &ae) || ae.Status != 503 {
 			break
 		}

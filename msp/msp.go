@@ -16,6 +16,7 @@ import (
 	"github.com/careerchain/careerchain/internal/httpkit"
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/client"
 )
 
 // Service is a running MSP. New opens its store; Run serves the API and
@@ -34,6 +35,7 @@ type Service struct {
 	operators map[string]bool
 	genesis   *pbft.Membership
 	api       http.Handler
+	responder httpkit.Responder
 	ln        net.Listener
 	nudge     chan struct{}
 	ops       chan op
@@ -97,11 +99,11 @@ func New(cfg Config) (*Service, error) {
 		}
 	}
 	// Genesis members are in the book from the start.
-	err = s.st.update(func(recs []NodeRecord) []NodeRecord {
-		var out []NodeRecord
+	err = s.st.update(func(recs []client.NodeRecord) []client.NodeRecord {
+		var out []client.NodeRecord
 		for _, m := range gm.Members {
-			if !slices.ContainsFunc(recs, func(r NodeRecord) bool { return r.ID == m.ID }) {
-				out = append(out, recordOf(m, StateMember))
+			if !slices.ContainsFunc(recs, func(r client.NodeRecord) bool { return r.ID == m.ID }) {
+				out = append(out, recordOf(m, client.StateMember))
 			}
 		}
 		return out
@@ -110,12 +112,13 @@ func New(cfg Config) (*Service, error) {
 		s.release()
 		return nil, err
 	}
+	s.responder = httpkit.Responder{Log: s.log, LogRefusals: true}
 	s.api = s.newAPI()
 	return s, nil
 }
 
-func recordOf(m pbft.Member, state string) NodeRecord {
-	return NodeRecord{ID: m.ID, SignKey: hex.EncodeToString(m.SignKey), NetKey: hex.EncodeToString(m.NetKey), Addr: m.Addr, API: m.API, State: state}
+func recordOf(m pbft.Member, state string) client.NodeRecord {
+	return client.NodeRecord{ID: m.ID, SignKey: hex.EncodeToString(m.SignKey), NetKey: hex.EncodeToString(m.NetKey), Addr: m.Addr, API: m.API, State: state}
 }
 
 // Handler returns the MSP's HTTP API.
@@ -256,18 +259,18 @@ func (s *Service) poll(ctx context.Context) {
 	answers := make([]answer, len(recs))
 	var wg sync.WaitGroup
 	for i, r := range recs {
-		if r.State == StateRemoved || r.API == "" {
+		if r.State == client.StateRemoved || r.API == "" {
 			continue
 		}
 		wg.Go(func() {
 			pctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
 			defer cancel()
-			var st struct {
-				Height, View, Leader uint64
-				InViewChange         bool `json:"in_view_change"`
+			rc, err := replicaClient(s.cfg.HTTPClient, r.API)
+			if err != nil {
+				return
 			}
-			if err := getJSON(pctx, s.cfg.HTTPClient, apiURL(r.API, "/api/v1/status"), &st); err == nil {
-				answers[i] = answer{height: st.Height, view: st.View, leader: st.Leader, inVC: st.InViewChange, member: r.State == StateMember, ok: true}
+			if st, err := rc.Status(pctx); err == nil {
+				answers[i] = answer{height: st.Height, view: st.View, leader: st.Leader, inVC: st.InViewChange, member: r.State == client.StateMember, ok: true}
 			}
 		})
 	}
@@ -278,12 +281,12 @@ func (s *Service) poll(ctx context.Context) {
 	now := s.cfg.Now()
 	polled := map[uint64]answer{}
 	for i, r := range recs {
-		if r.State != StateRemoved && r.API != "" {
+		if r.State != client.StateRemoved && r.API != "" {
 			polled[r.ID] = answers[i]
 		}
 	}
-	err = s.st.update(func(recs []NodeRecord) []NodeRecord {
-		var out []NodeRecord
+	err = s.st.update(func(recs []client.NodeRecord) []client.NodeRecord {
+		var out []client.NodeRecord
 		for _, r := range recs {
 			a, ok := polled[r.ID]
 			if !ok {
@@ -331,22 +334,22 @@ func (s *Service) syncBook() error {
 	s.mu.Lock()
 	cur := s.view.current().Clone()
 	s.mu.Unlock()
-	return s.st.update(func(recs []NodeRecord) []NodeRecord {
-		var out []NodeRecord
+	return s.st.update(func(recs []client.NodeRecord) []client.NodeRecord {
+		var out []client.NodeRecord
 		for _, m := range cur.Members {
-			i := slices.IndexFunc(recs, func(r NodeRecord) bool { return r.ID == m.ID })
+			i := slices.IndexFunc(recs, func(r client.NodeRecord) bool { return r.ID == m.ID })
 			switch {
 			case i < 0:
-				out = append(out, recordOf(m, StateMember))
-			case recs[i].State != StateMember:
-				recs[i].State, recs[i].Note = StateMember, fmt.Sprintf("member since epoch %d", cur.Epoch)
+				out = append(out, recordOf(m, client.StateMember))
+			case recs[i].State != client.StateMember:
+				recs[i].State, recs[i].Note = client.StateMember, fmt.Sprintf("member since epoch %d", cur.Epoch)
 				s.log.Info("node is a member", "node", m.ID, "epoch", cur.Epoch)
 				out = append(out, recs[i])
 			}
 		}
 		for _, r := range recs {
-			if r.State == StateMember && !cur.Has(r.ID) {
-				r.State, r.Note = StateRemoved, fmt.Sprintf("removed in epoch %d", cur.Epoch)
+			if r.State == client.StateMember && !cur.Has(r.ID) {
+				r.State, r.Note = client.StateRemoved, fmt.Sprintf("removed in epoch %d", cur.Epoch)
 				s.log.Info("node removed from the membership", "node", r.ID, "epoch", cur.Epoch)
 				out = append(out, r)
 			}
@@ -357,7 +360,7 @@ func (s *Service) syncBook() error {
 
 // change is a membership change to make.
 type change struct {
-	add    []NodeRecord
+	add    []client.NodeRecord
 	remove []uint64
 	reason string
 	auto   bool // an automatic removal (counts against f)
@@ -373,20 +376,20 @@ func (s *Service) plan() *change {
 	s.mu.Lock()
 	cur, height := s.view.current(), s.view.height
 	s.mu.Unlock()
-	ready := func(r NodeRecord) bool {
+	ready := func(r client.NodeRecord) bool {
 		return r.Misses == 0 && !r.LastSeen.IsZero() && r.Height+s.cfg.CatchUpSlack >= height
 	}
 	ch := &change{}
 	var down []uint64
 	for _, r := range recs {
-		if r.State == StateMember && r.Misses >= s.cfg.MaxMisses {
+		if r.State == client.StateMember && r.Misses >= s.cfg.MaxMisses {
 			down = append(down, r.ID)
 		}
 	}
 	// A removal that a ready standby replaces in the same change keeps the
 	// size, so MinMembers does not hold it back.
 	replacement := 0
-	if s.autoPromote() && slices.ContainsFunc(recs, func(r NodeRecord) bool { return r.State == StateStandby && ready(r) }) {
+	if s.autoPromote() && slices.ContainsFunc(recs, func(r client.NodeRecord) bool { return r.State == client.StateStandby && ready(r) }) {
 		replacement = 1
 	}
 	if len(down) > 0 && !s.cfg.NoAutoRemove {
@@ -405,7 +408,7 @@ func (s *Service) plan() *change {
 	}
 	size := cur.N() - len(ch.remove)
 	for _, r := range recs {
-		if r.State == StatePending && ready(r) {
+		if r.State == client.StatePending && ready(r) {
 			ch.add = append(ch.add, r)
 			size++
 		}
@@ -415,7 +418,7 @@ func (s *Service) plan() *change {
 			if size >= s.cfg.TargetMembers {
 				break
 			}
-			if r.State == StateStandby && ready(r) {
+			if r.State == client.StateStandby && ready(r) {
 				ch.add = append(ch.add, r)
 				size++
 			}
@@ -595,11 +598,11 @@ func (s *Service) resolve(f *inflight) error {
 // fail drops a change the chain refused; the nodes it would have added go
 // back to waiting with the reason noted.
 func (s *Service) fail(f *inflight, reason string) error {
-	err := s.st.update(func(recs []NodeRecord) []NodeRecord {
-		var out []NodeRecord
+	err := s.st.update(func(recs []client.NodeRecord) []client.NodeRecord {
+		var out []client.NodeRecord
 		for _, r := range recs {
-			if slices.Contains(f.Added, r.ID) && r.State != StateMember {
-				r.State, r.Note = StateRemoved, "membership change refused by the chain: "+reason
+			if slices.Contains(f.Added, r.ID) && r.State != client.StateMember {
+				r.State, r.Note = client.StateRemoved, "membership change refused by the chain: "+reason
 				out = append(out, r)
 			}
 		}
@@ -617,7 +620,7 @@ func (s *Service) runOp(ctx context.Context, o op) error {
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(recs, func(r NodeRecord) bool { return r.ID == o.id })
+	i := slices.IndexFunc(recs, func(r client.NodeRecord) bool { return r.ID == o.id })
 	if i < 0 {
 		return fmt.Errorf("%w: no node %d", ErrNotFound, o.id)
 	}
@@ -628,10 +631,10 @@ func (s *Service) runOp(ctx context.Context, o op) error {
 	switch o.kind {
 	case "remove":
 		if !cur.Has(o.id) {
-			if r.State == StatePending || r.State == StateStandby {
-				return s.st.update(func([]NodeRecord) []NodeRecord {
-					r.State, r.Note = StateRemoved, "removed by the operator before it became a member"
-					return []NodeRecord{r}
+			if r.State == client.StatePending || r.State == client.StateStandby {
+				return s.st.update(func([]client.NodeRecord) []client.NodeRecord {
+					r.State, r.Note = client.StateRemoved, "removed by the operator before it became a member"
+					return []client.NodeRecord{r}
 				})
 			}
 			return fmt.Errorf("%w: node %d is not a member (%s)", ErrConflict, o.id, r.State)
@@ -651,10 +654,10 @@ func (s *Service) runOp(ctx context.Context, o op) error {
 		}
 		return s.applyNow(ctx, ch)
 	case "promote":
-		if r.State != StateStandby && r.State != StatePending {
+		if r.State != client.StateStandby && r.State != client.StatePending {
 			return fmt.Errorf("%w: node %d is %s, not a standby", ErrConflict, o.id, r.State)
 		}
-		return s.applyNow(ctx, &change{add: []NodeRecord{r}, reason: fmt.Sprintf("operator promoted node %d", o.id)})
+		return s.applyNow(ctx, &change{add: []client.NodeRecord{r}, reason: fmt.Sprintf("operator promoted node %d", o.id)})
 	}
 	return fmt.Errorf("%w: unknown operation %q", ErrMalformed, o.kind)
 }
@@ -663,9 +666,9 @@ func (s *Service) runOp(ctx context.Context, o op) error {
 // TargetMembers.
 func (s *Service) autoPromote() bool { return s.cfg.AutoPromote && s.cfg.TargetMembers > 0 }
 
-func (s *Service) firstStandby(recs []NodeRecord) *NodeRecord {
+func (s *Service) firstStandby(recs []client.NodeRecord) *client.NodeRecord {
 	for _, r := range recs {
-		if r.State == StateStandby && r.Misses == 0 && !r.LastSeen.IsZero() {
+		if r.State == client.StateStandby && r.Misses == 0 && !r.LastSeen.IsZero() {
 			return &r
 		}
 	}

@@ -14,8 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/careerchain/careerchain/node"
 	"github.com/careerchain/careerchain/pbft"
+	"github.com/careerchain/careerchain/sdk/client"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
 // newBareMSP is an MSP with no replicas running: enough for the checks
@@ -27,12 +28,12 @@ func newBareMSP(t *testing.T, difficulty uint8) (*Service, *cluster, *httptest.S
 // newBareMSPWith is newBareMSP with tune applied to the MSP's Config.
 func newBareMSPWith(t *testing.T, difficulty uint8, tune func(*Config)) (*Service, *cluster, *httptest.Server) {
 	c := &cluster{t: t, operator: wallet(t, "operator"), mspKey: wallet(t, "msp")}
-	c.genesis = &node.Genesis{ChainID: testChain, Time: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
-		Config: node.ChainConfig{PoWDifficulty: difficulty, ConfigSigners: []string{c.operator.KeyHex(), c.mspKey.KeyHex()}}}
+	c.genesis = &genesis.Genesis{ChainID: testChain, Time: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
+		Config: genesis.ChainConfig{PoWDifficulty: difficulty, ConfigSigners: []string{c.operator.KeyHex(), c.mspKey.KeyHex()}}}
 	for i := 1; i <= 4; i++ {
 		k := nodeKeys(i)
 		_, pub := pbft.NewMLDSASigner(k.SignSeed)
-		c.genesis.Members = append(c.genesis.Members, node.GenesisMember{ID: uint64(i), SignKey: hex.EncodeToString(pub),
+		c.genesis.Members = append(c.genesis.Members, genesis.Member{ID: uint64(i), SignKey: hex.EncodeToString(pub),
 			NetKey: hex.EncodeToString(k.NetKey.Public().(ed25519.PublicKey)), Addr: "mem:1", API: "http://127.0.0.1:1"})
 	}
 	cfg := Config{Genesis: c.genesis, Key: c.mspKey.PrivateKey(), OperatorKeys: []string{c.operator.KeyHex()},
@@ -52,7 +53,7 @@ func newBareMSPWith(t *testing.T, difficulty uint8, tune func(*Config)) (*Servic
 
 func TestJoinRefusals(t *testing.T) {
 	_, c, srv := newBareMSP(t, 8)
-	mine := func(jr *JoinRequest) {
+	mine := func(jr *client.JoinRequest) {
 		jr.PoW = 0
 		for {
 			d, _ := jr.PoWData()
@@ -62,7 +63,7 @@ func TestJoinRefusals(t *testing.T) {
 			jr.PoW++
 		}
 	}
-	signed := func(k int, edit func(*JoinRequest)) *JoinRequest {
+	signed := func(k int, edit func(*client.JoinRequest)) *client.JoinRequest {
 		jr := c.joinRequest(t, k, "http://127.0.0.1:9")
 		if edit != nil {
 			edit(jr)
@@ -73,26 +74,26 @@ func TestJoinRefusals(t *testing.T) {
 	stranger := wallet(t, "stranger").PrivateKey()
 	tests := []struct {
 		name string
-		req  *JoinRequest
+		req  *client.JoinRequest
 		code int
 		want string
 	}{
-		{"forged node signature", signed(6, func(jr *JoinRequest) { jr.Addr = "mem:99" }), 401, "not signed by sign_key"},
-		{"credential by a non-operator", signed(7, func(jr *JoinRequest) {
+		{"forged node signature", signed(6, func(jr *client.JoinRequest) { jr.Addr = "mem:99" }), 401, "not signed by sign_key"},
+		{"credential by a non-operator", signed(7, func(jr *client.JoinRequest) {
 			cred, _ := IssueCredential(stranger, testChain, jr.SignKey, jr.NetKey, time.Now().Add(time.Hour))
 			*jr = *c.joinRequestWith(t, 7, cred)
 		}), 401, "not an operator key"},
-		{"credential for other keys", signed(8, func(jr *JoinRequest) {
+		{"credential for other keys", signed(8, func(jr *client.JoinRequest) {
 			other := c.joinRequest(t, 9, "http://127.0.0.1:9")
 			*jr = *c.joinRequestWith(t, 8, other.Credential)
 		}), 401, "does not match these keys"},
-		{"expired credential", signed(10, func(jr *JoinRequest) {
+		{"expired credential", signed(10, func(jr *client.JoinRequest) {
 			cred, _ := IssueCredential(c.operator.PrivateKey(), testChain, jr.SignKey, jr.NetKey, time.Now().Add(-time.Minute))
 			*jr = *c.joinRequestWith(t, 10, cred)
 		}), 401, "expired"},
 		{"key already a member", signed(1, nil), 409, "belongs to member 1"},
-		{"wrong chain", signed(11, func(jr *JoinRequest) { jr.ChainID = "other" }), 400, "chain_id"},
-		{"no proof of work", func() *JoinRequest {
+		{"wrong chain", signed(11, func(jr *client.JoinRequest) { jr.ChainID = "other" }), 400, "chain_id"},
+		{"no proof of work", func() *client.JoinRequest {
 			jr := signed(12, nil)
 			jr.PoW++
 			d, _ := jr.PoWData()
@@ -119,7 +120,7 @@ func TestJoinRefusals(t *testing.T) {
 			t.Fatalf("replay: %d %s", code, msg)
 		}
 		// A fresh request with the same keys is refused too: they are in use.
-		jr2 := signed(13, func(jr *JoinRequest) { jr.Time++ })
+		jr2 := signed(13, func(jr *client.JoinRequest) { jr.Time++ })
 		jr2 = c.resign(t, 13, jr2)
 		mine(jr2)
 		if code, msg := postJSON(t, srv.URL+"/api/v1/join", jr2, nil); code != 409 || !strings.Contains(msg, "already used by node") {
@@ -149,7 +150,7 @@ func TestAdminRefusals(t *testing.T) {
 		return r
 	}
 	stranger := wallet(t, "stranger").PrivateKey()
-	replayed := req(func(r *http.Request) { SignAdmin(r, c.operator.PrivateKey(), body, time.Now()) })
+	replayed := req(func(r *http.Request) { client.SignAdmin(r, c.operator.PrivateKey(), body, time.Now()) })
 	tests := []struct {
 		name string
 		r    *http.Request
@@ -157,12 +158,14 @@ func TestAdminRefusals(t *testing.T) {
 		want string
 	}{
 		{"no credential", req(nil), 401, "need the"},
-		{"not an operator", req(func(r *http.Request) { SignAdmin(r, stranger, body, time.Now()) }), 401, "not an operator key"},
-		{"signature over another body", req(func(r *http.Request) { SignAdmin(r, c.operator.PrivateKey(), []byte(`{"id":3}`), time.Now()) }), 401, "bad signature"},
-		{"stale timestamp", req(func(r *http.Request) { SignAdmin(r, c.operator.PrivateKey(), body, time.Now().Add(-10*time.Minute)) }), 401, "from the MSP's clock"},
+		{"not an operator", req(func(r *http.Request) { client.SignAdmin(r, stranger, body, time.Now()) }), 401, "not an operator key"},
+		{"signature over another body", req(func(r *http.Request) { client.SignAdmin(r, c.operator.PrivateKey(), []byte(`{"id":3}`), time.Now()) }), 401, "bad signature"},
+		{"stale timestamp", req(func(r *http.Request) {
+			client.SignAdmin(r, c.operator.PrivateKey(), body, time.Now().Add(-10*time.Minute))
+		}), 401, "from the MSP's clock"},
 		{"valid call, no replica reachable", replayed, 503, ""},
 		{"replayed call", req(func(r *http.Request) {
-			for _, h := range []string{HeaderKey, HeaderTime, HeaderSig} {
+			for _, h := range []string{client.HeaderKey, client.HeaderTime, client.HeaderSig} {
 				r.Header.Set(h, replayed.Header.Get(h))
 			}
 		}), 409, "already made"},
@@ -171,7 +174,7 @@ func TestAdminRefusals(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { expectRefusal(t, tc.r, tc.code, tc.want) })
 	}
 	_, err := Admin(context.Background(), hc, srv.URL, stranger, "remove", 1, time.Now())
-	var ae *APIError
+	var ae *client.Error
 	if !errors.As(err, &ae) || ae.Status != 401 {
 		t.Fatalf("client helper: %v", err)
 	}

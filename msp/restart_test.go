@@ -1,6 +1,7 @@
 package msp
 
 import (
+	"github.com/careerchain/careerchain/sdk/client"
 	"slices"
 	"testing"
 )
@@ -17,7 +18,7 @@ func TestMSPRestartMidJoin(t *testing.T) {
 	c.startMSP(relisten(t, addr))
 	eventually(t, "the join to complete after the restart", func() bool {
 		st := c.status(t)
-		return st.N == 5 && st.InFlight == nil && slices.ContainsFunc(st.Members, func(m MemberStatus) bool { return m.ID == id })
+		return st.N == 5 && st.InFlight == nil && slices.ContainsFunc(st.Members, func(m client.MSPMember) bool { return m.ID == id })
 	})
 	c.submit(t, c.careerTx(t, 1), 1)
 	var want []uint64

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/careerchain/careerchain/node"
+	"github.com/careerchain/careerchain/sdk/client"
 )
 
 // newStandbyCluster starts four members with TargetMembers 4, lets node 5
@@ -25,17 +25,17 @@ func newStandbyCluster(t *testing.T, tune func(*Config)) (*cluster, uint64) {
 	})
 	c.submit(t, c.careerTx(t, 0), 0)
 	id := c.join(t, 5)
-	if a, err := JoinState(context.Background(), hc, c.mspURL, id); err != nil || a.State != StateStandby {
+	if a, err := JoinState(context.Background(), hc, c.mspURL, id); err != nil || a.State != client.StateStandby {
 		t.Fatalf("join state of node %d: %+v %v, want standby", id, a, err)
 	}
 	_, h := c.submit(t, c.careerTx(t, 1), 1)
 	eventually(t, "the MSP to see the standby caught up", func() bool {
 		st := c.status(t)
-		i := slices.IndexFunc(st.Standbys, func(r NodeRecord) bool { return r.ID == id })
+		i := slices.IndexFunc(st.Standbys, func(r client.NodeRecord) bool { return r.ID == id })
 		return i >= 0 && st.Standbys[i].Height >= h && !st.Standbys[i].LastSeen.IsZero()
 	})
 	st := c.status(t)
-	if st.N != 4 || slices.ContainsFunc(st.Members, func(m MemberStatus) bool { return m.ID == id }) || len(st.Pending) != 0 || st.InFlight != nil {
+	if st.N != 4 || slices.ContainsFunc(st.Members, func(m client.MSPMember) bool { return m.ID == id }) || len(st.Pending) != 0 || st.InFlight != nil {
 		t.Fatalf("a standby beyond the target size must not become a member: n=%d members=%v pending=%v in_flight=%+v", st.N, st.Members, st.Pending, st.InFlight)
 	}
 	for _, rid := range c.running() {
@@ -83,9 +83,9 @@ func (c *cluster) promoted(t *testing.T, id, victim uint64) {
 	eventually(t, "the MSP to list the standby as a member", func() bool {
 		st := c.status(t)
 		return st.N == 4 && st.F == 1 && st.InFlight == nil && len(st.Standbys) == 0 &&
-			slices.ContainsFunc(st.Members, func(m MemberStatus) bool { return m.ID == id })
+			slices.ContainsFunc(st.Members, func(m client.MSPMember) bool { return m.ID == id })
 	})
-	if a, err := JoinState(context.Background(), hc, c.mspURL, id); err != nil || a.State != StateMember {
+	if a, err := JoinState(context.Background(), hc, c.mspURL, id); err != nil || a.State != client.StateMember {
 		t.Fatalf("join state of node %d: %+v %v, want member", id, a, err)
 	}
 	c.signedBy(t, id, 100)
@@ -105,7 +105,7 @@ func (c *cluster) signedBy(t *testing.T, id uint64, k0 int) {
 		c.submit(t, c.careerTx(t, k), k)
 		h := c.replica(1).Status().Height
 		for ; from <= h; from++ {
-			var bv node.BlockView
+			var bv client.BlockView
 			if err := getJSON(context.Background(), hc, c.apiOf(1)+fmt.Sprintf("/api/v1/blocks/%d", from), &bv); err != nil {
 				t.Fatalf("block %d: %v", from, err)
 			}
@@ -128,10 +128,10 @@ func TestOperatorPromotesStandby(t *testing.T) {
 	victim := c.killMember(t)
 	eventually(t, "the MSP to record the removal", func() bool {
 		st := c.status(t)
-		return st.N == 3 && st.InFlight == nil && slices.ContainsFunc(st.Removed, func(r NodeRecord) bool { return r.ID == victim })
+		return st.N == 3 && st.InFlight == nil && slices.ContainsFunc(st.Removed, func(r client.NodeRecord) bool { return r.ID == victim })
 	})
 	c.submit(t, c.careerTx(t, 2), 2)
-	if st := c.status(t); st.N != 3 || !slices.ContainsFunc(st.Standbys, func(r NodeRecord) bool { return r.ID == id }) {
+	if st := c.status(t); st.N != 3 || !slices.ContainsFunc(st.Standbys, func(r client.NodeRecord) bool { return r.ID == id }) {
 		t.Fatalf("without AutoPromote the standby must wait for the operator: n=%d standbys=%v", st.N, st.Standbys)
 	}
 
@@ -149,7 +149,7 @@ func TestOperatorPromotesStandby(t *testing.T) {
 		{"a member", c.operator.PrivateKey(), 1, http.StatusConflict, "is member, not a standby"},
 	} {
 		_, err := Admin(context.Background(), hc, c.mspURL, tc.key, "promote", tc.id, time.Now())
-		var ae *APIError
+		var ae *client.Error
 		if !errors.As(err, &ae) || ae.Status != tc.code || !strings.Contains(ae.Message, tc.want) {
 			t.Fatalf("%s: got %v, want %d containing %q", tc.name, err, tc.code, tc.want)
 		}
@@ -183,7 +183,7 @@ func TestAutoPromoteReplacesDeadMember(t *testing.T) {
 	if len(st.History) != 2 || !slices.Equal(st.History[1].Removed, []uint64{victim}) || !slices.Equal(st.History[1].Added, []uint64{id}) {
 		t.Fatalf("history %+v: want one change replacing node %d by node %d", st.History, victim, id)
 	}
-	if st.AutoRemoved != 1 || !slices.ContainsFunc(st.Removed, func(r NodeRecord) bool { return r.ID == victim }) {
+	if st.AutoRemoved != 1 || !slices.ContainsFunc(st.Removed, func(r client.NodeRecord) bool { return r.ID == victim }) {
 		t.Fatalf("auto_removed=%d removed=%v", st.AutoRemoved, st.Removed)
 	}
 }
@@ -204,7 +204,7 @@ func TestPromoteRefusals(t *testing.T) {
 	})
 	join := func(k int) uint64 {
 		a, err := Join(context.Background(), hc, srv.URL, c.joinRequest(t, k, "http://127.0.0.1:9"))
-		if err != nil || a.State != StateStandby {
+		if err != nil || a.State != client.StateStandby {
 			t.Fatalf("join node %d: %+v %v, want a standby", k, a, err)
 		}
 		return a.ID
@@ -225,7 +225,7 @@ func TestPromoteRefusals(t *testing.T) {
 		}
 		return r
 	}
-	asOperator := func(r *http.Request, b []byte) { SignAdmin(r, op, b, time.Now()) }
+	asOperator := func(r *http.Request, b []byte) { client.SignAdmin(r, op, b, time.Now()) }
 	idBody := func(id uint64) string { return fmt.Sprintf(`{"id":%d}`, id) }
 	tests := []struct {
 		name string
@@ -234,9 +234,9 @@ func TestPromoteRefusals(t *testing.T) {
 		want string
 	}{
 		{"no credential", promote(idBody(standby), nil), 401, "need the"},
-		{"not an operator", promote(idBody(standby), func(r *http.Request, b []byte) { SignAdmin(r, stranger, b, time.Now()) }), 401, "not an operator key"},
+		{"not an operator", promote(idBody(standby), func(r *http.Request, b []byte) { client.SignAdmin(r, stranger, b, time.Now()) }), 401, "not an operator key"},
 		{"signature over another node", promote(idBody(standby), func(r *http.Request, _ []byte) {
-			SignAdmin(r, op, []byte(idBody(dropped)), time.Now())
+			client.SignAdmin(r, op, []byte(idBody(dropped)), time.Now())
 		}), 401, "bad signature"},
 		{"unknown node", promote(idBody(99), asOperator), 404, "no node 99"},
 		{"a member", promote(idBody(1), asOperator), 409, "node 1 is member, not a standby"},

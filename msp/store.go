@@ -6,31 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/careerchain/careerchain/sdk/client"
 	"go.etcd.io/bbolt"
 )
-
-// Node states in the MSP's book.
-const (
-	StatePending = "pending" // admitted; its membership change is on its way
-	StateStandby = "standby" // admitted; waits to be promoted
-	StateMember  = "member"  // in the membership committed on chain
-	StateRemoved = "removed" // was a member or candidate; never comes back under this ID
-)
-
-// NodeRecord is the MSP's record of one node.
-type NodeRecord struct {
-	ID       uint64    `json:"id"`
-	SignKey  string    `json:"sign_key"`
-	NetKey   string    `json:"net_key"`
-	Addr     string    `json:"addr"`
-	API      string    `json:"api"`
-	State    string    `json:"state"`
-	Admitted time.Time `json:"admitted,omitzero"` // zero for genesis members
-	LastSeen time.Time `json:"last_seen,omitzero"`
-	Misses   int       `json:"misses"` // consecutive failed status polls
-	Height   uint64    `json:"height"`
-	Note     string    `json:"note,omitempty"`
-}
 
 // inflight is the membership change being committed: written before it is
 // first submitted, resubmitted as is until the chain's epoch reaches Epoch.
@@ -90,10 +68,10 @@ func getU64(b *bbolt.Bucket, k []byte) uint64 {
 	return 0
 }
 
-func readNodes(tx *bbolt.Tx) ([]NodeRecord, error) {
-	var out []NodeRecord
+func readNodes(tx *bbolt.Tx) ([]client.NodeRecord, error) {
+	var out []client.NodeRecord
 	err := tx.Bucket(bNodes).ForEach(func(k, v []byte) error {
-		var r NodeRecord
+		var r client.NodeRecord
 		if err := json.Unmarshal(v, &r); err != nil {
 			return fmt.Errorf("%w: node %x: %w", ErrCorrupt, k, err)
 		}
@@ -103,7 +81,7 @@ func readNodes(tx *bbolt.Tx) ([]NodeRecord, error) {
 	return out, err
 }
 
-func putNode(tx *bbolt.Tx, r *NodeRecord) error {
+func putNode(tx *bbolt.Tx, r *client.NodeRecord) error {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -112,8 +90,8 @@ func putNode(tx *bbolt.Tx, r *NodeRecord) error {
 }
 
 // nodes returns every record, by ID.
-func (s *store) nodes() ([]NodeRecord, error) {
-	var out []NodeRecord
+func (s *store) nodes() ([]client.NodeRecord, error) {
+	var out []client.NodeRecord
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		var err error
 		out, err = readNodes(tx)
@@ -123,7 +101,7 @@ func (s *store) nodes() ([]NodeRecord, error) {
 }
 
 // update runs fn on every record and writes back those it changed.
-func (s *store) update(fn func(recs []NodeRecord) []NodeRecord) error {
+func (s *store) update(fn func(recs []client.NodeRecord) []client.NodeRecord) error {
 	return s.db.Update(func(tx *bbolt.Tx) error {
 		recs, err := readNodes(tx)
 		if err != nil {
@@ -141,7 +119,7 @@ func (s *store) update(fn func(recs []NodeRecord) []NodeRecord) error {
 // admit records an accepted join atomically: it refuses a replayed digest
 // and keys in use by a node that is not removed, assigns the next ID (at
 // least minID) and stores rec with that ID.
-func (s *store) admit(rec NodeRecord, digest [32]byte, minID uint64) (NodeRecord, error) {
+func (s *store) admit(rec client.NodeRecord, digest [32]byte, minID uint64) (client.NodeRecord, error) {
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		if v := tx.Bucket(bJoins).Get(digest[:]); v != nil {
 			return fmt.Errorf("%w: this join request was already accepted (node %d); sign a new one to retry", ErrReplay, binary.BigEndian.Uint64(v))
@@ -153,7 +131,7 @@ func (s *store) admit(rec NodeRecord, digest [32]byte, minID uint64) (NodeRecord
 		next := max(getU64(tx.Bucket(bMeta), kNextID), minID)
 		for _, r := range recs {
 			next = max(next, r.ID+1)
-			if r.State == StateRemoved {
+			if r.State == client.StateRemoved {
 				continue
 			}
 			if r.SignKey == rec.SignKey || r.NetKey == rec.NetKey || r.SignKey == rec.NetKey || r.NetKey == rec.SignKey {

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +18,8 @@ import (
 	"github.com/careerchain/careerchain/node/ledger"
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/client"
+	"github.com/careerchain/careerchain/sdk/verify"
 )
 
 // The client API. Every handler returns an error; writeError maps it to a
@@ -35,136 +36,38 @@ import (
 // APIHandler returns the client API (/api/v1/..., /healthz, /metrics).
 func (n *Node) APIHandler() http.Handler { return n.api }
 
-type handler func(w http.ResponseWriter, r *http.Request) error
-
-// httpError is an error with an explicit status and code.
-type httpError struct {
-	status int
-	code   string
-	err    error
+// badRequest is a malformed request with a code of its own.
+func badRequest(code client.Code, format string, args ...any) error {
+	return httpkit.WithCode(code, fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...))
 }
 
-func (e *httpError) Error() string { return e.err.Error() }
-func (e *httpError) Unwrap() error { return e.err }
-
-func badRequest(code string, format string, args ...any) error {
-	return &httpError{status: http.StatusBadRequest, code: code, err: fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)}
-}
-
-// errorTable maps sentinels to statuses, first match wins.
-var errorTable = []struct {
-	err    error
-	status int
-	code   string
-}{
-	{ErrMalformed, http.StatusBadRequest, "malformed"},
-	{httpkit.ErrBodyCut, http.StatusBadRequest, "body_cut"},
-	{httpkit.ErrBodyTimeout, http.StatusRequestTimeout, "body_timeout"},
-	{httpkit.ErrBodyTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
-	{ErrNotFound, http.StatusNotFound, "not_found"},
-	{ledger.ErrNotFound, http.StatusNotFound, "not_found"},
-	{ErrReplay, http.StatusConflict, "replay"},
-	{ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
-	{pbft.ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
-	{ErrRejected, http.StatusUnprocessableEntity, "rejected"},
-	{ErrNotReady, http.StatusServiceUnavailable, "not_ready"},
-	{pbft.ErrBusy, http.StatusServiceUnavailable, "busy"},
-	{ErrNotLeader, http.StatusServiceUnavailable, "not_leader"},
-	{ErrTimeout, http.StatusGatewayTimeout, "timeout"},
-	{context.DeadlineExceeded, http.StatusGatewayTimeout, "timeout"},
-}
-
-func (n *Node) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
-		// The client went away while it waited: nobody reads an answer,
-		// and nothing failed here.
-		n.log.Debug("api: client went away", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
-		return
-	}
-	status, code, msg := http.StatusInternalServerError, "internal", "internal error"
-	var he *httpError
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &he):
-		status, code, msg = he.status, he.code, he.err.Error()
-	case errors.As(err, &mbe) && !errors.Is(err, httpkit.ErrBodyTooLarge):
-		status, code, msg = http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("request body exceeds %d bytes", mbe.Limit)
-	case isChainError(err):
-		status, code, msg = http.StatusBadRequest, errorCode(err), err.Error()
-	default:
-		for _, e := range errorTable {
-			if errors.Is(err, e.err) {
-				status, code, msg = e.status, e.code, err.Error()
-				break
-			}
+// adapt answers h's error through the kit's table. A ledger's own errors
+// are translated here: a miss is a 404, and damage is never the damaged
+// data nor a 404 for what the replica had — the client is told to read
+// elsewhere, the operator what to do.
+func (n *Node) adapt(h httpkit.HandlerFunc) http.HandlerFunc {
+	return n.responder.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		err := h(w, r)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, ledger.ErrCorrupt):
+			n.log.Error("ledger: damage found on read; this replica refuses to serve that part. Stop it, then restore "+n.led.Path()+
+				" from a backup or move it away (the replica then fetches the certified chain from its peers); start with full_check to find all damage",
+				"method", r.Method, "path", r.URL.Path, "request_id", httpkit.RequestIDFrom(r.Context()), "err", err)
+			return &httpkit.Error{Code: client.CodeDamaged, Err: err,
+				Msg: "this replica's copy of the ledger is damaged where this request reads (" + err.Error() + "); read from another replica"}
+		case errors.Is(err, ledger.ErrNotFound):
+			return httpkit.WithCode(client.CodeNotFound, err)
 		}
-	}
-	if errors.Is(err, ledger.ErrCorrupt) {
-		// Never the damaged data, and never a 404 for what the replica
-		// had: the client is told to read elsewhere, the operator what to do.
-		status, code = http.StatusInternalServerError, "damaged"
-		msg = "this replica's copy of the ledger is damaged where this request reads (" + err.Error() + "); read from another replica"
-		n.log.Error("ledger: damage found on read; this replica refuses to serve that part. Stop it, then restore "+n.led.Path()+
-			" from a backup or move it away (the replica then fetches the certified chain from its peers); start with full_check to find all damage",
-			"method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	if status >= 500 && code == "internal" {
-		n.log.Error("api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	WriteJSON(w, status, map[string]string{"error": msg, "code": code})
-}
-
-func isChainError(err error) bool {
-	for _, e := range []error{chain.ErrMalformed, chain.ErrTooLarge, chain.ErrNonCanonical, chain.ErrWrongChain,
-		chain.ErrBadSignature, chain.ErrHolderMismatch, chain.ErrReceiptMismatch, chain.ErrMissingAttestation,
-		chain.ErrUnknownAttester, chain.ErrUnknownIssuer, chain.ErrUnknownSigner, chain.ErrPoW, chain.ErrCanonical,
-		chain.ErrAddress, chain.ErrAddressChecksum, chain.ErrKey} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return false
-}
-
-// WriteJSON writes v as a JSON response with the given status.
-func WriteJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"error":"internal error","code":"internal"}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
-}
-
-func (n *Node) adapt(h handler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			n.writeError(w, r, err)
-		}
-	}
-}
-
-// recoverer turns a panic in a handler into a logged 500.
-func (n *Node) recoverer(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				n.log.Error("api: panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				WriteJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error", "code": "internal"})
-			}
-		}()
-		next.ServeHTTP(w, r)
+		return err
 	})
 }
 
 func (n *Node) newAPI() http.Handler {
 	r := chi.NewRouter()
-	r.Use(n.recoverer)
+	r.Use(httpkit.Recover(n.log), httpkit.RequestID(nil), httpkit.AccessLog(n.log, httpkit.AccessLogOptions{Now: n.cfg.Now}),
+		httpkit.LimitBody(n.cfg.MaxBodyBytes, n.responder))
 	r.Get("/healthz", n.adapt(n.healthz))
 	r.Get("/metrics", n.serveMetrics)
 	r.Route("/api/v1", func(r chi.Router) {
@@ -180,7 +83,7 @@ func (n *Node) newAPI() http.Handler {
 		return fmt.Errorf("%w: no such endpoint %s", ErrNotFound, r.URL.Path)
 	}))
 	r.MethodNotAllowed(n.adapt(func(w http.ResponseWriter, r *http.Request) error {
-		return &httpError{status: http.StatusMethodNotAllowed, code: "method_not_allowed", err: fmt.Errorf("%s is not allowed on %s", r.Method, r.URL.Path)}
+		return fmt.Errorf("%w: %s is not allowed on %s", httpkit.ErrMethodNotAllowed, r.Method, r.URL.Path)
 	}))
 	return r
 }
@@ -192,17 +95,8 @@ func (n *Node) healthz(w http.ResponseWriter, r *http.Request) error {
 	if !running {
 		return fmt.Errorf("%w: the replica is not running", ErrNotReady)
 	}
-	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	httpkit.WriteJSON(w, http.StatusOK, client.Health{Status: "ok"})
 	return nil
-}
-
-// SubmitResult is the answer to POST /api/v1/tx.
-type SubmitResult struct {
-	TxID   string `json:"txid"`
-	Status string `json:"status"` // "pending", "accepted" or "rejected"
-	Height uint64 `json:"height,omitempty"`
-	Index  uint32 `json:"index,omitempty"`
-	Reason string `json:"reason,omitempty"`
 }
 
 func (n *Node) postTx(w http.ResponseWriter, r *http.Request) error {
@@ -211,8 +105,8 @@ func (n *Node) postTx(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var tx chain.Tx
-	if err := StrictJSON(body, &tx); err != nil {
-		return badRequest("malformed_json", "the body is not a transaction: %v", err)
+	if err := httpkit.Strict(body, &tx); err != nil {
+		return badRequest(client.CodeMalformedJSON, "the body is not a transaction: %v", err)
 	}
 	raw, err := chain.EncodeTx(&tx)
 	if err != nil {
@@ -236,7 +130,7 @@ func (n *Node) postTx(w http.ResponseWriter, r *http.Request) error {
 				for _, m := range s.Members {
 					if m.ID == s.Leader && m.API != "" && !s.InViewChange {
 						w.Header().Set("Location", strings.TrimRight(m.API, "/")+"/api/v1/tx")
-						WriteJSON(w, http.StatusTemporaryRedirect, map[string]string{"error": "membership changes go to the leader", "code": "not_leader", "leader": m.API})
+						httpkit.WriteJSON(w, http.StatusTemporaryRedirect, client.ErrorBody{Error: "membership changes go to the leader", Code: client.CodeNotLeader, Leader: m.API})
 						return nil
 					}
 				}
@@ -246,14 +140,14 @@ func (n *Node) postTx(w http.ResponseWriter, r *http.Request) error {
 	}
 	id := hex.EncodeToString(p.id[:])
 	if !waiting {
-		WriteJSON(w, http.StatusAccepted, SubmitResult{TxID: id, Status: "pending"})
+		httpkit.WriteJSON(w, http.StatusAccepted, client.SubmitResult{TxID: id, Status: client.TxPending})
 		return nil
 	}
 	timer := time.NewTimer(n.cfg.SubmitTimeout)
 	defer timer.Stop()
 	select {
 	case d := <-done:
-		WriteJSON(w, http.StatusOK, SubmitResult{TxID: id, Status: d.result.Code.String(), Height: d.height, Index: d.index, Reason: d.result.Reason})
+		httpkit.WriteJSON(w, http.StatusOK, client.SubmitResult{TxID: id, Status: d.result.Code.String(), Height: d.height, Index: d.index, Reason: d.result.Reason})
 		return nil
 	case <-timer.C:
 		return fmt.Errorf("%w: transaction %s not committed within %v; it may still commit, look it up with GET /api/v1/tx/%s", ErrTimeout, id, n.cfg.SubmitTimeout, id)
@@ -303,7 +197,7 @@ func (n *Node) admit(ctx context.Context, raw []byte) (proposal, error) {
 	if isMembershipTx(res.tx) {
 		m, err := pbft.DecodeMembership(res.tx.Config.Membership)
 		if err != nil {
-			return proposal{}, badRequest("malformed", "config.membership: %v", err)
+			return proposal{}, badRequest(client.CodeMalformed, "config.membership: %v", err)
 		}
 		p.membership = m
 	}
@@ -359,7 +253,7 @@ func (n *Node) precheck(id [32]byte, tx *chain.Tx) error {
 		switch {
 		case tx.Career != nil:
 			if prev, ok := t.Payment(tx.Career.Receipt.Issuer, tx.Career.Receipt.PaymentID); ok {
-				return &httpError{status: http.StatusConflict, code: "payment_used", err: fmt.Errorf("payment id %q was already used by transaction %x", tx.Career.Receipt.PaymentID, prev)}
+				return httpkit.Errorf(client.CodePaymentUsed, "payment id %q was already used by transaction %x", tx.Career.Receipt.PaymentID, prev)
 			}
 			if tx.Type == chain.TypeAmend {
 				return n.targetExists(t, tx.Career.Statement.Supersedes)
@@ -374,10 +268,10 @@ func (n *Node) precheck(id [32]byte, tx *chain.Tx) error {
 func (n *Node) targetExists(t *ledger.Tx, txid string) error {
 	id, ok := hex32(txid)
 	if !ok {
-		return badRequest("malformed", "target %q is not a TxID", txid)
+		return badRequest(client.CodeMalformed, "target %q is not a TxID", txid)
 	}
 	if _, err := t.Record(id); err != nil {
-		return &httpError{status: http.StatusNotFound, code: "unknown_target", err: fmt.Errorf("no career record %s on chain", txid)}
+		return httpkit.Errorf(client.CodeUnknownTarget, "no career record %s on chain", txid)
 	}
 	return nil
 }
@@ -385,7 +279,7 @@ func (n *Node) targetExists(t *ledger.Tx, txid string) error {
 func parseTxID(s string) ([32]byte, error) {
 	id, ok := hex32(strings.ToLower(s))
 	if !ok {
-		return id, badRequest("bad_txid", "%q is not a TxID (64 hex digits)", clip(s))
+		return id, badRequest(client.CodeBadTxID, "%q is not a TxID (64 hex digits)", clip(s))
 	}
 	return id, nil
 }
@@ -397,40 +291,9 @@ func clip(s string) string {
 	return s
 }
 
-// BlockHeader is a block's header as the API shows it.
-type BlockHeader struct {
-	Height      uint64 `json:"height"`
-	Digest      string `json:"digest"`
-	View        uint64 `json:"view"`
-	Proposer    uint64 `json:"proposer"`
-	Time        int64  `json:"time"` // proposer's clock, Unix ms
-	TxRoot      string `json:"tx_root"`
-	TxCount     int    `json:"tx_count"`
-	StateDigest string `json:"state_digest"`
-	Epoch       uint64 `json:"config_epoch,omitempty"` // set on reconfiguration blocks
-}
-
-// CertificateJSON is a commit certificate as the API shows it. Each
-// signature is over pbft's COMMIT signing bytes (format v2): the domain
-// "careerchain/pbft/v2", the chain ID, then type, replica, epoch, view,
-// seq and digest, so a verifier needs the epoch too.
-type CertificateJSON struct {
-	Epoch  uint64          `json:"epoch"`
-	View   uint64          `json:"view"`
-	Seq    uint64          `json:"seq"`
-	Digest string          `json:"digest"`
-	Sigs   []CommitSigJSON `json:"sigs"`
-}
-
-// CommitSigJSON is one replica's signature.
-type CommitSigJSON struct {
-	Replica uint64 `json:"replica"`
-	Sig     string `json:"sig"`
-}
-
-func headerOf(br *ledger.BlockRecord) BlockHeader {
+func headerOf(br *ledger.BlockRecord) client.BlockHeader {
 	d, root := br.Block.Digest(br.Height), br.Block.TxRoot()
-	h := BlockHeader{Height: br.Height, Digest: d.String(), View: br.Block.View, Proposer: br.Block.Proposer, Time: br.Block.Time,
+	h := client.BlockHeader{Height: br.Height, Digest: d.String(), View: br.Block.View, Proposer: br.Block.Proposer, Time: br.Block.Time,
 		TxRoot: root.String(), TxCount: len(br.Block.Txs), StateDigest: br.StateDigest.String()}
 	if br.Block.Config != nil {
 		h.Epoch = br.Block.Config.Epoch
@@ -438,40 +301,8 @@ func headerOf(br *ledger.BlockRecord) BlockHeader {
 	return h
 }
 
-func certOf(c *pbft.Certificate) CertificateJSON {
-	cj := CertificateJSON{Epoch: c.Epoch, View: c.View, Seq: c.Seq, Digest: c.Digest.String()}
-	for _, s := range c.Sigs {
-		cj.Sigs = append(cj.Sigs, CommitSigJSON{Replica: s.Replica, Sig: hex.EncodeToString(s.Sig)})
-	}
-	return cj
-}
-
-// TxView is the answer to GET /api/v1/tx/{txid}: the transaction, its
-// result, its block header, the Merkle path from the TxID to the header's
-// tx_root, the commit certificate, and the record's state for careers.
-type TxView struct {
-	TxID        string            `json:"txid"`
-	Tx          json.RawMessage   `json:"tx"`
-	Result      string            `json:"result"`
-	Reason      string            `json:"reason,omitempty"`
-	Height      uint64            `json:"height"`
-	Index       int               `json:"index"`
-	Block       BlockHeader       `json:"block"`
-	Proof       []chain.ProofStep `json:"proof"`
-	Certificate CertificateJSON   `json:"certificate"`
-	Record      *RecordView       `json:"record,omitempty"`
-}
-
-// RecordView is the state of a career record.
-type RecordView struct {
-	Status       string `json:"status"`
-	SupersededBy string `json:"superseded_by,omitempty"`
-	RevokedBy    string `json:"revoked_by,omitempty"`
-	Reason       string `json:"reason,omitempty"`
-}
-
-func recordView(rec *ledger.Record) *RecordView {
-	rv := &RecordView{Status: rec.Status.String(), Reason: rec.Reason}
+func recordView(rec *ledger.Record) *client.RecordView {
+	rv := &client.RecordView{Status: rec.Status.String(), Reason: rec.Reason}
 	switch rec.Status {
 	case ledger.Superseded:
 		rv.SupersededBy = hex.EncodeToString(rec.SupersededBy[:])
@@ -486,15 +317,15 @@ func (n *Node) getTx(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var v TxView
+	var v client.TxView
 	err = n.readLedger(func(t *ledger.Tx) error {
 		br, i, proof, err := t.Proof(id)
 		if err != nil {
 			return err
 		}
 		res := br.Results[i]
-		v = TxView{TxID: hex.EncodeToString(id[:]), Tx: json.RawMessage(br.Block.Txs[i]), Result: res.Code.String(), Reason: res.Reason,
-			Height: br.Height, Index: i, Block: headerOf(br), Proof: proof, Certificate: certOf(br.Cert)}
+		v = client.TxView{TxID: hex.EncodeToString(id[:]), Tx: json.RawMessage(br.Block.Txs[i]), Result: res.Code.String(), Reason: res.Reason,
+			Height: br.Height, Index: i, Block: headerOf(br), Proof: proof, Certificate: verify.CertificateOf(br.Cert)}
 		if rec, err := t.Record(id); err == nil {
 			v.Record = recordView(rec)
 		}
@@ -509,30 +340,9 @@ func (n *Node) getTx(w http.ResponseWriter, r *http.Request) error {
 	if !json.Valid(v.Tx) {
 		v.Tx = nil // a rejected, undecodable transaction: shown by its result only
 	}
-	WriteJSON(w, http.StatusOK, v)
+	httpkit.WriteJSON(w, http.StatusOK, v)
 	return nil
 }
-
-// CareerEntry is one transaction in an address's listing.
-type CareerEntry struct {
-	TxID   string      `json:"txid"`
-	Type   string      `json:"type"`
-	Height uint64      `json:"height"`
-	Index  uint32      `json:"index"`
-	Record *RecordView `json:"record,omitempty"`
-}
-
-// CareerPage is the answer to GET /api/v1/address/{addr}/careers.
-type CareerPage struct {
-	Address string        `json:"address"`
-	Items   []CareerEntry `json:"items"`
-	Next    string        `json:"next,omitempty"` // pass as ?after= for the next page
-}
-
-const (
-	defaultPage = 50
-	maxPage     = 1000
-)
 
 func (n *Node) getCareers(w http.ResponseWriter, r *http.Request) error {
 	addr, err := chain.ParseAddress(chi.URLParam(r, "addr"))
@@ -540,10 +350,10 @@ func (n *Node) getCareers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	limit := defaultPage
+	limit := client.DefaultPageSize
 	if s := q.Get("limit"); s != "" {
-		if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > maxPage {
-			return badRequest("bad_limit", "limit %q must be an integer in 1..%d", clip(s), maxPage)
+		if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > client.MaxPageSize {
+			return badRequest(client.CodeBadLimit, "limit %q must be an integer in 1..%d", clip(s), client.MaxPageSize)
 		}
 	}
 	var afterID [32]byte
@@ -553,20 +363,20 @@ func (n *Node) getCareers(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	page := CareerPage{Address: addr, Items: []CareerEntry{}}
+	page := client.CareerPage{Address: addr, Items: []client.CareerEntry{}}
 	err = n.readLedger(func(t *ledger.Tx) error {
 		var h uint64
 		var i uint32
 		if after {
 			loc, ok := t.TxLoc(afterID)
 			if !ok {
-				return badRequest("bad_cursor", "after=%x is not a transaction on chain", afterID)
+				return badRequest(client.CodeBadCursor, "after=%x is not a transaction on chain", afterID)
 			}
 			h, i = loc.Height, loc.Index
 		}
 		entries, more := t.AddressTxs(addr, after, h, i, limit)
 		for _, e := range entries {
-			ce := CareerEntry{TxID: hex.EncodeToString(e.TxID[:]), Type: kindName(e.Kind), Height: e.Height, Index: e.Index}
+			ce := client.CareerEntry{TxID: hex.EncodeToString(e.TxID[:]), Type: kindName(e.Kind), Height: e.Height, Index: e.Index}
 			if rec, err := t.Record(e.TxID); err == nil {
 				ce.Record = recordView(rec)
 			}
@@ -583,39 +393,15 @@ func (n *Node) getCareers(w http.ResponseWriter, r *http.Request) error {
 	if len(page.Items) == 0 && !after {
 		return fmt.Errorf("%w: address %s has no transactions on chain", ErrNotFound, addr)
 	}
-	WriteJSON(w, http.StatusOK, page)
+	httpkit.WriteJSON(w, http.StatusOK, page)
 	return nil
-}
-
-// BlockView is the answer to GET /api/v1/blocks/{height}.
-type BlockView struct {
-	Header      BlockHeader       `json:"header"`
-	Txs         []json.RawMessage `json:"txs"`
-	Results     []ResultJSON      `json:"results"`
-	Certificate CertificateJSON   `json:"certificate"`
-	CommitTime  int64             `json:"commit_time"` // this replica's clock, Unix ms
-}
-
-// ResultJSON is one transaction's execution result.
-type ResultJSON struct {
-	Result string `json:"result"`
-	Reason string `json:"reason,omitempty"`
-}
-
-// RawBlock is the answer to GET /api/v1/blocks/{height}?raw=1: the block
-// and certificate in pbft's wire encoding (base64 in JSON), for state
-// transfer and offline verification.
-type RawBlock struct {
-	Height      uint64 `json:"height"`
-	Block       []byte `json:"block"`
-	Certificate []byte `json:"certificate"`
 }
 
 func (n *Node) getBlock(w http.ResponseWriter, r *http.Request) error {
 	s := chi.URLParam(r, "height")
 	h, err := strconv.ParseUint(s, 10, 64)
 	if err != nil || h == 0 {
-		return badRequest("bad_height", "height %q must be a positive integer", clip(s))
+		return badRequest(client.CodeBadHeight, "height %q must be a positive integer", clip(s))
 	}
 	var br *ledger.BlockRecord
 	if err := n.readLedger(func(t *ledger.Tx) error { br, err = t.Block(h); return err }); err != nil {
@@ -628,49 +414,26 @@ func (n *Node) getBlock(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if raw := r.URL.Query().Get("raw"); raw == "1" || raw == "true" {
-		WriteJSON(w, http.StatusOK, RawBlock{Height: h, Block: pbft.EncodeBlock(br.Block), Certificate: pbft.EncodeCertificate(br.Cert)})
+		httpkit.WriteJSON(w, http.StatusOK, client.RawBlock{Height: h, Block: pbft.EncodeBlock(br.Block), Certificate: pbft.EncodeCertificate(br.Cert)})
 		return nil
 	}
-	v := BlockView{Header: headerOf(br), Txs: make([]json.RawMessage, len(br.Block.Txs)), Certificate: certOf(br.Cert), CommitTime: br.CommitTime}
+	v := client.BlockView{Header: headerOf(br), Txs: make([]json.RawMessage, len(br.Block.Txs)), Certificate: verify.CertificateOf(br.Cert), CommitTime: br.CommitTime}
 	for i, tx := range br.Block.Txs {
 		if json.Valid(tx) {
 			v.Txs[i] = tx
 		} else {
 			v.Txs[i] = json.RawMessage(strconv.Quote(base64.StdEncoding.EncodeToString(tx)))
 		}
-		v.Results = append(v.Results, ResultJSON{Result: br.Results[i].Code.String(), Reason: br.Results[i].Reason})
+		v.Results = append(v.Results, client.TxResult{Result: br.Results[i].Code.String(), Reason: br.Results[i].Reason})
 	}
-	WriteJSON(w, http.StatusOK, v)
+	httpkit.WriteJSON(w, http.StatusOK, v)
 	return nil
 }
 
-// Status is the answer to GET /api/v1/status.
-type Status struct {
-	ID             uint64         `json:"id"`
-	ChainID        string         `json:"chain_id"`
-	View           uint64         `json:"view"`
-	Leader         uint64         `json:"leader"`
-	Height         uint64         `json:"height"`
-	StableSeq      uint64         `json:"stable_seq"`
-	InViewChange   bool           `json:"in_view_change"`
-	Pending        int            `json:"pending"`
-	Epoch          uint64         `json:"epoch"`
-	Members        []StatusMember `json:"members"`
-	PeersConnected int            `json:"peers_connected"`
-}
-
-// StatusMember is one member of the membership in force.
-type StatusMember struct {
-	ID        uint64 `json:"id"`
-	Addr      string `json:"addr"`
-	API       string `json:"api"`
-	Connected bool   `json:"connected"`
-}
-
 // Status returns a snapshot of the replica's state.
-func (n *Node) Status() Status {
+func (n *Node) Status() client.Status {
 	s := *n.status.Load()
-	s.Members = append([]StatusMember(nil), s.Members...)
+	s.Members = append([]client.StatusMember(nil), s.Members...)
 	stats := n.tr.Stats()
 	for i := range s.Members {
 		if ps, ok := stats.Peers[s.Members[i].ID]; ok && ps.Connected {
@@ -685,6 +448,6 @@ func (n *Node) Status() Status {
 }
 
 func (n *Node) getStatus(w http.ResponseWriter, r *http.Request) error {
-	WriteJSON(w, http.StatusOK, n.Status())
+	httpkit.WriteJSON(w, http.StatusOK, n.Status())
 	return nil
 }

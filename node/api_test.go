@@ -15,6 +15,7 @@ import (
 	"github.com/careerchain/careerchain/node/ledger"
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/client"
 )
 
 type apiErr struct {
@@ -173,7 +174,7 @@ func TestExecutionRules(t *testing.T) {
 		t.Fatalf("duplicate in one block: %+v then %+v", first, second)
 	}
 
-	var v TxView
+	var v client.TxView
 	if get(t, c.url(0, "/api/v1/tx/"+regID), &v) != 200 || v.Record == nil || v.Record.Status != "superseded" || v.Record.SupersededBy != amendID {
 		t.Fatalf("original record: %+v", v.Record)
 	}
@@ -182,7 +183,7 @@ func TestExecutionRules(t *testing.T) {
 	}
 	checkProof(t, &v)
 
-	var page CareerPage
+	var page client.CareerPage
 	if get(t, c.url(0, "/api/v1/address/"+alice.Address()+"/careers"), &page) != 200 || len(page.Items) != 3 {
 		t.Fatalf("alice's careers: %+v", page)
 	}
@@ -193,7 +194,7 @@ func TestExecutionRules(t *testing.T) {
 
 // commitRaw proposes raw bytes through the loop, as a peer's forwarded
 // request would arrive, and waits for the result.
-func (c *cluster) commitRaw(t testing.TB, i int, raw []byte) SubmitResult {
+func (c *cluster) commitRaw(t testing.TB, i int, raw []byte) client.SubmitResult {
 	t.Helper()
 	nd := c.node(i)
 	id := sha256.Sum256(raw)
@@ -203,12 +204,12 @@ func (c *cluster) commitRaw(t testing.TB, i int, raw []byte) SubmitResult {
 		t.Fatal(err)
 	}
 	d := <-done
-	return SubmitResult{TxID: hex.EncodeToString(id[:]), Status: d.result.Code.String(), Height: d.height, Reason: d.result.Reason}
+	return client.SubmitResult{TxID: hex.EncodeToString(id[:]), Status: d.result.Code.String(), Height: d.height, Reason: d.result.Reason}
 }
 
 // commitPair executes a block holding the same bytes twice, as the loop
 // would, in a ledger transaction that is then rolled back.
-func (c *cluster) commitPair(t testing.TB, i int, raw []byte) (SubmitResult, SubmitResult) {
+func (c *cluster) commitPair(t testing.TB, i int, raw []byte) (client.SubmitResult, client.SubmitResult) {
 	t.Helper()
 	nd := c.node(i)
 	var fx effects
@@ -224,13 +225,13 @@ func (c *cluster) commitPair(t testing.TB, i int, raw []byte) (SubmitResult, Sub
 	if !errors.Is(err, errRollback) || len(fx.done) != 2 {
 		t.Fatalf("execute: %v, %d results", err, len(fx.done))
 	}
-	conv := func(d committedTx) SubmitResult {
-		return SubmitResult{Status: d.result.Code.String(), Reason: d.result.Reason}
+	conv := func(d committedTx) client.SubmitResult {
+		return client.SubmitResult{Status: d.result.Code.String(), Reason: d.result.Reason}
 	}
 	return conv(fx.done[0]), conv(fx.done[1])
 }
 
-func checkProof(t *testing.T, v *TxView) {
+func checkProof(t *testing.T, v *client.TxView) {
 	t.Helper()
 	id, _ := hex32(v.TxID)
 	root, _ := hex32(v.Block.TxRoot)

@@ -17,11 +17,12 @@ import (
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/quicnet"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/client"
 )
 
 func TestClusterMemCommitsEverywhere(t *testing.T) {
 	c := newCluster(t, 4, false, nil)
-	var last SubmitResult
+	var last client.SubmitResult
 	for k := range 6 {
 		holder := wallet(t, fmt.Sprintf("holder %d", k))
 		last = c.submit(t, k%4, c.careerTx(t, holder, uint64(k)))
@@ -70,7 +71,7 @@ func TestBusyRefusedBeforeRelay(t *testing.T) {
 	want := map[[32]byte]bool{}
 	for k := range 9 {
 		tx := c.careerTx(t, wallet(t, fmt.Sprintf("holder %d", k)), uint64(k))
-		var res SubmitResult
+		var res client.SubmitResult
 		if code := post(t, c.url(0, "/api/v1/tx"), encode(t, tx), &res); code != http.StatusAccepted {
 			t.Fatalf("submission %d: %d %+v", k, code, res)
 		}
@@ -169,7 +170,7 @@ func TestClusterQUICLeaderFailoverAndCatchUp(t *testing.T) {
 func leaderFailover(t *testing.T, useQUIC bool) {
 	c := newCluster(t, 4, useQUIC, nil)
 	k := 0
-	next := func(i int) SubmitResult {
+	next := func(i int) client.SubmitResult {
 		t.Helper()
 		res := c.submit(t, i, c.careerTx(t, wallet(t, fmt.Sprintf("holder %d", k)), uint64(k)))
 		k++
@@ -190,7 +191,7 @@ func leaderFailover(t *testing.T, useQUIC bool) {
 			others = append(others, i)
 		}
 	}
-	var last SubmitResult
+	var last client.SubmitResult
 	for j := range 3 {
 		last = next(others[j%3])
 	}
@@ -234,7 +235,7 @@ func TestQuietChainLaggardCatchesUp(t *testing.T) {
 	c.mem.SetHook(func(from, to uint64, _ quicnet.Class, _ []byte) quicnet.Verdict {
 		return quicnet.Verdict{Drop: to == uint64(lag+1) || from == uint64(lag+1)}
 	})
-	var last SubmitResult
+	var last client.SubmitResult
 	for k := 1; k <= 2; k++ { // 2 blocks < CheckpointInterval (4)
 		last = c.submit(t, others[k%3], c.careerTx(t, wallet(t, fmt.Sprintf("quiet %d", k)), uint64(k)))
 		if last.Status != "accepted" {
@@ -264,11 +265,11 @@ func TestReadAfterAcknowledgement(t *testing.T) {
 		if res.Status != "accepted" {
 			t.Fatalf("tx %d: %+v", k, res)
 		}
-		var v TxView
+		var v client.TxView
 		if code := get(t, c.url(i, "/api/v1/tx/"+res.TxID), &v); code != 200 || v.Height != res.Height {
 			t.Fatalf("tx %d acknowledged at height %d by replica %d, then GET answered %d (height %d)", k, res.Height, i+1, code, v.Height)
 		}
-		var page CareerPage
+		var page client.CareerPage
 		if code := get(t, c.url(i, "/api/v1/address/"+holder.Address()+"/careers"), &page); code != 200 || len(page.Items) != 1 {
 			t.Fatalf("tx %d: address look-up answered %d with %d items", k, code, len(page.Items))
 		}

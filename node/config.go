@@ -1,21 +1,17 @@
 package node
 
 import (
-	"bytes"
 	"crypto/ed25519"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
+	"github.com/careerchain/careerchain/internal/configfile"
 	"github.com/careerchain/careerchain/internal/httpkit"
 	"github.com/careerchain/careerchain/quicnet"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
 // Config configures a Node. Zero values take the defaults of withDefaults.
@@ -23,7 +19,7 @@ import (
 type Config struct {
 	ID      uint64
 	DataDir string // holds ledger.db
-	Genesis *Genesis
+	Genesis *genesis.Genesis
 	Keys    NodeKeys
 
 	// ListenAddr is the QUIC address (host:port) when Transport is nil.
@@ -167,7 +163,7 @@ func LoadConfig(path string) (Config, error) {
 			return Config{}, fmt.Errorf("%w: %s: %s %q is not a positive duration like \"10ms\"", ErrBadConfig, path, d.key, d.s)
 		}
 	}
-	if cfg.Genesis, err = LoadGenesis(rel(fc.Genesis)); err != nil {
+	if cfg.Genesis, err = genesis.Load(rel(fc.Genesis)); err != nil {
 		return Config{}, err
 	}
 	if cfg.Keys, err = LoadNodeKeys(rel(fc.KeyFile)); err != nil {
@@ -179,17 +175,7 @@ func LoadConfig(path string) (Config, error) {
 // strictJSON decodes one JSON value into v: no unknown fields, no trailing data.
 // StrictJSON decodes exactly one JSON value into v, refusing unknown
 // fields and trailing data: the rule for every config file and request body.
-func StrictJSON(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("trailing data after the JSON value")
-	}
-	return nil
-}
+func StrictJSON(b []byte, v any) error { return configfile.Strict(b, v) }
 
 // GCPercent is the garbage collector's target that careerd sets for a
 // replica process unless GOGC is in the environment (and the cluster
@@ -202,21 +188,8 @@ const GCPercent = 400
 
 // ReadConfigFile decodes the JSON config file at path into v strictly (no
 // unknown fields, no trailing data) and returns a function that resolves
-// a path written in the file against the file's directory (absolute and
-// empty paths stay as they are). Errors name the file.
+// a path written in the file against the file's directory; see
+// configfile.Read.
 func ReadConfigFile(path string, v any) (rel func(string) string, err error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := StrictJSON(b, v); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	dir := filepath.Dir(path)
-	return func(p string) string {
-		if p == "" || filepath.IsAbs(p) {
-			return p
-		}
-		return filepath.Join(dir, p)
-	}, nil
+	return configfile.Read(path, v)
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/careerchain/careerchain/node/ledger"
+	"github.com/careerchain/careerchain/sdk/client"
 )
 
 const crashEnv = "CAREERCHAIN_NODE_CRASH_HELPER"
@@ -169,7 +170,7 @@ func trySubmit(tx any, url string) (string, bool) {
 		return "", false
 	}
 	defer resp.Body.Close()
-	var res SubmitResult
+	var res client.SubmitResult
 	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&res) != nil || res.Status != "accepted" {
 		return "", false
 	}

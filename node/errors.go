@@ -1,18 +1,26 @@
 package node
 
-import "errors"
+import (
+	"errors"
 
-// Sentinel errors. The API maps each to an HTTP status (see api.go).
+	"github.com/careerchain/careerchain/internal/httpkit"
+	"github.com/careerchain/careerchain/sdk/client"
+	"github.com/careerchain/careerchain/sdk/genesis"
+)
+
+// Sentinel errors. The API answers each with its wire code's status
+// through httpkit's one error table (those declared with httpkit.Sentinel;
+// the others are never a client's doing).
 var (
 	ErrBadConfig  = errors.New("node: bad config")
-	ErrBadGenesis = errors.New("node: bad genesis")
-	ErrMalformed  = errors.New("node: malformed request")
-	ErrNotFound   = errors.New("node: not found")
-	ErrReplay     = errors.New("node: already on chain")
-	ErrTooLarge   = errors.New("node: request too large")
-	ErrNotReady   = errors.New("node: not ready")
-	ErrTimeout    = errors.New("node: timed out waiting for commit")
-	ErrRejected   = errors.New("node: transaction rejected")
-	ErrNotLeader  = errors.New("node: not the leader")
+	ErrBadGenesis = genesis.ErrInvalid // one sentinel for a bad genesis, wherever it is read
+	ErrMalformed  = httpkit.Sentinel(client.CodeMalformed, "node: malformed request")
+	ErrNotFound   = httpkit.Sentinel(client.CodeNotFound, "node: not found")
+	ErrReplay     = httpkit.Sentinel(client.CodeReplay, "node: already on chain")
+	ErrTooLarge   = httpkit.Sentinel(client.CodeTooLarge, "node: request too large")
+	ErrNotReady   = httpkit.Sentinel(client.CodeNotReady, "node: not ready")
+	ErrTimeout    = httpkit.Sentinel(client.CodeTimeout, "node: timed out waiting for commit")
+	ErrRejected   = httpkit.Sentinel(client.CodeRejected, "node: transaction rejected")
+	ErrNotLeader  = httpkit.Sentinel(client.CodeNotLeader, "node: not the leader")
 	ErrClosed     = errors.New("node: closed")
 )

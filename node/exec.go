@@ -12,6 +12,7 @@ import (
 	"github.com/careerchain/careerchain/node/ledger"
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
 // Execution applies committed blocks to the ledger, deterministically: the
@@ -314,11 +315,11 @@ func (x *executor) config(i uint32, id [32]byte, c *chain.Config) (ledger.Result
 		// that committed the block in different views hold different ones.
 		x.leader = &leaderSwap{id: *c.Leader, view: x.block.View}
 	case len(c.Plugins) > 0:
-		ns := cur.with(func(cc *ChainConfig) { cc.Plugins = slices.Clone(c.Plugins) })
+		ns := cur.with(func(cc *genesis.ChainConfig) { cc.Plugins = slices.Clone(c.Plugins) })
 		x.newState = ns
 	case c.PoWDifficulty != nil:
 		d := *c.PoWDifficulty
-		x.newState = cur.with(func(cc *ChainConfig) { cc.PoWDifficulty = d })
+		x.newState = cur.with(func(cc *genesis.ChainConfig) { cc.PoWDifficulty = d })
 	case c.Keys != nil:
 		ns, err := cur.withKeys(c.Keys)
 		if err != nil {
@@ -383,7 +384,7 @@ func checkConfigBlock(t *ledger.Tx, seq uint64, b *pbft.Block, id [32]byte, tx *
 }
 
 // with returns a new state with the configuration changed by fn.
-func (s *chainState) with(fn func(*ChainConfig)) *chainState {
+func (s *chainState) with(fn func(*genesis.ChainConfig)) *chainState {
 	cfg := s.cfg
 	cfg.Attesters = slices.Clone(cfg.Attesters)
 	cfg.PaymentIssuers = slices.Clone(cfg.PaymentIssuers)
@@ -409,7 +410,7 @@ func (s *chainState) withKeys(k *chain.KeyChange) (*chainState, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.with(func(cc *ChainConfig) {
+	return s.with(func(cc *genesis.ChainConfig) {
 		if k.Set == chain.KeySetAttesters {
 			cc.Attesters = next
 		} else {
@@ -418,7 +419,7 @@ func (s *chainState) withKeys(k *chain.KeyChange) (*chainState, error) {
 	}), nil
 }
 
-func newChainState(chainID string, cfg ChainConfig, maxTx int, version uint64) *chainState {
+func newChainState(chainID string, cfg genesis.ChainConfig, maxTx int, version uint64) *chainState {
 	return &chainState{chainID: chainID, cfg: cfg, params: cfg.Params(chainID, maxTx), version: version}
 }
 

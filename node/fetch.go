@@ -2,56 +2,39 @@ package node
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 
 	"github.com/careerchain/careerchain/pbft"
+	"github.com/careerchain/careerchain/sdk/client"
 )
 
-// maxRawBlock bounds a state-transfer response.
-const maxRawBlock = 96 << 20
+// peerClient returns an API client of the peer at base over the replica's
+// HTTP client. The caller's context bounds each call; the loops that use
+// it retry on their own schedule, so the client does not.
+func peerClient(hc *http.Client, base string) (*client.Client, error) {
+	return client.New(base, client.Options{HTTPClient: hc, Timeout: -1, Retries: -1})
+}
 
 // fetchBlock asks a peer's API for the block at height h (raw form). The
 // block is not trusted here: the loop installs it through pbft.Core.Install,
 // which checks its certificate against the membership.
 func fetchBlock(ctx context.Context, c *http.Client, base string, h uint64) (*fetchedBlock, error) {
-	url := fmt.Sprintf("%s/api/v1/blocks/%d?raw=1", strings.TrimRight(base, "/"), h)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	pc, err := peerClient(c, base)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.Do(req)
+	rb, err := pc.RawBlock(ctx, h)
 	if err != nil {
 		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRawBlock+1))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", url, resp.Status)
-	}
-	if len(body) > maxRawBlock {
-		return nil, fmt.Errorf("%s: response exceeds %d bytes", url, maxRawBlock)
-	}
-	var rb RawBlock
-	if err := json.Unmarshal(body, &rb); err != nil {
-		return nil, fmt.Errorf("%s: %w", url, err)
-	}
-	if rb.Height != h {
-		return nil, fmt.Errorf("%s: served height %d", url, rb.Height)
 	}
 	b, err := pbft.DecodeBlock(rb.Block)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", url, err)
+		return nil, fmt.Errorf("%s: block %d: %w", base, h, err)
 	}
 	cert, err := pbft.DecodeCertificate(rb.Certificate)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", url, err)
+		return nil, fmt.Errorf("%s: block %d: %w", base, h, err)
 	}
 	return &fetchedBlock{seq: h, block: b, cert: cert, peer: base}, nil
 }

@@ -1,143 +1,20 @@
 package node
 
 import (
-	"cmp"
 	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
-
-// ChainConfig is the part of the chain's configuration that transactions
-// are checked against. The genesis sets it; config.change transactions
-// update the PoW difficulty, the plugin set, the attesters and the payment
-// issuers (never the config signers). Keys are lower-case hex Ed25519
-// public keys.
-type ChainConfig struct {
-	PoWDifficulty  uint8             `json:"pow_difficulty"`
-	Attesters      []string          `json:"attesters"`
-	PaymentIssuers []string          `json:"payment_issuers"`
-	ConfigSigners  []string          `json:"config_signers"` // MSP and operator keys
-	Plugins        []chain.PluginRef `json:"plugins,omitempty"`
-}
-
-// Params returns the stateless-check parameters of this configuration.
-func (c *ChainConfig) Params(chainID string, maxTxBytes int) chain.Params {
-	set := func(keys []string) map[string]bool {
-		m := make(map[string]bool, len(keys))
-		for _, k := range keys {
-			m[k] = true
-		}
-		return m
-	}
-	return chain.Params{
-		ChainID: chainID, PoWDifficulty: c.PoWDifficulty, MaxTxBytes: maxTxBytes,
-		Attesters: set(c.Attesters), PaymentIssuers: set(c.PaymentIssuers), ConfigSigners: set(c.ConfigSigners),
-	}
-}
-
-func (c *ChainConfig) validate() error {
-	for _, list := range [][]string{c.Attesters, c.PaymentIssuers, c.ConfigSigners} {
-		for _, k := range list {
-			if b, err := hex.DecodeString(k); err != nil || len(b) != ed25519.PublicKeySize || hex.EncodeToString(b) != k {
-				return fmt.Errorf("%w: key %q is not 64 lower-case hex digits", ErrBadGenesis, k)
-			}
-		}
-	}
-	if len(c.ConfigSigners) == 0 {
-		return fmt.Errorf("%w: no config signers: the chain could never be reconfigured", ErrBadGenesis)
-	}
-	return nil
-}
-
-// maxChainIDLen bounds a chain id.
-const maxChainIDLen = 64
-
-// GenesisMember is one replica of the genesis membership.
-type GenesisMember struct {
-	ID      uint64 `json:"id"`
-	SignKey string `json:"sign_key"` // hex ML-DSA-65 public key (commit certificates)
-	NetKey  string `json:"net_key"`  // hex Ed25519 public key (QUIC transport)
-	Addr    string `json:"addr"`     // replica transport address host:port
-	API     string `json:"api"`      // client API base URL, e.g. http://127.0.0.1:8401
-}
-
-// Genesis defines a chain: its id, first membership, configuration and
-// start time. Its hash (Hash) is stored in every replica's ledger, so a
-// replica never opens another chain's data.
-type Genesis struct {
-	ChainID string          `json:"chain_id"`
-	Time    time.Time       `json:"time"`
-	Members []GenesisMember `json:"members"`
-	Config  ChainConfig     `json:"config"`
-}
-
-// Membership returns the pBFT membership (epoch 0) the genesis names.
-func (g *Genesis) Membership() (*pbft.Membership, error) {
-	m := &pbft.Membership{}
-	for _, gm := range g.Members {
-		sk, err := hex.DecodeString(gm.SignKey)
-		if err != nil {
-			return nil, fmt.Errorf("%w: member %d sign_key: %w", ErrBadGenesis, gm.ID, err)
-		}
-		nk, err := hex.DecodeString(gm.NetKey)
-		if err != nil || len(nk) != ed25519.PublicKeySize {
-			return nil, fmt.Errorf("%w: member %d net_key is not a hex Ed25519 key", ErrBadGenesis, gm.ID)
-		}
-		m.Members = append(m.Members, pbft.Member{ID: gm.ID, SignKey: sk, NetKey: nk, Addr: gm.Addr, API: gm.API})
-	}
-	slices.SortFunc(m.Members, func(a, b pbft.Member) int { return cmp.Compare(a.ID, b.ID) })
-	if err := m.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadGenesis, err)
-	}
-	return m, nil
-}
-
-// Validate checks that the genesis can start a chain.
-func (g *Genesis) Validate() error {
-	if g.ChainID == "" || len(g.ChainID) > maxChainIDLen {
-		return fmt.Errorf("%w: chain_id must be 1..%d bytes", ErrBadGenesis, maxChainIDLen)
-	}
-	if _, err := g.Membership(); err != nil {
-		return err
-	}
-	return g.Config.validate()
-}
-
-// Hash is the SHA-256 of the genesis's canonical JSON (RFC 8785).
-func (g *Genesis) Hash() ([32]byte, error) {
-	b, err := chain.Canonical(g)
-	if err != nil {
-		return [32]byte{}, fmt.Errorf("%w: %w", ErrBadGenesis, err)
-	}
-	return sha256.Sum256(append([]byte("careerchain/genesis/v1\n"), b...)), nil
-}
-
-// LoadGenesis reads and validates a genesis file.
-func LoadGenesis(path string) (*Genesis, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadGenesis, err)
-	}
-	var g Genesis
-	if err := StrictJSON(b, &g); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrBadGenesis, path, err)
-	}
-	if err := g.Validate(); err != nil {
-		return nil, err
-	}
-	return &g, nil
-}
 
 // NodeKeys are a replica's secret keys: the 32-byte ML-DSA-65 seed of its
 // consensus signing key and the Ed25519 key of its transport.
@@ -171,9 +48,9 @@ func LoadNodeKeys(path string) (NodeKeys, error) {
 	return k, nil
 }
 
-func (k NodeKeys) member(id uint64, addr, api string) GenesisMember {
+func (k NodeKeys) member(id uint64, addr, api string) genesis.Member {
 	_, pub := pbft.NewMLDSASigner(k.SignSeed)
-	return GenesisMember{ID: id, SignKey: hex.EncodeToString(pub), NetKey: hex.EncodeToString(k.NetKey.Public().(ed25519.PublicKey)), Addr: addr, API: api}
+	return genesis.Member{ID: id, SignKey: hex.EncodeToString(pub), NetKey: hex.EncodeToString(k.NetKey.Public().(ed25519.PublicKey)), Addr: addr, API: api}
 }
 
 // TestnetOptions configures GenerateTestnet. Zero values take defaults.
@@ -194,7 +71,7 @@ type TestnetOptions struct {
 
 // Testnet is what GenerateTestnet wrote.
 type Testnet struct {
-	Genesis     *Genesis
+	Genesis     *genesis.Genesis
 	GenesisPath string
 	ConfigPaths []string // per replica, index i is replica ID i+1
 	// Role keys (Ed25519) as wallets: Operator and MSP sign config
@@ -247,7 +124,7 @@ func GenerateTestnet(dir string, n int, o TestnetOptions) (*Testnet, error) {
 			return nil, err
 		}
 	}
-	g := &Genesis{ChainID: o.ChainID, Time: o.Time, Config: ChainConfig{
+	g := &genesis.Genesis{ChainID: o.ChainID, Time: o.Time, Config: genesis.ChainConfig{
 		PoWDifficulty:  o.PoWDifficulty,
 		Attesters:      []string{tn.Attester.KeyHex()},
 		PaymentIssuers: []string{tn.Payment.KeyHex()},

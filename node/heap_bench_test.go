@@ -24,6 +24,7 @@ import (
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/quicnet"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/client"
 )
 
 // BenchmarkReplicaHeap measures the memory of one replica whose ledger
@@ -128,7 +129,7 @@ func BenchmarkReplicaHeap(b *testing.B) {
 			b.Fatalf("new transaction %d: %+v (the build ended at height %d)", i, res, sample.Height)
 		}
 		c.waitHeight(b, res.Height, 0) // replica 1 may execute it a little after the one that answered
-		var v TxView
+		var v client.TxView
 		if code := get(b, c.url(0, "/api/v1/tx/"+res.TxID), &v); code != http.StatusOK || v.Height != res.Height {
 			b.Fatalf("new transaction %s: GET answered %d at height %d, committed at %d", res.TxID, code, v.Height, res.Height)
 		}
@@ -565,7 +566,7 @@ func pumpHeap(t *testing.T, nodes []*Node) {
 
 // heapLookups is one round of reads through replica 1's API, each checked.
 func heapLookups(b *testing.B, c *cluster, r *heapRecord) {
-	var v TxView
+	var v client.TxView
 	if code := get(b, c.url(0, "/api/v1/tx/"+r.TxID), &v); code != http.StatusOK {
 		b.Fatalf("GET tx %s: %d", r.TxID, code)
 	}
@@ -584,7 +585,7 @@ func heapLookups(b *testing.B, c *cluster, r *heapRecord) {
 		b.Fatalf("GET tx %s: certificate %+v", r.TxID, v.Certificate)
 	}
 
-	var bv BlockView
+	var bv client.BlockView
 	if code := get(b, c.url(0, fmt.Sprintf("/api/v1/blocks/%d", r.Height)), &bv); code != http.StatusOK {
 		b.Fatalf("GET block %d: %d", r.Height, code)
 	}
@@ -604,7 +605,7 @@ func heapLookups(b *testing.B, c *cluster, r *heapRecord) {
 		if after != "" {
 			url += "&after=" + after
 		}
-		var p CareerPage
+		var p client.CareerPage
 		if code := get(b, url, &p); code != http.StatusOK {
 			b.Fatalf("GET %s: %d", url, code)
 		}

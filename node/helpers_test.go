@@ -21,6 +21,8 @@ import (
 	"github.com/careerchain/careerchain/node/ledger"
 	"github.com/careerchain/careerchain/quicnet"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/client"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
 const testChainID = "careerchain-test"
@@ -51,7 +53,7 @@ type cluster struct {
 	t       testing.TB
 	quic    bool
 	mem     *quicnet.MemNetwork
-	genesis *Genesis
+	genesis *genesis.Genesis
 	keys    []NodeKeys
 	dirs    []string
 	apiAddr []string
@@ -84,8 +86,8 @@ func freeTCP(t testing.TB) string {
 	return l.Addr().String()
 }
 
-func testGenesis(t testing.TB, keys []NodeKeys, netAddr, apiAddr []string, op, att, pay chain.Wallet) *Genesis {
-	g := &Genesis{ChainID: testChainID, Time: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Config: ChainConfig{
+func testGenesis(t testing.TB, keys []NodeKeys, netAddr, apiAddr []string, op, att, pay chain.Wallet) *genesis.Genesis {
+	g := &genesis.Genesis{ChainID: testChainID, Time: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Config: genesis.ChainConfig{
 		Attesters: []string{att.KeyHex()}, PaymentIssuers: []string{pay.KeyHex()}, ConfigSigners: []string{op.KeyHex()},
 	}}
 	for i, k := range keys {
@@ -299,12 +301,12 @@ func get(t testing.TB, url string, out any) int {
 
 // submit posts tx to replica i with ?wait=1, retrying on 503 and 504 (a
 // view change in progress), and returns the commit result.
-func (c *cluster) submit(t testing.TB, i int, tx *chain.Tx) SubmitResult {
+func (c *cluster) submit(t testing.TB, i int, tx *chain.Tx) client.SubmitResult {
 	t.Helper()
 	body := encode(t, tx)
 	deadline := time.Now().Add(180 * time.Second) // liveness bound, generous for a loaded CI machine
 	for {
-		var res SubmitResult
+		var res client.SubmitResult
 		var e struct{ Error, Code string }
 		resp, err := httpClient.Post(c.url(i, "/api/v1/tx?wait=1"), "application/json", bytes.NewReader(body))
 		if err == nil {
@@ -321,9 +323,9 @@ func (c *cluster) submit(t testing.TB, i int, tx *chain.Tx) SubmitResult {
 				json.Unmarshal(b, &e)
 				if e.Code == "replay" {
 					id := chain.TxID(tx)
-					var v TxView
+					var v client.TxView
 					if get(t, c.url(i, "/api/v1/tx/"+id), &v) == http.StatusOK {
-						return SubmitResult{TxID: id, Status: v.Result, Height: v.Height, Index: uint32(v.Index)}
+						return client.SubmitResult{TxID: id, Status: v.Result, Height: v.Height, Index: uint32(v.Index)}
 					}
 				}
 				t.Fatalf("submit: %d %s", resp.StatusCode, b)

@@ -168,11 +168,12 @@ func TestAPIBoundsConnectionsPerClient(t *testing.T) {
 func TestAPIClientGoneIsNotAnError(t *testing.T) {
 	rec := newLogRecorder()
 	n := &Node{log: slog.New(rec)}
+	n.responder = httpkit.Responder{Log: n.log}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	r := httptest.NewRequest(http.MethodPost, "/api/v1/tx?wait=1", nil).WithContext(ctx)
 	w := httptest.NewRecorder()
-	n.writeError(w, r, context.Canceled)
+	n.responder.Error(w, r, context.Canceled)
 	if errs := rec.errors(); len(errs) > 0 {
 		t.Errorf("a departed client was logged at ERROR: %q", errs)
 	}
@@ -180,7 +181,7 @@ func TestAPIClientGoneIsNotAnError(t *testing.T) {
 		t.Errorf("wrote %q to a departed client", w.Body.String())
 	}
 	// A cancellation while the client is still there is still an error.
-	n.writeError(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil), context.Canceled)
+	n.responder.Error(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil), context.Canceled)
 	if len(rec.errors()) != 1 {
 		t.Errorf("an internal cancellation was not logged at ERROR")
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/careerchain/careerchain/node/ledger"
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/client"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
 // keyChain executes blocks on a ledger of its own, as the node loop does:
@@ -32,7 +34,7 @@ type keyChain struct {
 func newKeyChain(t *testing.T, op, att, pay chain.Wallet) *keyChain {
 	t.Helper()
 	kc := &keyChain{t: t, path: filepath.Join(t.TempDir(), "l.db"), op: op, pay: pay}
-	cfg := ChainConfig{Attesters: []string{att.KeyHex()}, PaymentIssuers: []string{pay.KeyHex()}, ConfigSigners: []string{op.KeyHex()}}
+	cfg := genesis.ChainConfig{Attesters: []string{att.KeyHex()}, PaymentIssuers: []string{pay.KeyHex()}, ConfigSigners: []string{op.KeyHex()}}
 	b, err := json.Marshal(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +67,7 @@ func (kc *keyChain) restart() {
 	}
 	kc.open()
 	err := kc.l.View(func(t *ledger.Tx) error {
-		var cc ChainConfig
+		var cc genesis.ChainConfig
 		if err := json.Unmarshal(t.ChainConfig(), &cc); err != nil {
 			return err
 		}
@@ -307,7 +309,7 @@ func TestKeyChangeCluster(t *testing.T) {
 			t.Fatalf("replica %d admitted a record by the removed attester: %d %+v", i+1, code, e)
 		}
 	}
-	var v TxView
+	var v client.TxView
 	if code := get(t, c.url(3, "/api/v1/tx/"+chain.TxID(old)), &v); code != 200 || v.Result != "accepted" || v.Record == nil || v.Record.Status != "active" {
 		t.Fatalf("the record attested before the removal: %d %+v", code, v)
 	}

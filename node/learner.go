@@ -2,12 +2,8 @@ package node
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 )
@@ -106,23 +102,13 @@ func (n *Node) chainHeight(ctx context.Context, urls []string) uint64 {
 }
 
 func peerHeight(ctx context.Context, c *http.Client, base string) (uint64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/api/v1/status", nil)
+	pc, err := peerClient(c, base)
 	if err != nil {
 		return 0, err
 	}
-	resp, err := c.Do(req)
+	st, err := pc.Status(ctx)
 	if err != nil {
 		return 0, err
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("%s: %s", base, resp.Status)
-	}
-	var s struct {
-		Height uint64 `json:"height"`
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&s); err != nil {
-		return 0, err
-	}
-	return s.Height, nil
+	return st.Height, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/client"
 	"github.com/careerchain/careerchain/sdk/middleware"
 )
 
@@ -58,7 +59,7 @@ func TestMiddlewareRetriesAcrossLeaderChange(t *testing.T) {
 	nd := c.node(live)
 	seen := map[string]int{}
 	for h := uint64(1); h <= nd.Status().Height; h++ {
-		var b BlockView
+		var b client.BlockView
 		if code := get(t, c.url(live, fmt.Sprintf("/api/v1/blocks/%d", h)), &b); code != 200 {
 			t.Fatalf("block %d: status %d", h, code)
 		}

@@ -21,6 +21,8 @@ import (
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/quicnet"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/client"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
 // Node is a running replica. New opens its ledger and transport; Run drives
@@ -41,19 +43,20 @@ type Node struct {
 	ln      net.Listener
 	api     http.Handler
 
-	state    atomic.Pointer[chainState] // configuration in force, replaced on change
-	status   atomic.Pointer[Status]     // published by the loop
-	proposeC chan proposal
-	fetchedC chan fetchedBlock
-	hintC    chan uint64         // heights the catch-up poller saw (learner.go)
-	checkC   chan pbft.Message   // forwarded requests waiting for their checks
-	checkedC chan []pbft.Message // forwarded requests that passed them, a batch at a time
-	admitC   chan admitJob       // submissions waiting for their checks (runAdmissions)
-	relayC   chan []byte         // submissions to broadcast to the other replicas (runRelay)
-	signer   *presigner          // the core's ML-DSA signer, which can sign COMMITs ahead
+	state     atomic.Pointer[chainState]    // configuration in force, replaced on change
+	responder httpkit.Responder             // answers the API's errors
+	status    atomic.Pointer[client.Status] // published by the loop
+	proposeC  chan proposal
+	fetchedC  chan fetchedBlock
+	hintC     chan uint64         // heights the catch-up poller saw (learner.go)
+	checkC    chan pbft.Message   // forwarded requests waiting for their checks
+	checkedC  chan []pbft.Message // forwarded requests that passed them, a batch at a time
+	admitC    chan admitJob       // submissions waiting for their checks (runAdmissions)
+	relayC    chan []byte         // submissions to broadcast to the other replicas (runRelay)
+	signer    *presigner          // the core's ML-DSA signer, which can sign COMMITs ahead
 
-	statusMembers []StatusMember // the published member list (loop-owned) ...
-	statusEpoch   uint64         // ... and the membership epoch it lists
+	statusMembers []client.StatusMember // the published member list (loop-owned) ...
+	statusEpoch   uint64                // ... and the membership epoch it lists
 	waiters       waiters
 	metrics       metrics
 
@@ -171,6 +174,7 @@ func New(cfg Config) (*Node, error) {
 			return nil, fmt.Errorf("node: API listen %s: %w", cfg.APIAddr, err)
 		}
 	}
+	n.responder = httpkit.Responder{Log: n.log}
 	n.api = n.newAPI()
 	n.publishStatus()
 	ok = true
@@ -257,7 +261,7 @@ func (n *Node) loadState() (*pbft.Restore, *pbft.Membership, *chainState, error)
 		if r.History, r.ConfigSeqs, err = membershipHistory(t, r.Executed); err != nil {
 			return err
 		}
-		var cc ChainConfig
+		var cc genesis.ChainConfig
 		if err := json.Unmarshal(t.ChainConfig(), &cc); err != nil {
 			return fmt.Errorf("%w: chain config: %w", ledger.ErrCorrupt, err)
 		}
@@ -1113,11 +1117,11 @@ func (n *Node) publishStatus() {
 		// copies the membership, too costly for every loop iteration.
 		n.statusMembers = n.statusMembers[:0:0]
 		for _, mb := range n.core.Status().Membership.Members {
-			n.statusMembers = append(n.statusMembers, StatusMember{ID: mb.ID, Addr: mb.Addr, API: mb.API})
+			n.statusMembers = append(n.statusMembers, client.StatusMember{ID: mb.ID, Addr: mb.Addr, API: mb.API})
 		}
 		n.statusEpoch = epoch
 	}
-	st := &Status{ID: s.ID, ChainID: n.chainID, View: s.View, Leader: s.Primary, Height: s.Executed,
+	st := &client.Status{ID: s.ID, ChainID: n.chainID, View: s.View, Leader: s.Primary, Height: s.Executed,
 		StableSeq: s.StableSeq, InViewChange: s.InViewChange, Pending: s.Pending, Epoch: epoch,
 		Members: n.statusMembers} // shared, never modified: Node.Status copies it
 	n.metrics.height.Store(s.Executed)

@@ -12,8 +12,11 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/careerchain/careerchain/internal/httpkit"
 	"github.com/careerchain/careerchain/node/ledger"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/client"
+	"github.com/careerchain/careerchain/sdk/genesis"
 	"github.com/careerchain/careerchain/sdk/verify"
 )
 
@@ -45,7 +48,7 @@ func (n *Node) getProof(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, b)
+	httpkit.WriteJSON(w, http.StatusOK, b)
 	return nil
 }
 
@@ -60,8 +63,7 @@ func proofBundle(t *ledger.Tx, chainID string, id [32]byte) (*verify.Bundle, err
 	}
 	rec, err := t.Record(id)
 	if errors.Is(err, ledger.ErrNotFound) {
-		return nil, &httpError{status: http.StatusUnprocessableEntity, code: "not_a_record",
-			err: fmt.Errorf("transaction %x is a %s, not a career record: only a career.register or career.amend has a proof bundle", id, clip(txType))}
+		return nil, httpkit.WithCode(client.CodeNotARecord, fmt.Errorf("transaction %x is a %s, not a career record: only a career.register or career.amend has a proof bundle", id, clip(txType)))
 	}
 	if err != nil {
 		return nil, err
@@ -167,7 +169,7 @@ func evidenceError(kind string, id [32]byte, err error) error {
 // record's height. Config transactions are listed under their signer's
 // address, and only the genesis's config signers may sign them.
 func keyChanges(t *ledger.Tx, asOf uint64) ([]verify.Inclusion, error) {
-	var cc ChainConfig
+	var cc genesis.ChainConfig
 	if err := json.Unmarshal(t.ChainConfig(), &cc); err != nil {
 		return nil, fmt.Errorf("%w: chain config: %w", ledger.ErrCorrupt, err)
 	}

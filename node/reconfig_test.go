@@ -11,6 +11,8 @@ import (
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/quicnet"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/client"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
 // membershipAgreement reads replica i's core membership (Status) between
@@ -18,10 +20,10 @@ import (
 // change meanwhile, the two must name the same epoch and members.
 func (c *cluster) membershipAgreement(t *testing.T, i int) (agree, settled bool, epoch uint64, n int) {
 	t.Helper()
-	ledgerTail := func() (MembershipEntry, bool) {
-		var h MembershipHistory
+	ledgerTail := func() (client.MembershipEntry, bool) {
+		var h client.MembershipHistory
 		if get(t, c.url(i, "/api/v1/membership"), &h) != http.StatusOK || len(h.History) == 0 {
-			return MembershipEntry{}, false
+			return client.MembershipEntry{}, false
 		}
 		return h.History[len(h.History)-1], true
 	}
@@ -75,7 +77,7 @@ func TestReconfigAfterPoWRaiseCoreAndLedgerAgree(t *testing.T) {
 		}
 		return quicnet.Verdict{}
 	})
-	powDone := make(chan SubmitResult, 1)
+	powDone := make(chan client.SubmitResult, 1)
 	go func() {
 		dd := uint8(d)
 		powDone <- c.submit(t, 0, configTx(t, c, chain.Config{Nonce: 100, PoWDifficulty: &dd}))
@@ -170,7 +172,7 @@ func TestReconfigAfterPoWRaiseCoreAndLedgerAgree(t *testing.T) {
 
 	// Restart the four members: each resumes with the quorum and primary
 	// it had, from its ledger's membership.
-	before := make([]Status, 4)
+	before := make([]client.Status, 4)
 	for i := range 4 {
 		before[i] = c.node(i).Status()
 	}
@@ -215,7 +217,7 @@ func TestExecutionFollowsCoreMembership(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw := encode(t, chain.NewConfigTx(signed)) // unstamped: execution rejects it at difficulty 10
-	st := newChainState(testChainID, ChainConfig{ConfigSigners: []string{op.KeyHex()}, PoWDifficulty: 10}, 64<<10, 0)
+	st := newChainState(testChainID, genesis.ChainConfig{ConfigSigners: []string{op.KeyHex()}, PoWDifficulty: 10}, 64<<10, 0)
 	blk := &pbft.Block{Config: next, Txs: [][]byte{raw}}
 	for _, tc := range []struct {
 		name  string
@@ -270,7 +272,7 @@ func TestLeaderSwapViewFromBlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := newChainState(testChainID, ChainConfig{ConfigSigners: []string{op.KeyHex()}}, 64<<10, 0)
+	st := newChainState(testChainID, genesis.ChainConfig{ConfigSigners: []string{op.KeyHex()}}, 64<<10, 0)
 	blk := &pbft.Block{View: 3, Proposer: 2, Txs: [][]byte{encode(t, chain.NewConfigTx(signed))}}
 	for _, certView := range []uint64{3, 7} { // committed in the block's view, and re-committed after a view change
 		var fx effects

@@ -12,6 +12,7 @@ import (
 	"github.com/careerchain/careerchain/node/ledger"
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
 // Decision is a plugin's judgement of one transaction.
@@ -73,7 +74,7 @@ func (NopPlugins) CheckTx(context.Context, *chain.Tx, BlockContext) Verdict { re
 // change replaces it. Version counts replacements, for the check cache.
 type chainState struct {
 	chainID string
-	cfg     ChainConfig
+	cfg     genesis.ChainConfig
 	params  chain.Params
 	version uint64
 }
@@ -412,33 +413,4 @@ func (v *validator) validateTxs(b *pbft.Block, st *chainState, bctx BlockContext
 		}
 	}
 	return verdict, results
-}
-
-// errorCode names the sentinel of a chain error, for the API's JSON.
-func errorCode(err error) string {
-	for _, c := range []struct {
-		err  error
-		code string
-	}{
-		{chain.ErrBadSignature, "bad_signature"},
-		{chain.ErrAddressChecksum, "bad_address_checksum"},
-		{chain.ErrAddress, "bad_address"},
-		{chain.ErrTooLarge, "too_large"},
-		{chain.ErrNonCanonical, "non_canonical"},
-		{chain.ErrWrongChain, "wrong_chain"},
-		{chain.ErrHolderMismatch, "holder_mismatch"},
-		{chain.ErrReceiptMismatch, "receipt_mismatch"},
-		{chain.ErrMissingAttestation, "missing_attestation"},
-		{chain.ErrUnknownAttester, "unknown_attester"},
-		{chain.ErrUnknownIssuer, "unknown_issuer"},
-		{chain.ErrUnknownSigner, "unknown_signer"},
-		{chain.ErrPoW, "pow"},
-		{chain.ErrMalformed, "malformed"},
-		{chain.ErrKey, "bad_key"},
-	} {
-		if errors.Is(err, c.err) {
-			return c.code
-		}
-	}
-	return "malformed"
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
 // gatedPlugins accepts every transaction; the first call reports that it
@@ -119,7 +120,7 @@ func (p clockPlugins) CheckTx(_ context.Context, _ *chain.Tx, bctx BlockContext)
 // verdict, and the same one.
 func TestBlockVerdictIgnoresCachedContext(t *testing.T) {
 	op, att, pay := wallet(t, "operator"), wallet(t, "attester"), wallet(t, "payment")
-	st := newChainState(testChainID, ChainConfig{Attesters: []string{att.KeyHex()}, PaymentIssuers: []string{pay.KeyHex()}, ConfigSigners: []string{op.KeyHex()}}, 64<<10, 0)
+	st := newChainState(testChainID, genesis.ChainConfig{Attesters: []string{att.KeyHex()}, PaymentIssuers: []string{pay.KeyHex()}, ConfigSigners: []string{op.KeyHex()}}, 64<<10, 0)
 	raw := encode(t, careerTx(t, testChainID, wallet(t, "clock holder"), pay, att, 1, "pay_clock", 0))
 	const limit = 1_700_000_000_000
 	plugins := clockPlugins{limit: limit}

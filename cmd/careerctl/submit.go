@@ -131,11 +131,17 @@ func (e *env) submit(ctx context.Context, g globals, args []string) error {
 // or rejects at execution is errInvalid; no answer is errUnreachable.
 func (e *env) commit(ctx context.Context, g globals, c *client, chainID string, tx *chain.Tx) error {
 	say := func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
-	p, err := middleware.New(middleware.Options{ChainID: chainID, Leaders: middleware.Replicas{URLs: []string{c.base}}})
+	// The middleware finds the leader among the replicas (--node may name
+	// the MSP, which lists them).
+	replicas, err := c.replicas(ctx)
 	if err != nil {
 		return err
 	}
-	say("sending   %s to the leader (via %s), waiting for the commit", chain.TxID(tx), c.base)
+	p, err := middleware.New(middleware.Options{ChainID: chainID, Leaders: middleware.Replicas{URLs: replicas}})
+	if err != nil {
+		return err
+	}
+	say("sending   %s to the leader (via %s), waiting for the commit", chain.TxID(tx), replicas[0])
 	start := time.Now()
 	res, err := p.Submit(ctx, tx)
 	switch {

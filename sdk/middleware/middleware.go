@@ -11,23 +11,23 @@
 // Submit looks the TxID up and returns the committed result.
 //
 // The replicas re-run the consensus-critical plugins before they vote, so
-// the local run is a courtesy to the user, never a security boundary.
+// the local run is a courtesy to the user, never a security boundary. The
+// local run goes through the Plugins interface this package owns; the
+// wazero-backed implementation is wasm.MiddlewarePlugins, outside sdk, so
+// a program that submits without running plugins links no Wasm runtime.
+// Replicas and the MSP are reached through sdk/client.
 package middleware
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/careerchain/careerchain/sdk/chain"
-	"github.com/careerchain/careerchain/wasm"
+	"github.com/careerchain/careerchain/sdk/client"
 )
 
 // Errors.
@@ -36,10 +36,42 @@ var (
 	ErrUnavailable = errors.New("middleware: no replica could take the transaction")
 )
 
-// Plugins evaluates plugins locally; *wasm.Host implements it.
+// Plugins evaluates plugins locally. wasm.MiddlewarePlugins implements it
+// with the replicas' sandbox; a test may use a fake. Implementations must
+// be safe for concurrent use (a Pipeline is).
 type Plugins interface {
-	Evaluate(ctx context.Context, name string, in wasm.Input) wasm.Result
+	Evaluate(ctx context.Context, name string, in PluginInput) PluginResult
 }
+
+// PluginInput is what the caller knows about the transaction a plugin
+// judges; the implementation adds the ABI version, kind and config.
+type PluginInput struct {
+	ChainID string
+	Height  uint64
+	Time    int64 // Unix seconds
+	Tx      chain.Tx
+}
+
+// Verdicts of a PluginResult (the ABI's, see docs/PLUGINS.md).
+const (
+	VerdictAccept  = "accept"
+	VerdictReject  = "reject"
+	VerdictFault   = "fault"   // the plugin misbehaved; counts as a reject
+	VerdictAbstain = "abstain" // this host could not get an answer; no vote
+)
+
+// PluginResult is one plugin's outcome.
+type PluginResult struct {
+	Plugin   string `json:"plugin"`
+	Verdict  string `json:"verdict"`
+	Code     string `json:"code,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+	ScorePPM int64  `json:"score_ppm"`
+}
+
+// Rejects reports whether the verdict rejects the transaction: a reject
+// or a plugin fault.
+func (r PluginResult) Rejects() bool { return r.Verdict == VerdictReject || r.Verdict == VerdictFault }
 
 // LeaderSource tells where to send a transaction: the API base URLs of the
 // current leader first, then of the other replicas. After a failed
@@ -93,31 +125,31 @@ func New(o Options) (*Pipeline, error) {
 
 // Result is a committed transaction.
 type Result struct {
-	TxID     string        `json:"txid"`
-	Status   string        `json:"status"` // "accepted" or "rejected" (by execution, with Reason)
-	Height   uint64        `json:"height"`
-	Index    uint32        `json:"index"`
-	Reason   string        `json:"reason,omitempty"`
-	Plugins  []wasm.Result `json:"plugins,omitempty"` // the local plugin run, scores included
-	Attempts int           `json:"attempts"`
+	TxID     string         `json:"txid"`
+	Status   string         `json:"status"` // "accepted" or "rejected" (by execution, with Reason)
+	Height   uint64         `json:"height"`
+	Index    uint32         `json:"index"`
+	Reason   string         `json:"reason,omitempty"`
+	Plugins  []PluginResult `json:"plugins,omitempty"` // the local plugin run, scores included
+	Attempts int            `json:"attempts"`
 }
 
 // Check runs the plugins that apply to tx locally: every validator and
 // scorer, and the payment plugin of the receipt's provider. It returns the
 // results and ErrRejected with the first rejecting plugin's reason.
-func (p *Pipeline) Check(ctx context.Context, tx *chain.Tx) ([]wasm.Result, error) {
+func (p *Pipeline) Check(ctx context.Context, tx *chain.Tx) ([]PluginResult, error) {
 	if p.o.Plugins == nil || tx.Career == nil {
 		return nil, nil
 	}
-	in := wasm.Input{ChainID: p.o.ChainID, Time: p.o.Now().Unix(), Tx: *tx}
-	var out []wasm.Result
+	in := PluginInput{ChainID: p.o.ChainID, Time: p.o.Now().Unix(), Tx: *tx}
+	var out []PluginResult
 	for _, ref := range p.o.Refs {
-		if ref.Kind == wasm.KindPayment && ref.Name != "payment-"+tx.Career.Receipt.Provider {
+		if ref.Kind == chain.KindPayment && ref.Name != "payment-"+tx.Career.Receipt.Provider {
 			continue
 		}
 		r := p.o.Plugins.Evaluate(ctx, ref.Name, in)
 		out = append(out, r)
-		if r.Verdict.Rejects() {
+		if r.Rejects() {
 			return out, fmt.Errorf("%w by plugin %s (%s): %s", ErrRejected, ref.Name, r.Code, r.Reason)
 		}
 	}
@@ -183,158 +215,128 @@ func (p *Pipeline) Submit(ctx context.Context, tx *chain.Tx) (*Result, error) {
 	return nil, fmt.Errorf("%w: %d attempts, last: %v", ErrUnavailable, p.o.Attempts, last)
 }
 
-type apiError struct {
-	Error string `json:"error"`
-	Code  string `json:"code"`
+// replica returns an API client of base: one attempt per call (Submit
+// has its own retry rule), bounded by Options.Client's timeout.
+func (p *Pipeline) replica(base string) (*client.Client, error) {
+	return client.New(base, client.Options{HTTPClient: p.o.Client, Timeout: -1, Retries: -1})
 }
 
 // send posts raw to base and waits for the commit. It reports whether a
 // failure is worth another attempt.
 func (p *Pipeline) send(ctx context.Context, base string, raw []byte, id string) (*Result, bool, error) {
-	url := strings.TrimRight(base, "/") + "/api/v1/tx?wait=1"
-	for hop := 0; hop < 3; hop++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(raw))
-		if err != nil {
-			return nil, false, err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		client := *p.o.Client
-		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-		resp, err := client.Do(req)
-		if err != nil {
-			return nil, true, err // the replica is down or the round timed out
-		}
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
-		switch {
-		case resp.StatusCode == http.StatusOK:
-			var r Result
-			if err := json.Unmarshal(body, &r); err != nil {
-				return nil, true, fmt.Errorf("middleware: bad answer from %s: %v", base, err)
-			}
-			return &r, false, nil
-		case resp.StatusCode == http.StatusTemporaryRedirect && resp.Header.Get("Location") != "":
-			url = resp.Header.Get("Location") + "?wait=1"
-			continue
-		case resp.StatusCode == http.StatusConflict:
-			var e apiError
-			_ = json.Unmarshal(body, &e)
-			if e.Code == "replay" {
-				// An earlier attempt committed it: report that commit.
-				r, err := p.lookup(ctx, base, id)
-				return r, err != nil, err
-			}
-			return nil, false, fmt.Errorf("%w: %s", ErrRejected, e.Error)
-		case resp.StatusCode >= 400 && resp.StatusCode < 500:
-			var e apiError
-			_ = json.Unmarshal(body, &e)
-			return nil, false, fmt.Errorf("%w (%s): %s", ErrRejected, e.Code, e.Error)
-		default:
-			return nil, true, fmt.Errorf("middleware: %s answered %d: %s", base, resp.StatusCode, strings.TrimSpace(string(body)))
-		}
-	}
-	return nil, true, fmt.Errorf("middleware: too many redirects from %s", base)
-}
-
-// lookup reads a committed transaction's result.
-func (p *Pipeline) lookup(ctx context.Context, base, id string) (*Result, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/api/v1/tx/"+id, nil)
+	c, err := p.replica(base)
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
-	resp, err := p.o.Client.Do(req)
-	if err != nil {
-		return nil, err
+	r, err := c.SubmitAndWait(ctx, raw)
+	if err == nil {
+		return &Result{TxID: r.TxID, Status: r.Status, Height: r.Height, Index: r.Index, Reason: r.Reason}, false, nil
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("middleware: looking up %s: status %d", id, resp.StatusCode)
+	var ce *client.Error
+	switch refused := errors.As(err, &ce); {
+	case refused && ce.Code == client.CodeReplay:
+		// An earlier attempt committed it: report that commit.
+		v, err := c.Tx(ctx, id)
+		if err != nil {
+			return nil, true, fmt.Errorf("middleware: looking up %s: %w", id, err)
+		}
+		return &Result{TxID: id, Status: v.Result, Height: v.Height, Index: uint32(v.Index), Reason: v.Reason}, false, nil
+	case refused && ce.Status == http.StatusConflict:
+		return nil, false, fmt.Errorf("%w: %s", ErrRejected, ce.Message)
+	case refused && ce.Status >= 400 && ce.Status < 500:
+		return nil, false, fmt.Errorf("%w (%s): %s", ErrRejected, ce.Code, ce.Message)
 	}
-	var v struct {
-		Result string `json:"result"`
-		Reason string `json:"reason"`
-		Height uint64 `json:"height"`
-		Index  uint32 `json:"index"`
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(&v); err != nil {
-		return nil, err
-	}
-	return &Result{TxID: id, Status: v.Result, Height: v.Height, Index: v.Index, Reason: v.Reason}, nil
+	// No answer, a bad one, a 5xx or too many redirects: the replica is
+	// down or the round failed.
+	return nil, true, fmt.Errorf("middleware: %s: %w", base, err)
 }
 
 // Replicas is a LeaderSource that asks the replicas themselves: the first
 // that answers GET /api/v1/status names the leader and its API URL.
 type Replicas struct {
 	URLs   []string
-	Client *http.Client
+	Client *http.Client // default: 5 s timeout
 }
 
 // Leader implements LeaderSource.
 func (r Replicas) Leader(ctx context.Context) ([]string, error) {
-	client := r.Client
-	if client == nil {
-		client = &http.Client{Timeout: 5 * time.Second}
-	}
-	var last error
+	var last error = errors.New("no replica URL given")
 	for _, u := range r.URLs {
-		urls, err := leaderFrom(ctx, client, strings.TrimRight(u, "/")+"/api/v1/status")
+		c, err := statusClient(u, r.Client)
 		if err == nil {
-			return urls, nil
+			var st *client.Status
+			if st, err = c.Status(ctx); err == nil {
+				members := make([]member, 0, len(st.Members))
+				for _, m := range st.Members {
+					members = append(members, member{m.ID, m.API})
+				}
+				var urls []string
+				if urls, err = leaderFirst(u, st.Leader, st.InViewChange, members); err == nil {
+					return urls, nil
+				}
+			}
 		}
 		last = err
 	}
 	return nil, fmt.Errorf("%w: %v", ErrUnavailable, last)
 }
 
-// MSP is a LeaderSource that asks the membership service's status, which
-// has the same leader and members fields as a replica's.
+// MSP is a LeaderSource that asks the membership service's status.
 type MSP struct {
 	URL    string
-	Client *http.Client
+	Client *http.Client // default: 5 s timeout
 }
 
 // Leader implements LeaderSource.
 func (m MSP) Leader(ctx context.Context) ([]string, error) {
-	return Replicas{URLs: []string{m.URL}, Client: m.Client}.Leader(ctx)
+	c, err := statusClient(m.URL, m.Client)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	st, err := c.MSPStatus(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	members := make([]member, 0, len(st.Members))
+	for _, mb := range st.Members {
+		members = append(members, member{mb.ID, mb.API})
+	}
+	urls, err := leaderFirst(m.URL, st.Leader, st.InViewChange, members)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return urls, nil
 }
 
-// leaderFrom reads a status document: the leader's API URL first, then
-// the other members'. During a view change there is no leader yet, so
-// every member is a candidate.
-func leaderFrom(ctx context.Context, client *http.Client, url string) ([]string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
+func statusClient(base string, hc *http.Client) (*client.Client, error) {
+	if hc == nil {
+		hc = &http.Client{Timeout: 5 * time.Second}
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var st struct {
-		Leader       uint64 `json:"leader"`
-		InViewChange bool   `json:"in_view_change"`
-		Members      []struct {
-			ID  uint64 `json:"id"`
-			API string `json:"api"`
-		} `json:"members"`
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&st); err != nil {
-		return nil, fmt.Errorf("%s: %v", url, err)
-	}
+	return client.New(base, client.Options{HTTPClient: hc, Timeout: -1, Retries: -1})
+}
+
+type member struct {
+	id  uint64
+	api string
+}
+
+// leaderFirst orders a status's members: the leader's API URL first, then
+// the others'. During a view change there is no leader yet, so every
+// member is a candidate.
+func leaderFirst(from string, leader uint64, inViewChange bool, members []member) ([]string, error) {
 	var out []string
-	for _, m := range st.Members {
-		if m.API == "" {
+	for _, m := range members {
+		if m.api == "" {
 			continue
 		}
-		if m.ID == st.Leader && !st.InViewChange {
-			out = append([]string{m.API}, out...)
+		if m.id == leader && !inViewChange {
+			out = append([]string{m.api}, out...)
 		} else {
-			out = append(out, m.API)
+			out = append(out, m.api)
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no member has an API address", url)
+		return nil, fmt.Errorf("%s: no member has an API address", from)
 	}
 	return out, nil
 }

@@ -7,13 +7,10 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 
 	"github.com/careerchain/careerchain/sdk/chain"
-	"github.com/careerchain/careerchain/wasm"
-	"github.com/careerchain/careerchain/wasm/wasmtest"
 )
 
 func wallet(t *testing.T, label string) chain.Wallet {
@@ -52,17 +49,26 @@ func (n noLeader) Leader(context.Context) ([]string, error) {
 	return nil, nil
 }
 
+// fakePlugins rejects every claim whose end precedes its start.
+type fakePlugins struct{}
+
+func (fakePlugins) Evaluate(_ context.Context, name string, in PluginInput) PluginResult {
+	c := in.Tx.Career.Statement.Claim
+	if c.End != "" && c.End < c.Start {
+		return PluginResult{Plugin: name, Verdict: VerdictReject, Code: "dates", Reason: "the end precedes the start"}
+	}
+	return PluginResult{Plugin: name, Verdict: VerdictAccept}
+}
+
 func TestPluginsFailFast(t *testing.T) {
-	mod := wasmtest.MustBuild(t, filepath.Join("..", "..", "plugins", "career-validator"))
-	ref := wasmtest.Pin("career-validator", wasm.KindValidator, "", mod)
-	h := wasmtest.NewHost(t, wasm.Options{}, []chain.PluginRef{ref}, [][]byte{mod})
-	p, err := New(Options{ChainID: "test-chain", Plugins: h, Refs: []chain.PluginRef{ref}, Leaders: noLeader{t}})
+	ref := chain.PluginRef{Name: "career-validator", Kind: chain.KindValidator}
+	p, err := New(Options{ChainID: "test-chain", Plugins: fakePlugins{}, Refs: []chain.PluginRef{ref}, Leaders: noLeader{t}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tx := careerTx(t, chain.Claim{Role: "Engineer", Organisation: "Acme", Start: "2022-05-01", End: "2021-01-01"})
 	res, err := p.Submit(context.Background(), tx)
-	if !errors.Is(err, ErrRejected) || res == nil || len(res.Plugins) != 1 {
+	if !errors.Is(err, ErrRejected) || res == nil || len(res.Plugins) != 1 || res.Plugins[0].Code != "dates" {
 		t.Fatalf("end before start: %+v %v", res, err)
 	}
 }

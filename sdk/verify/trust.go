@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/careerchain/careerchain/pbft"
+	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
 // Trust is what a verifier believes without proof: the chain's genesis.
@@ -62,33 +63,16 @@ func keySet(keys []string) map[string]bool {
 	return m
 }
 
-// genesisFile holds the fields of the replica's genesis file
-// (node.Genesis in node/genesis.go) that a verifier needs; the others
-// (time, PoW difficulty, plugins) are ignored. The genesis types will move
-// to a package shared by node and sdk; until then this mirrors their JSON.
-type genesisFile struct {
-	ChainID string `json:"chain_id"`
-	Members []struct {
-		ID      uint64 `json:"id"`
-		SignKey string `json:"sign_key"`
-		NetKey  string `json:"net_key"`
-		Addr    string `json:"addr"`
-		API     string `json:"api"`
-	} `json:"members"`
-	Config struct {
-		Attesters      []string `json:"attesters"`
-		PaymentIssuers []string `json:"payment_issuers"`
-		ConfigSigners  []string `json:"config_signers"`
-	} `json:"config"`
-}
-
 // TrustFromGenesisJSON reads a replica's genesis file (genesis.json) into
 // a Trust: the chain id, the genesis membership (epoch 0, members sorted by
 // ID, as the replicas build it) and the genesis key sets. Obtain the file
 // from a source you trust (the operator, a pinned copy): everything Verify
 // proves is relative to it.
 func TrustFromGenesisJSON(b []byte) (Trust, error) {
-	var g genesisFile
+	// Decoded leniently into the genesis package's types (unknown fields
+	// ignored, no Validate): a verifier needs only the chain id, the
+	// members and the key sets, and checks those itself below.
+	var g genesis.Genesis
 	if err := json.Unmarshal(b, &g); err != nil {
 		return Trust{}, fmt.Errorf("verify: genesis: %w", err)
 	}
