@@ -523,17 +523,31 @@ func (s *Service) settle(ctx context.Context) (bool, error) {
 	case "rejected":
 		return true, s.fail(f, res.Reason)
 	case "accepted", "replay":
-		if err := s.refresh(ctx); err != nil {
-			return false, err
-		}
-		if err := s.syncBook(); err != nil {
-			return false, err
-		}
-		s.mu.Lock()
-		cur = s.view.current()
-		s.mu.Unlock()
-		if cur.Epoch >= f.Epoch {
-			return true, s.resolve(f)
+		// The replica that answered executed the change; the one the
+		// refresh reads may not have yet (a new epoch opens with a view
+		// change), so the refresh is retried for a little while.
+		deadline := time.Now().Add(s.cfg.SubmitTimeout)
+		for {
+			if err := s.refresh(ctx); err != nil {
+				return false, err
+			}
+			if err := s.syncBook(); err != nil {
+				return false, err
+			}
+			s.mu.Lock()
+			cur = s.view.current()
+			s.mu.Unlock()
+			if cur.Epoch >= f.Epoch {
+				return true, s.resolve(f)
+			}
+			if time.Now().After(deadline) {
+				return false, nil
+			}
+			select {
+			case <-ctx.Done():
+				return false, ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
 		}
 	}
 	return false, nil
