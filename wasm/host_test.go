@@ -118,16 +118,27 @@ func TestHostileModules(t *testing.T) {
 		{"hostile", "badscore", VerdictFault, CodeBadOutput},
 		{"hostile", "verifybad", VerdictFault, CodeBadPointer},
 	}
-	h := newTestHost(t, Options{PoolSize: 2, CallTimeout: 2 * time.Second})
+	// Endless loops meet a short call limit; every other case a long one,
+	// so that growing memory to its cap on a loaded machine (the race
+	// detector, two cores) is never mistaken for a timeout.
+	short := newTestHost(t, Options{PoolSize: 2, CallTimeout: 2 * time.Second})
+	long := newTestHost(t, Options{PoolSize: 2, CallTimeout: 60 * time.Second})
 	good := abiModule(goodBody).bytes()
-	mustLoad(t, h, pin("good", KindValidator, "", good), good)
-	for name, m := range wat {
-		b := m.bytes()
-		mustLoad(t, h, pin(name, KindValidator, "", b), b)
+	for _, h := range []*Host{short, long} {
+		mustLoad(t, h, pin("good", KindValidator, "", good), good)
+		for name, m := range wat {
+			b := m.bytes()
+			mustLoad(t, h, pin(name, KindValidator, "", b), b)
+		}
 	}
+	h := long
 	ctx := context.Background()
 	for _, tt := range tests {
 		t.Run(tt.plugin+"/"+tt.config, func(t *testing.T) {
+			h := long
+			if tt.code == CodeTimeout {
+				h = short
+			}
 			name := tt.plugin
 			if tt.plugin == "hostile" {
 				name = "hostile-" + tt.config
