@@ -2,8 +2,8 @@ package portal
 
 import (
 	"errors"
-	"net/http"
 	"fmt"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
