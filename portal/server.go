@@ -145,7 +145,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 // securityHeaders sets the headers every answer carries.
 func securityHeaders(next http.Handler) http.Handler {
 	const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-		"form-action 'self' https: http:; base-uri 'none'; frame-ancestors 'none'"
+		"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)
