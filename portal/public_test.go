@@ -40,6 +40,9 @@ func TestMalformedInputsGetFriendlyPages(t *testing.T) {
 		if !strings.Contains(body, `action="/search"`) {
 			t.Errorf("%s: the error page offers no way to search again", c.path)
 		}
+		if typed := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(c.path, "/a/"), "/tx/"), "/search?q="); !strings.Contains(body, `value="`+typed+`"`) {
+			t.Errorf("%s: the search box is not filled with what was typed (%q), to correct it", c.path, typed)
+		}
 	}
 	// Unknown TxID and unknown pages: a page that says so, and a way on.
 	resp, body := b.get("/tx/" + strings.Repeat("ab", 32))

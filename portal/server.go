@@ -106,12 +106,16 @@ type errorData struct {
 	Title, Body string
 	Next        string // "home", "search", "login", "wallet", "retry"
 	Retry       string // this request's URL, for "retry"
+	Query       string // what the person typed, to correct in the search box
 }
 
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, err error) {
 	p := pageFor(err)
 	cat := s.cats[pickLang(r)]
-	d := errorData{Title: cat.T(p.title), Body: cat.T(p.body), Next: p.next, Retry: r.URL.RequestURI()}
+	d := errorData{Title: cat.T(p.title), Body: cat.T(p.body), Next: p.next, Retry: r.URL.RequestURI(), Query: r.URL.Query().Get("q")}
+	if rc := chi.RouteContext(r.Context()); d.Query == "" && rc != nil {
+		d.Query = rc.URLParam("addr") + rc.URLParam("txid")
+	}
 	var ue *userError
 	if errors.As(err, &ue) && ue.key != "" {
 		d.Body = cat.T(ue.key, ue.args...)

@@ -14,7 +14,7 @@ function say(el, text, bad = false) {
   el.classList.toggle("bad", bad);
 }
 
-async function fillLink(seed, what, imported) {
+async function fillLink(seed, what, imported, again) {
   const form = document.getElementById("link-form");
   const { publicKey } = await importSeed(seed);
   const address = await addressFromKey(publicKey);
@@ -25,6 +25,12 @@ async function fillLink(seed, what, imported) {
   form.elements.imported.value = imported ? "1" : "0";
   document.getElementById("link-what").textContent = what;
   document.getElementById("link-address").textContent = address;
+  const dl = document.getElementById("download-again");
+  dl.hidden = !again;
+  if (again) dl.onclick = again;
+  // The step is done: what is left is the link, at the top of the page.
+  document.getElementById("create").hidden = true;
+  document.getElementById("import").hidden = true;
   form.hidden = false;
   form.scrollIntoView({ behavior: "smooth", block: "start" });
   document.getElementById("link-button").focus({ preventScroll: true });
@@ -69,7 +75,7 @@ export async function initWallet() {
       download(name, text);
       const done = msg(create, "downloaded", { file: name });
       say(cstatus, done);
-      await fillLink(seed, done, false);
+      await fillLink(seed, done, false, () => download(name, text));
     } catch (e) {
       say(cstatus, msg(create, "failed", { error: e.message }), true);
       button.disabled = false;
@@ -84,7 +90,7 @@ export async function initWallet() {
     try {
       const { seed } = await decryptKeyFile(await file.text(), document.getElementById("import-pass").value);
       say(istatus, msg(imp, "opened"));
-      await fillLink(seed, msg(imp, "opened"), true);
+      await fillLink(seed, msg(imp, "opened"), true, null);
     } catch (e) {
       if (e instanceof KeyFileError) say(istatus, msg(imp, e.kind === "passphrase" ? "wrongpass" : "badfile"), true);
       else say(istatus, msg(imp, "failed", { error: e.message }), true);
