@@ -17,9 +17,6 @@ import (
 // This file is the only one that speaks the replicas' HTTP API; at merge it
 // is replaced by the SDK's typed client behind the same Chain interface.
 
-// httpClient is the HTTP client the portal uses for the issuer and chain.
-type httpClient = http.Client
-
 func newHTTPClient(timeout time.Duration) *http.Client { return &http.Client{Timeout: timeout} }
 
 // HTTPChain reads the chain from replicas' JSON APIs, trying them in turn:

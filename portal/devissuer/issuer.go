@@ -333,13 +333,24 @@ func (s *storage) ValidateJWTProfileScopes(context.Context, string, []string) ([
 
 func (s *storage) Health(context.Context) error { return nil }
 
+// Sentences the login page shows.
+const (
+	msgExpired  = "This login request has expired. Go back to the portal and press Log in again."
+	msgPassword = "Wrong e-mail or password. The dev users are listed below."
+)
+
+// loginError is a sentence for the login page.
+type loginError string
+
+func (e loginError) Error() string { return string(e) }
+
 // checkLogin marks the request done for the user if the password matches.
 func (s *storage) checkLogin(id, email, password string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, ok := s.reqs[id]
 	if !ok {
-		return errors.New("This login request has expired. Go back to the portal and press Log in again.")
+		return loginError(msgExpired)
 	}
 	for _, u := range s.o.Users {
 		if u.Email == email && subtle.ConstantTimeCompare([]byte(u.Password), []byte(password)) == 1 {
@@ -347,7 +358,7 @@ func (s *storage) checkLogin(id, email, password string) error {
 			return nil
 		}
 	}
-	return errors.New("Wrong e-mail or password. The dev users are listed below.")
+	return loginError(msgPassword)
 }
 
 // client is the portal, registered as a web application.
