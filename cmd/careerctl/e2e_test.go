@@ -62,6 +62,17 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 
 func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
+// freeTCP returns a loopback address that is free right now.
+func freeTCP(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
 // startCareerdDev builds careerd and runs `careerd dev` as a subprocess on
 // free ports until the test ends; it returns the data directory and the
 // MSP's URL.
@@ -79,7 +90,8 @@ func startCareerdDev(t *testing.T) (data, msp string) {
 	base := freeBase(t)
 	data = filepath.Join(dir, "data")
 	mspAddr := fmt.Sprintf("127.0.0.1:%d", base+99)
-	cmd := exec.Command(bin, "dev", "--data", data, "--base-port", fmt.Sprint(base), "--msp", mspAddr, "--plugins", t.TempDir())
+	cmd := exec.Command(bin, "dev", "--data", data, "--base-port", fmt.Sprint(base), "--msp", mspAddr, "--plugins", t.TempDir(),
+		"--portal", freeTCP(t), "--issuer", freeTCP(t))
 	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

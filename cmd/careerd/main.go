@@ -1,5 +1,6 @@
 // Command careerd runs Careerchain's daemons: a replica (node), the
-// membership service (msp), the whole network on one machine (dev), and the
+// membership service (msp), the web portal (portal), the whole network on
+// one machine with the portal and a dev login issuer (dev), and the
 // genesis generator (init).
 package main
 
@@ -27,7 +28,9 @@ import (
 const usage = `usage: careerd <command> [flags]
 
 commands:
-  dev    [--data DIR] [--replicas N]   the whole network on this machine (default: ./data, 4 replicas)
+  dev    [--data DIR] [--replicas N]   the whole network on this machine (default: ./data, 4 replicas),
+                                       with the portal and a dev login issuer
+  portal --config FILE                 the web portal alone, against a remote network
   node   --config FILE                 one replica, from a config file written by init
   msp    --config FILE | --testnet DIR the membership service provider
   init   --dir DIR [--replicas N] [--host H] [--base-port P] [--chain-id ID] [--pow D]
@@ -55,6 +58,8 @@ func main() {
 		err = runInit(os.Args[2:], os.Stdout)
 	case "msp":
 		err = runMSP(ctx, os.Args[2:], log)
+	case "portal":
+		err = runPortal(ctx, os.Args[2:], log)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
@@ -136,6 +141,8 @@ func runDev(ctx context.Context, args []string, log *slog.Logger, out io.Writer)
 	port := fs.Int("base-port", 7400, "replica i listens on base+i (QUIC) and base+100+i (API)")
 	mspAddr := fs.String("msp", "127.0.0.1:7390", "address of the MSP's API")
 	pluginDir := fs.String("plugins", "plugins/build", "directory of built Wasm plugins to pin in a new genesis (make plugins)")
+	portalAddr := fs.String("portal", "127.0.0.1:7300", "address of the web portal")
+	issuerAddr := fs.String("issuer", "127.0.0.1:7380", "address of the dev OpenID Connect issuer")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -232,7 +239,17 @@ func runDev(ctx context.Context, args []string, log *slog.Logger, out io.Writer)
 		wg.Wait()
 		return err
 	}
+	portalLines, closePortal, err := devPortal(ctx, &wg, *dir, *portalAddr, *issuerAddr, urls, log)
+	if err != nil {
+		cancel()
+		wg.Wait()
+		return err
+	}
+	defer closePortal() // runs after wg.Wait below
 	fmt.Fprintln(out, "Careerchain dev network is up.")
+	for _, l := range portalLines {
+		fmt.Fprintln(out, l)
+	}
 	fmt.Fprintf(out, "  MSP:       http://%s   (GET /api/v1/status: members, leader, view, height)\n", *mspAddr)
 	for _, u := range urls {
 		fmt.Fprintf(out, "  replica:   %s   (GET %s/api/v1/status)\n", u, u)
