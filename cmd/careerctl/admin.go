@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"strconv"
 	"time"
@@ -37,14 +36,17 @@ func runAdmin(args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	hc := &http.Client{}
 	out := json.NewEncoder(os.Stdout)
 	out.SetIndent("", "  ")
 	switch action := rest[0]; action {
 	case "status":
-		st, err := msp.GetStatus(ctx, hc, *base)
+		c, err := newAPI(*base)
 		if err != nil {
 			return err
+		}
+		st, err := c.MSPStatus(ctx)
+		if err != nil {
+			return apiError(ctx, err)
 		}
 		return out.Encode(st)
 	case "leader", "remove", "promote":
@@ -62,9 +64,13 @@ func runAdmin(args []string) error {
 		if err != nil {
 			return err
 		}
-		ans, err := msp.Admin(ctx, hc, *base, key, action, id, time.Now())
+		c, err := newAPI(*base)
 		if err != nil {
 			return err
+		}
+		ans, err := c.Admin(ctx, key, action, id)
+		if err != nil {
+			return apiError(ctx, err)
 		}
 		return out.Encode(ans)
 	case "enrol":

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/careerchain/careerchain/sdk/client"
 	"github.com/careerchain/careerchain/sdk/verify"
 )
 
@@ -167,7 +168,7 @@ func TestEndToEndAgainstCareerdDev(t *testing.T) {
 	if out := cli(exitOK, "get", txid); !strings.Contains(out, "Backend engineer at Acme") || !strings.Contains(out, "status:    active") {
 		t.Fatalf("get:\n%s", out)
 	}
-	var page careerPage
+	var page client.CareerPage
 	if err := json.Unmarshal([]byte(cli(exitOK, "careers", w.Address, "--json")), &page); err != nil || len(page.Items) != 1 || page.Items[0].TxID != txid {
 		t.Fatalf("careers: %+v %v", page, err)
 	}

@@ -68,8 +68,11 @@ func (e *env) adminKeys(ctx context.Context, g globals, word string, args []stri
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	c := newClient(g.node)
-	id, difficulty, err := chainParams(ctx, c, *genesis, *chainID, *pow)
+	n, err := newNetwork(g.node)
+	if err != nil {
+		return err
+	}
+	id, difficulty, err := chainParams(ctx, n, *genesis, *chainID, *pow)
 	if err != nil {
 		return err
 	}
@@ -86,5 +89,5 @@ func (e *env) adminKeys(ctx context.Context, g globals, word string, args []stri
 	if err := e.mine(ctx, tx, difficulty); err != nil {
 		return err
 	}
-	return e.commit(ctx, g, c, id, tx)
+	return e.commit(ctx, g, n, id, tx)
 }

@@ -6,7 +6,8 @@
 // Output is for a person by default and JSON with --json. The exit code
 // says what happened (see the usage text): 0 ok, 1 verification failed or
 // input invalid, 2 usage, 3 not found, 4 unreachable. The chain commands
-// speak HTTP through one small client (http.go).
+// speak to the replicas and the MSP through sdk/client; network.go resolves
+// --node (a replica or the MSP) to the replicas to read from.
 package main
 
 import (

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -15,30 +13,9 @@ import (
 	"time"
 
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/client"
 	"github.com/careerchain/careerchain/sdk/verify"
 )
-
-// txView is what careerctl reads of GET /api/v1/tx/{txid}.
-type txView struct {
-	TxID   string          `json:"txid"`
-	Tx     json.RawMessage `json:"tx"`
-	Result string          `json:"result"`
-	Reason string          `json:"reason,omitempty"`
-	Height uint64          `json:"height"`
-	Index  int             `json:"index"`
-	Block  struct {
-		Digest string `json:"digest"`
-		Time   int64  `json:"time"`
-	} `json:"block"`
-	Record *recordView `json:"record,omitempty"`
-}
-
-type recordView struct {
-	Status       string `json:"status"`
-	SupersededBy string `json:"superseded_by,omitempty"`
-	RevokedBy    string `json:"revoked_by,omitempty"`
-	Reason       string `json:"reason,omitempty"`
-}
 
 // parseTxID checks a TxID typed by a person.
 func parseTxID(s string) (string, error) {
@@ -59,16 +36,16 @@ func (e *env) get(ctx context.Context, g globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	raw, err := newClient(g.node).read(ctx, "/api/v1/tx/"+id)
+	n, err := newNetwork(g.node)
 	if err != nil {
 		return err
 	}
-	if g.json {
-		return writeIndented(e.stdout, raw)
+	var v *client.TxView
+	if err := n.read(ctx, func(c *client.Client) (err error) { v, err = c.Tx(ctx, id); return err }); err != nil {
+		return err
 	}
-	var v txView
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return fmt.Errorf("a replica sent an answer careerctl cannot read: %v", err)
+	if g.json {
+		return writeJSON(e.stdout, v)
 	}
 	var tx chain.Tx
 	_ = json.Unmarshal(v.Tx, &tx)
@@ -134,7 +111,7 @@ func configLine(c *chain.Config) string {
 	return "nothing"
 }
 
-func statusLine(r *recordView) string {
+func statusLine(r *client.RecordView) string {
 	switch r.Status {
 	case "superseded":
 		return "amended by " + r.SupersededBy
@@ -142,19 +119,6 @@ func statusLine(r *recordView) string {
 		return fmt.Sprintf("revoked by %s: %s", r.RevokedBy, r.Reason)
 	}
 	return r.Status
-}
-
-// careerPage is GET /api/v1/address/{addr}/careers.
-type careerPage struct {
-	Address string `json:"address"`
-	Items   []struct {
-		TxID   string      `json:"txid"`
-		Type   string      `json:"type"`
-		Height uint64      `json:"height"`
-		Index  uint32      `json:"index"`
-		Record *recordView `json:"record,omitempty"`
-	} `json:"items"`
-	Next string `json:"next,omitempty"`
 }
 
 func (e *env) careers(ctx context.Context, g globals, args []string) error {
@@ -178,25 +142,27 @@ func (e *env) careers(ctx context.Context, g globals, args []string) error {
 			return err
 		}
 	}
-	c := newClient(g.node)
-	var pages []careerPage
+	n, err := newNetwork(g.node)
+	if err != nil {
+		return err
+	}
+	var pages []*client.CareerPage
 	for {
-		q := url.Values{"limit": {fmt.Sprint(*limit)}}
-		if *after != "" {
-			q.Set("after", *after)
-		}
-		var p careerPage
-		if err := c.readJSON(ctx, "/api/v1/address/"+addr+"/careers?"+q.Encode(), &p); err != nil {
+		var p *client.CareerPage
+		if err := n.read(ctx, func(c *client.Client) (err error) {
+			p, err = c.Careers(ctx, addr, client.PageOptions{Limit: *limit, After: *after})
+			return err
+		}); err != nil {
 			return err
 		}
 		pages = append(pages, p)
-		if !*all || p.Next == "" {
+		if !*all || p.Next == "" || len(p.Items) == 0 {
 			break
 		}
 		*after = p.Next
 	}
 	if g.json {
-		out := pages[0]
+		out := *pages[0]
 		for _, p := range pages[1:] {
 			out.Items = append(out.Items, p.Items...)
 			out.Next = p.Next
@@ -205,7 +171,7 @@ func (e *env) careers(ctx context.Context, g globals, args []string) error {
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "TXID\tTYPE\tHEIGHT\tSTATUS\n")
-	n := 0
+	shown := 0
 	for _, p := range pages {
 		for _, it := range p.Items {
 			st := "-"
@@ -213,12 +179,12 @@ func (e *env) careers(ctx context.Context, g globals, args []string) error {
 				st = statusLine(it.Record)
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", it.TxID, it.Type, it.Height, st)
-			n++
+			shown++
 		}
 	}
 	tw.Flush()
 	if next := pages[len(pages)-1].Next; next != "" {
-		fmt.Fprintf(e.stderr, "%d shown; more: careerctl careers %s --after %s (or --all)\n", n, addr, next)
+		fmt.Fprintf(e.stderr, "%d shown; more: careerctl careers %s --after %s (or --all)\n", shown, addr, next)
 	}
 	return nil
 }
@@ -234,43 +200,39 @@ func (e *env) proof(ctx context.Context, g globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	raw, err := newClient(g.node).read(ctx, "/api/v1/tx/"+id+"/proof")
+	n, err := newNetwork(g.node)
 	if err != nil {
 		return err
 	}
-	b, err := verify.DecodeBundle(raw)
-	if err != nil {
-		return fmt.Errorf("%w: the replica's bundle: %v", errInvalid, err)
-	}
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+	var b *verify.Bundle
+	if err := n.read(ctx, func(c *client.Client) (err error) { b, err = c.Proof(ctx, id); return err }); err != nil {
 		return err
 	}
-	buf.WriteByte('\n')
+	buf, err := json.MarshalIndent(b, "", "  ")
+	if err != nil {
+		return err
+	}
+	buf = append(buf, '\n')
 	if *out == "-" {
-		_, err = e.stdout.Write(buf.Bytes())
+		_, err = e.stdout.Write(buf)
 		return err
 	}
-	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(*out, buf, 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "wrote the proof of %s (%s, as of height %d) to %s\n", id, b.Status.State, b.Status.AsOf, *out)
 	return nil
 }
 
-// replicaState is one replica in the status command's answer.
+// replicaState is one replica in the status command's answer: which it
+// is, whether it answered, and, if it did, its own status (the wire type,
+// whose fields the JSON shows inline).
 type replicaState struct {
-	ID         uint64 `json:"id"`
-	API        string `json:"api"`
-	Up         bool   `json:"up"`
-	Height     uint64 `json:"height,omitempty"`
-	View       uint64 `json:"view,omitempty"`
-	Leader     uint64 `json:"leader,omitempty"`
-	Epoch      uint64 `json:"epoch,omitempty"`
-	Pending    int    `json:"pending,omitempty"`
-	Peers      int    `json:"peers_connected,omitempty"`
-	ViewChange bool   `json:"in_view_change,omitempty"`
-	Error      string `json:"error,omitempty"`
+	ID    uint64 `json:"id"`
+	API   string `json:"api"`
+	Up    bool   `json:"up"`
+	Error string `json:"error,omitempty"`
+	*client.Status
 }
 
 func (e *env) status(ctx context.Context, g globals, args []string) error {
@@ -278,48 +240,49 @@ func (e *env) status(ctx context.Context, g globals, args []string) error {
 	if _, err := parse(fs, args, 0, ""); err != nil {
 		return err
 	}
-	c := newClient(g.node)
-	s, err := c.status(ctx, c.base)
+	n, err := newNetwork(g.node)
 	if err != nil {
 		return err
 	}
-	reps := make([]replicaState, len(s.Members))
+	s, err := n.status(ctx)
+	if err != nil {
+		return err
+	}
+	reps := make([]replicaState, len(s.members))
 	var wg sync.WaitGroup
-	for i, m := range s.Members {
-		reps[i] = replicaState{ID: m.ID, API: m.API}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for i, m := range s.members {
+		reps[i] = replicaState{ID: m.id, API: m.api}
+		wg.Go(func() {
 			cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 			defer cancel()
-			rs, err := c.status(cctx, m.API)
+			c, err := newAPI(m.api)
 			if err != nil {
 				reps[i].Error = err.Error()
 				return
 			}
-			connected := 0
-			for _, pm := range rs.Members {
-				if pm.Connected && pm.ID != rs.ID {
-					connected++
-				}
+			rs, err := c.Status(cctx)
+			if err != nil {
+				reps[i].Error = apiError(cctx, err).Error()
+				return
 			}
-			reps[i] = replicaState{ID: m.ID, API: m.API, Up: true, Height: rs.Height, View: rs.View, Leader: rs.Leader,
-				Epoch: rs.Epoch, Pending: rs.pending(), Peers: connected, ViewChange: rs.InViewChange}
-		}()
+			reps[i].Up, reps[i].Status = true, rs
+		})
 	}
 	wg.Wait()
 	// The MSP polls the replicas now and then: the network's height is
 	// the highest a replica reports.
 	for _, r := range reps {
-		s.Height = max(s.Height, r.Height)
+		if r.Up {
+			s.height = max(s.height, r.Height)
+		}
 	}
 	source := "replica"
-	if s.isMSP() {
+	if s.msp {
 		source = "MSP"
 	}
 	if g.json {
-		return writeJSON(e.stdout, map[string]any{"source": source, "node": c.base, "chain_id": s.ChainID, "epoch": s.Epoch,
-			"view": s.View, "leader": s.Leader, "height": s.Height, "in_view_change": s.InViewChange, "replicas": reps})
+		return writeJSON(e.stdout, map[string]any{"source": source, "node": n.base, "chain_id": s.chainID, "epoch": s.epoch,
+			"view": s.view, "leader": s.leader, "height": s.height, "in_view_change": s.inViewChange, "replicas": reps})
 	}
 	w := e.stdout
 	up := 0
@@ -329,18 +292,18 @@ func (e *env) status(ctx context.Context, g globals, args []string) error {
 		}
 	}
 	f := (len(reps) - 1) / 3
-	fmt.Fprintf(w, "Chain %s, as the %s at %s sees it:\n", s.ChainID, source, c.base)
-	leader := fmt.Sprintf("replica %d", s.Leader)
-	if s.InViewChange {
+	fmt.Fprintf(w, "Chain %s, as the %s at %s sees it:\n", s.chainID, source, n.base)
+	leader := fmt.Sprintf("replica %d", s.leader)
+	if s.inViewChange {
 		leader = "none (a view change is under way)"
 	}
-	fmt.Fprintf(w, "  membership epoch %d, %d replicas (tolerates %d faulty), %d answering\n", s.Epoch, len(reps), f, up)
-	fmt.Fprintf(w, "  view %d, leader %s, height %d\n\n", s.View, leader, s.Height)
+	fmt.Fprintf(w, "  membership epoch %d, %d replicas (tolerates %d faulty), %d answering\n", s.epoch, len(reps), f, up)
+	fmt.Fprintf(w, "  view %d, leader %s, height %d\n\n", s.view, leader, s.height)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "REPLICA\tAPI\tSTATE\tHEIGHT\tVIEW\tEPOCH\tPEERS\tPENDING\n")
 	for _, r := range reps {
 		name := fmt.Sprint(r.ID)
-		if r.ID == s.Leader && !s.InViewChange {
+		if r.ID == s.leader && !s.inViewChange {
 			name += " (leader)"
 		}
 		if !r.Up {
@@ -348,12 +311,12 @@ func (e *env) status(ctx context.Context, g globals, args []string) error {
 			continue
 		}
 		state := "up"
-		if r.ViewChange {
+		if r.InViewChange {
 			state = "view change"
-		} else if s.Height > r.Height+2 {
-			state = fmt.Sprintf("behind by %d", s.Height-r.Height)
+		} else if s.height > r.Height+2 {
+			state = fmt.Sprintf("behind by %d", s.height-r.Height)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d/%d\t%d\n", name, r.API, state, r.Height, r.View, r.Epoch, r.Peers, len(reps)-1, r.Pending)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d/%d\t%d\n", name, r.API, state, r.Height, r.View, r.Epoch, r.PeersConnected, len(reps)-1, r.Pending)
 	}
 	return tw.Flush()
 }
@@ -364,16 +327,6 @@ func writeJSON(w io.Writer, v any) error {
 		return err
 	}
 	_, err = w.Write(append(b, '\n'))
-	return err
-}
-
-func writeIndented(w io.Writer, raw []byte) error {
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, raw, "", "  "); err != nil {
-		return err
-	}
-	buf.WriteByte('\n')
-	_, err := w.Write(buf.Bytes())
 	return err
 }
 

@@ -13,17 +13,9 @@ import (
 	"time"
 
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/genesis"
 	"github.com/careerchain/careerchain/sdk/middleware"
 )
-
-// genesisHead is what submit reads of a genesis file: the chain id and the
-// PoW difficulty it starts with.
-type genesisHead struct {
-	ChainID string `json:"chain_id"`
-	Config  struct {
-		PoWDifficulty uint8 `json:"pow_difficulty"`
-	} `json:"config"`
-}
 
 // submit builds a career.register from a claim file: the holder signs the
 // statement, the payment key signs a receipt for it, the attester key
@@ -85,8 +77,11 @@ func (e *env) submit(ctx context.Context, g globals, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	c := newClient(g.node)
-	id, difficulty, err := chainParams(ctx, c, *genesis, *chainID, *pow)
+	n, err := newNetwork(g.node)
+	if err != nil {
+		return err
+	}
+	id, difficulty, err := chainParams(ctx, n, *genesis, *chainID, *pow)
 	if err != nil {
 		return err
 	}
@@ -123,25 +118,29 @@ func (e *env) submit(ctx context.Context, g globals, args []string) error {
 		return err
 	}
 
-	return e.commit(ctx, g, c, *chainID, tx)
+	return e.commit(ctx, g, n, *chainID, tx)
 }
 
 // commit submits tx through the leader and waits for its commit, printing
 // the TxID (or, with --json, the result). A transaction the chain refuses
 // or rejects at execution is errInvalid; no answer is errUnreachable.
-func (e *env) commit(ctx context.Context, g globals, c *client, chainID string, tx *chain.Tx) error {
+func (e *env) commit(ctx context.Context, g globals, n *network, chainID string, tx *chain.Tx) error {
 	say := func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
 	// The middleware finds the leader among the replicas (--node may name
 	// the MSP, which lists them).
-	replicas, err := c.replicas(ctx)
+	replicas, err := n.replicas(ctx)
 	if err != nil {
 		return err
 	}
-	p, err := middleware.New(middleware.Options{ChainID: chainID, Leaders: middleware.Replicas{URLs: replicas}})
+	urls := make([]string, len(replicas))
+	for i, r := range replicas {
+		urls[i] = r.Base()
+	}
+	p, err := middleware.New(middleware.Options{ChainID: chainID, Leaders: middleware.Replicas{URLs: urls}})
 	if err != nil {
 		return err
 	}
-	say("sending   %s to the leader (via %s), waiting for the commit", chain.TxID(tx), replicas[0])
+	say("sending   %s to the leader (via %s), waiting for the commit", chain.TxID(tx), urls[0])
 	start := time.Now()
 	res, err := p.Submit(ctx, tx)
 	switch {
@@ -165,34 +164,33 @@ func (e *env) commit(ctx context.Context, g globals, c *client, chainID string, 
 // chainParams returns the chain id and PoW difficulty to sign and mine
 // for: from the genesis file if one is named, overridden by --chain-id and
 // --pow (pow < 0: not given), else the chain id the node reports.
-func chainParams(ctx context.Context, c *client, genesis, chainID string, pow int) (string, uint8, error) {
+func chainParams(ctx context.Context, n *network, genesisFile, chainID string, pow int) (string, uint8, error) {
 	if pow > 32 {
 		return "", 0, fmt.Errorf("%w: --pow %d is above 32", errUsage, pow)
 	}
 	difficulty := uint8(0)
-	if genesis != "" {
-		b, err := os.ReadFile(genesis)
-		if err != nil {
+	if genesisFile != "" {
+		gen, err := genesis.Load(genesisFile)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
 			return "", 0, fmt.Errorf("the genesis file: %w", err)
-		}
-		var gh genesisHead
-		if err := json.Unmarshal(b, &gh); err != nil {
-			return "", 0, fmt.Errorf("%w: the genesis file %s: %v", errInvalid, genesis, err)
+		case err != nil:
+			return "", 0, fmt.Errorf("%w: the genesis file %v", errInvalid, err)
 		}
 		if chainID == "" {
-			chainID = gh.ChainID
+			chainID = gen.ChainID
 		}
-		difficulty = gh.Config.PoWDifficulty
+		difficulty = gen.Config.PoWDifficulty
 	}
 	if pow >= 0 {
 		difficulty = uint8(pow)
 	}
 	if chainID == "" {
-		s, err := c.status(ctx, c.base)
+		s, err := n.status(ctx)
 		if err != nil {
 			return "", 0, err
 		}
-		chainID = s.ChainID
+		chainID = s.chainID
 	}
 	return chainID, difficulty, nil
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/client"
 	"github.com/careerchain/careerchain/sdk/verify"
 )
 
@@ -37,10 +38,16 @@ func (e *env) verify(ctx context.Context, g globals, args []string) error {
 	}
 
 	arg, source := pos[0], pos[0]
-	var raw []byte
+	var rep verify.Report
+	var b *verify.Bundle
 	if _, statErr := os.Stat(arg); statErr == nil {
-		if raw, err = os.ReadFile(arg); err != nil {
+		raw, err := os.ReadFile(arg)
+		if err != nil {
 			return err
+		}
+		rep = verify.VerifyJSON(raw, trust)
+		if bd, err := verify.DecodeBundle(raw); err == nil {
+			b = bd
 		}
 	} else {
 		id, err := parseTxID(arg)
@@ -50,17 +57,17 @@ func (e *env) verify(ctx context.Context, g globals, args []string) error {
 		if *offline {
 			return fmt.Errorf("%w: --offline verifies a bundle file; save one first with careerctl proof %s > bundle.json", errUsage, id)
 		}
-		if raw, err = newClient(g.node).read(ctx, "/api/v1/tx/"+id+"/proof"); err != nil {
+		n, err := newNetwork(g.node)
+		if err != nil {
 			return err
 		}
+		if err := n.read(ctx, func(c *client.Client) (err error) { b, err = c.Proof(ctx, id); return err }); err != nil {
+			return err
+		}
+		rep = verify.Verify(b, trust)
 		source = "the network (" + g.node + ")"
 	}
 
-	rep := verify.VerifyJSON(raw, trust)
-	var b *verify.Bundle
-	if bd, err := verify.DecodeBundle(raw); err == nil {
-		b = bd
-	}
 	if g.json {
 		out := struct {
 			OK      bool          `json:"ok"`

@@ -403,6 +403,31 @@ func (c *Client) MSPStatus(ctx context.Context) (*MSPStatus, error) {
 	return &s, nil
 }
 
+// AnyStatus reads GET /api/v1/status of a base that may be a replica or
+// the MSP (both serve it) and decodes the answer as the one it is: the
+// MSP's names the membership's size ("n"), a replica's does not. Exactly
+// one of the result's fields is set.
+func (c *Client) AnyStatus(ctx context.Context) (*AnyStatus, error) {
+	rq := request{method: http.MethodGet, url: c.base + "/api/v1/status"}
+	a, err := c.do(ctx, rq, nil)
+	if err != nil {
+		return nil, err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(a.body, &fields); err != nil {
+		return nil, fmt.Errorf("%w: %s %s: %w", ErrBadResponse, rq.method, rq.url, err)
+	}
+	var s AnyStatus
+	var out any = &s.Replica
+	if _, ok := fields["n"]; ok {
+		out = &s.MSP
+	}
+	if err := json.Unmarshal(a.body, out); err != nil {
+		return nil, fmt.Errorf("%w: %s %s: %w", ErrBadResponse, rq.method, rq.url, err)
+	}
+	return &s, nil
+}
+
 // Join sends a node's join request to the MSP (POST /api/v1/join).
 func (c *Client) Join(ctx context.Context, jr *JoinRequest) (*JoinAnswer, error) {
 	b, err := json.Marshal(jr)

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -129,5 +130,42 @@ func TestSubmitAndWaitRedirectLoop(t *testing.T) {
 	c, _ := New(srv.URL, Options{})
 	if _, err := c.SubmitAndWait(context.Background(), []byte(`{}`)); !errors.Is(err, ErrBadResponse) {
 		t.Errorf("SubmitAndWait: %v", err)
+	}
+}
+
+// AnyStatus tells the MSP's status from a replica's by "n", so the field
+// both name differently ("pending": a count or a list) decodes either way.
+func TestAnyStatus(t *testing.T) {
+	replica, _ := json.Marshal(Status{ID: 3, Leader: 1, Pending: 2, Members: []StatusMember{{ID: 1, API: "http://r1"}}})
+	msp, _ := json.Marshal(MSPStatus{N: 4, Leader: 1, Pending: []NodeRecord{{ID: 5}}, Members: []MSPMember{{NodeRecord: NodeRecord{ID: 1, API: "http://r1"}, Up: true}}})
+	for _, tc := range []struct {
+		name, body   string
+		replica, mSP bool
+		err          error
+	}{
+		{"replica", string(replica), true, false, nil},
+		{"msp", string(msp), false, true, nil},
+		{"not an object", `[1]`, false, false, ErrBadResponse},
+		{"msp with a replica's pending", `{"n":4,"pending":2}`, false, false, ErrBadResponse},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newTest(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(tc.body)) }, Options{})
+			st, err := c.AnyStatus(context.Background())
+			if tc.err != nil {
+				if !errors.Is(err, tc.err) {
+					t.Fatalf("AnyStatus: %v, want %v", err, tc.err)
+				}
+				return
+			}
+			if err != nil || (st.Replica != nil) != tc.replica || (st.MSP != nil) != tc.mSP {
+				t.Fatalf("AnyStatus: %+v %v", st, err)
+			}
+			if st.Replica != nil && (st.Replica.ID != 3 || st.Replica.Pending != 2) {
+				t.Errorf("replica: %+v", st.Replica)
+			}
+			if st.MSP != nil && (st.MSP.N != 4 || len(st.MSP.Pending) != 1 || st.MSP.Members[0].API != "http://r1") {
+				t.Errorf("MSP: %+v", st.MSP)
+			}
+		})
 	}
 }

@@ -259,6 +259,29 @@ func ExampleClient_MSPStatus() {
 	// Output: 4 1 2
 }
 
+func ExampleClient_AnyStatus() {
+	srv := fakeAPI()
+	defer srv.Close()
+	// A command that takes "a replica's or the MSP's URL" reads either.
+	replica := mustNew(srv.URL)
+	msp, _ := client.New(srv.URL, client.Options{HTTPClient: &http.Client{Transport: hostRewriter{"msp.test"}}})
+	for _, c := range []*client.Client{replica, msp} {
+		st, err := c.AnyStatus(context.Background())
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		if st.MSP != nil {
+			fmt.Println("MSP, members:", st.MSP.N, "leader:", st.MSP.Leader)
+		} else {
+			fmt.Println("replica", st.Replica.ID, "leader:", st.Replica.Leader)
+		}
+	}
+	// Output:
+	// replica 1 leader: 2
+	// MSP, members: 4 leader: 2
+}
+
 type hostRewriter struct{ host string }
 
 func (h hostRewriter) RoundTrip(r *http.Request) (*http.Response, error) {

@@ -166,6 +166,14 @@ type MSPStatus struct {
 	AutoRemoved  uint64         `json:"auto_removed"` // automatic removals not yet confirmed by an operator
 }
 
+// AnyStatus is GET /api/v1/status of a server that may be a replica or
+// the MSP, as Client.AnyStatus decoded it: exactly one field is set. It is
+// not itself on the wire.
+type AnyStatus struct {
+	Replica *Status
+	MSP     *MSPStatus
+}
+
 // MSPMember is one member of the committed membership.
 type MSPMember struct {
 	NodeRecord
