@@ -145,14 +145,25 @@ func Open(path string, o Options) (*Ledger, error) {
 }
 
 // openBolt opens the file; bbolt may panic on some malformed files, which
-// is turned into ErrCorrupt.
+// is turned into ErrCorrupt. The file bbolt opened (and locked) is closed
+// then too: bbolt.Open does not return it, and a lock left behind would
+// make every later Open of the file in this process wait and fail.
 func openBolt(path string, o Options) (db *bbolt.DB, err error) {
+	var f *os.File
 	defer func() {
 		if r := recover(); r != nil {
+			if f != nil {
+				f.Close()
+			}
 			db, err = nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, r)
 		}
 	}()
-	db, err = bbolt.Open(path, 0o600, &bbolt.Options{Timeout: o.Timeout, NoSync: o.NoSync, FreelistType: bbolt.FreelistMapType, InitialMmapSize: o.mmapSize})
+	open := func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		var err error
+		f, err = os.OpenFile(name, flag, perm)
+		return f, err
+	}
+	db, err = bbolt.Open(path, 0o600, &bbolt.Options{Timeout: o.Timeout, NoSync: o.NoSync, FreelistType: bbolt.FreelistMapType, InitialMmapSize: o.mmapSize, OpenFile: open})
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
 		return nil, fmt.Errorf("%w: %s (waited %v)", ErrLocked, path, o.Timeout)
