@@ -145,14 +145,16 @@ func Open(path string, o Options) (*Ledger, error) {
 }
 
 // openBolt opens the file; bbolt may panic on some malformed files, which
-// is turned into ErrCorrupt. The file bbolt opened (and locked) is closed
-// then too: bbolt.Open does not return it, and a lock left behind would
-// make every later Open of the file in this process wait and fail.
+// is turned into ErrCorrupt. The file bbolt opened is then unlocked and
+// closed: bbolt.Open does not return it, and a lock left behind (held by
+// the file, or by the mapping bbolt may already have made) would make
+// every later Open of the file in this process wait and fail.
 func openBolt(path string, o Options) (db *bbolt.DB, err error) {
 	var f *os.File
 	defer func() {
 		if r := recover(); r != nil {
 			if f != nil {
+				unlock(f)
 				f.Close()
 			}
 			db, err = nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, r)
