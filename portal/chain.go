@@ -4,11 +4,12 @@ import (
 	"context"
 
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/client"
 )
 
 // Chain is what the portal reads from the chain. It is the portal's own
-// small interface: HTTPChain (chainhttp.go) implements it over the
-// replicas' JSON API, and a typed SDK client can replace it. Errors wrap
+// small interface: HTTPChain (chainhttp.go) implements it with the SDK's
+// typed client (sdk/client) over the replicas' JSON API. Errors wrap
 // ErrNotFound when the chain has no such thing, ErrChainDown when no
 // replica answered. Implementations are safe for concurrent use.
 type Chain interface {
@@ -22,38 +23,25 @@ type Chain interface {
 	Proof(ctx context.Context, txid string) ([]byte, error)
 }
 
-// CareerEntry is one transaction naming an address.
-type CareerEntry struct {
-	TxID   string      `json:"txid"`
-	Type   string      `json:"type"`
-	Height uint64      `json:"height"`
-	Index  uint32      `json:"index"`
-	Record *RecordView `json:"record,omitempty"`
-}
+// CareerEntry is one transaction naming an address, and RecordView a
+// career record's state ("active", "superseded" or "revoked"): the API's
+// own types.
+type (
+	CareerEntry = client.CareerEntry
+	RecordView  = client.RecordView
+	BlockInfo   = client.BlockHeader
+)
 
-// RecordView is a career record's state.
-type RecordView struct {
-	Status       string `json:"status"` // "active", "superseded" or "revoked"
-	SupersededBy string `json:"superseded_by,omitempty"`
-	RevokedBy    string `json:"revoked_by,omitempty"`
-	Reason       string `json:"reason,omitempty"`
-}
-
-// TxView is a committed transaction with its block.
+// TxView is what the portal shows of a committed transaction: the API's
+// answer (client.TxView) with the transaction decoded (nil if it does not
+// decode).
 type TxView struct {
-	TxID   string      `json:"txid"`
-	Tx     *chain.Tx   `json:"tx"`
-	Result string      `json:"result"` // "accepted" or "rejected"
-	Reason string      `json:"reason,omitempty"`
-	Height uint64      `json:"height"`
-	Index  int         `json:"index"`
-	Block  BlockInfo   `json:"block"`
-	Record *RecordView `json:"record,omitempty"`
-}
-
-// BlockInfo is the part of a block header a page shows.
-type BlockInfo struct {
-	Height uint64 `json:"height"`
-	Digest string `json:"digest"`
-	Time   int64  `json:"time"` // proposer's clock, Unix ms
+	TxID   string
+	Tx     *chain.Tx
+	Result string // "accepted" or "rejected"
+	Reason string
+	Height uint64
+	Index  int
+	Block  BlockInfo
+	Record *RecordView
 }

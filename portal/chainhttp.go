@@ -5,19 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/client"
 )
 
-// This file is the only one that speaks the replicas' HTTP API; at merge it
-// is replaced by the SDK's typed client behind the same Chain interface.
-
-func newHTTPClient(timeout time.Duration) *http.Client { return &http.Client{Timeout: timeout} }
+// This file is the only one that speaks to the chain, through sdk/client.
 
 // HTTPChain reads the chain from replicas' JSON APIs, trying them in turn:
 // a replica that is down or answers 5xx is skipped, and a "not found" is
@@ -25,11 +23,12 @@ func newHTTPClient(timeout time.Duration) *http.Client { return &http.Client{Tim
 // a moment after the others).
 type HTTPChain struct {
 	mspURL string
-	client *http.Client
+	opts   client.Options
 
 	mu       sync.Mutex
 	replicas []string
 	fetched  time.Time
+	clients  map[string]*client.Client
 	next     atomic.Uint32
 }
 
@@ -37,35 +36,51 @@ var _ Chain = (*HTTPChain)(nil)
 
 // NewHTTPChain returns a Chain over the given replica API URLs, or over
 // the replicas an MSP lists (mspURL, re-read every minute) when replicas
-// is empty. client nil: a 10 s timeout.
-func NewHTTPChain(replicas []string, mspURL string, client *http.Client) (*HTTPChain, error) {
+// is empty. hc nil: a 10 s timeout per attempt.
+func NewHTTPChain(replicas []string, mspURL string, hc *http.Client) (*HTTPChain, error) {
 	if len(replicas) == 0 && mspURL == "" {
 		return nil, errors.New("portal: give the replicas' API URLs or the MSP's URL")
 	}
-	if client == nil {
-		client = newHTTPClient(10 * time.Second)
-	}
-	c := &HTTPChain{mspURL: strings.TrimRight(mspURL, "/"), client: client}
+	// One attempt per replica: the failover below is the retry.
+	c := &HTTPChain{mspURL: strings.TrimRight(mspURL, "/"), opts: client.Options{HTTPClient: hc, Timeout: 10 * time.Second, Retries: -1},
+		clients: make(map[string]*client.Client)}
 	for _, r := range replicas {
 		c.replicas = append(c.replicas, strings.TrimRight(r, "/"))
 	}
 	return c, nil
 }
 
-func (c *HTTPChain) endpoints(ctx context.Context) ([]string, error) {
+// clientOf returns the client of one API base URL.
+func (c *HTTPChain) clientOf(base string) (*client.Client, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.mspURL == "" || (len(c.replicas) > 0 && time.Since(c.fetched) < time.Minute) {
-		return c.replicas, nil
+	if cl, ok := c.clients[base]; ok {
+		return cl, nil
 	}
-	var st struct {
-		Members []struct {
-			API string `json:"api"`
-		} `json:"members"`
+	cl, err := client.New(base, c.opts)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := c.getJSON(ctx, c.mspURL+"/api/v1/status", &st); err != nil {
-		if len(c.replicas) > 0 {
-			return c.replicas, nil
+	c.clients[base] = cl
+	return cl, nil
+}
+
+func (c *HTTPChain) endpoints(ctx context.Context) ([]string, error) {
+	c.mu.Lock()
+	cached := c.replicas
+	fresh := c.mspURL == "" || (len(cached) > 0 && time.Since(c.fetched) < time.Minute)
+	c.mu.Unlock()
+	if fresh {
+		return cached, nil
+	}
+	msp, err := c.clientOf(c.mspURL)
+	if err != nil {
+		return nil, err
+	}
+	st, err := msp.MSPStatus(ctx)
+	if err != nil {
+		if len(cached) > 0 {
+			return cached, nil
 		}
 		return nil, fmt.Errorf("%w: the membership service at %s: %v", ErrChainDown, c.mspURL, err)
 	}
@@ -75,115 +90,96 @@ func (c *HTTPChain) endpoints(ctx context.Context) ([]string, error) {
 			urls = append(urls, strings.TrimRight(m.API, "/"))
 		}
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if len(urls) > 0 {
 		c.replicas, c.fetched = urls, time.Now()
 	}
 	return c.replicas, nil
 }
 
-// get fetches path from the replicas and returns the first 200 body.
-func (c *HTTPChain) get(ctx context.Context, path string) ([]byte, error) {
+// each calls fn on the replicas in turn until one answers; see HTTPChain.
+func (c *HTTPChain) each(ctx context.Context, fn func(*client.Client) error) error {
 	urls, err := c.endpoints(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(urls) == 0 {
-		return nil, fmt.Errorf("%w: no replica is known", ErrChainDown)
+		return fmt.Errorf("%w: no replica is known", ErrChainDown)
 	}
 	start := int(c.next.Add(1))
 	var notFound, lastErr error
 	for i := range urls {
-		u := urls[(start+i)%len(urls)]
-		body, status, err := c.fetch(ctx, u+path)
+		cl, err := c.clientOf(urls[(start+i)%len(urls)])
+		if err != nil {
+			return err
+		}
+		err = fn(cl)
 		switch {
-		case err != nil:
+		case err == nil:
+			return nil
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.Is(err, client.ErrNotFound):
+			notFound = fmt.Errorf("%w: %v", ErrNotFound, err)
+		case errors.Is(err, client.ErrUnreachable), errors.Is(err, client.ErrInternal), errors.Is(err, client.ErrBusy),
+			errors.Is(err, client.ErrTimeout), errors.Is(err, client.ErrBadResponse):
 			lastErr = err
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-		case status == http.StatusOK:
-			return body, nil
-		case status == http.StatusNotFound:
-			notFound = fmt.Errorf("%w: %s", ErrNotFound, replicaMessage(body))
-		case status >= 500:
-			lastErr = fmt.Errorf("%s answered %d: %s", u, status, replicaMessage(body))
 		default:
-			return nil, fmt.Errorf("portal: %s answered %d: %s", u, status, replicaMessage(body))
+			return fmt.Errorf("portal: %w", err)
 		}
 	}
 	if notFound != nil {
-		return nil, notFound
+		return notFound
 	}
-	return nil, fmt.Errorf("%w: %v", ErrChainDown, lastErr)
-}
-
-func (c *HTTPChain) fetch(ctx context.Context, u string) ([]byte, int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, 0, err
-	}
-	resp, err := c.client.Do(req)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
-	return b, resp.StatusCode, err
-}
-
-func (c *HTTPChain) getJSON(ctx context.Context, u string, v any) (int, error) {
-	b, status, err := c.fetch(ctx, u)
-	if err != nil {
-		return 0, err
-	}
-	if status != http.StatusOK {
-		return status, fmt.Errorf("%s answered %d", u, status)
-	}
-	return status, json.Unmarshal(b, v)
-}
-
-func replicaMessage(b []byte) string {
-	var e struct {
-		Error string `json:"error"`
-	}
-	if json.Unmarshal(b, &e) == nil && e.Error != "" {
-		return e.Error
-	}
-	return strings.TrimSpace(string(b[:min(len(b), 200)]))
+	return fmt.Errorf("%w: %v", ErrChainDown, lastErr)
 }
 
 // Careers implements Chain.
 func (c *HTTPChain) Careers(ctx context.Context, addr string) ([]CareerEntry, error) {
-	b, err := c.get(ctx, "/api/v1/address/"+url.PathEscape(addr)+"/careers?limit=200")
+	var page *client.CareerPage
+	err := c.each(ctx, func(cl *client.Client) (err error) {
+		page, err = cl.Careers(ctx, addr, client.PageOptions{Limit: 200})
+		return err
+	})
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil // an address with no transactions yet
 	}
 	if err != nil {
 		return nil, err
 	}
-	var page struct {
-		Items []CareerEntry `json:"items"`
-	}
-	if err := json.Unmarshal(b, &page); err != nil {
-		return nil, fmt.Errorf("portal: a replica's career listing: %w", err)
-	}
 	return page.Items, nil
 }
 
 // Tx implements Chain.
 func (c *HTTPChain) Tx(ctx context.Context, txid string) (*TxView, error) {
-	b, err := c.get(ctx, "/api/v1/tx/"+url.PathEscape(txid))
-	if err != nil {
+	var v *client.TxView
+	if err := c.each(ctx, func(cl *client.Client) (err error) {
+		v, err = cl.Tx(ctx, txid)
+		return err
+	}); err != nil {
 		return nil, err
 	}
-	var v TxView
-	if err := json.Unmarshal(b, &v); err != nil {
-		return nil, fmt.Errorf("portal: a replica's transaction: %w", err)
+	out := &TxView{TxID: v.TxID, Result: v.Result, Reason: v.Reason, Height: v.Height, Index: v.Index, Block: v.Block, Record: v.Record}
+	if len(v.Tx) > 0 {
+		var tx chain.Tx
+		if json.Unmarshal(v.Tx, &tx) == nil {
+			out.Tx = &tx
+		}
 	}
-	return &v, nil
+	return out, nil
 }
 
-// Proof implements Chain.
+// Proof implements Chain: the bundle as JSON, for download.
 func (c *HTTPChain) Proof(ctx context.Context, txid string) ([]byte, error) {
-	return c.get(ctx, "/api/v1/tx/"+url.PathEscape(txid)+"/proof")
+	var b []byte
+	err := c.each(ctx, func(cl *client.Client) error {
+		bundle, err := cl.Proof(ctx, txid)
+		if err != nil {
+			return err
+		}
+		b, err = json.MarshalIndent(bundle, "", "  ")
+		return err
+	})
+	return b, err
 }

@@ -58,7 +58,7 @@ func (o Options) withDefaults() Options {
 		o.Now = time.Now
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = newHTTPClient(15 * time.Second)
+		o.HTTPClient = &http.Client{Timeout: 15 * time.Second}
 	}
 	if o.IssuerName == "" {
 		o.IssuerName = "your account provider"
