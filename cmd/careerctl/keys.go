@@ -68,11 +68,7 @@ func (e *env) adminKeys(ctx context.Context, g globals, word string, args []stri
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	n, err := newNetwork(g.node)
-	if err != nil {
-		return err
-	}
-	id, difficulty, err := chainParams(ctx, n, *genesis, *chainID, *pow)
+	n, id, difficulty, err := connect(ctx, g, *genesis, *chainID, *pow)
 	if err != nil {
 		return err
 	}

@@ -77,11 +77,7 @@ func (e *env) submit(ctx context.Context, g globals, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	n, err := newNetwork(g.node)
-	if err != nil {
-		return err
-	}
-	id, difficulty, err := chainParams(ctx, n, *genesis, *chainID, *pow)
+	n, id, difficulty, err := connect(ctx, g, *genesis, *chainID, *pow)
 	if err != nil {
 		return err
 	}
@@ -159,6 +155,17 @@ func (e *env) commit(ctx context.Context, g globals, n *network, chainID string,
 	}
 	fmt.Fprintln(e.stdout, res.TxID)
 	return nil
+}
+
+// connect reaches the network --node names and returns it with the chain
+// id and PoW difficulty to sign and mine for (see chainParams).
+func connect(ctx context.Context, g globals, genesisFile, chainID string, pow int) (*network, string, uint8, error) {
+	n, err := newNetwork(g.node)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	id, difficulty, err := chainParams(ctx, n, genesisFile, chainID, pow)
+	return n, id, difficulty, err
 }
 
 // chainParams returns the chain id and PoW difficulty to sign and mine
