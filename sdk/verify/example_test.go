@@ -123,3 +123,47 @@ func ExampleNewInclusion() {
 	// Output:
 	// true true 1 1
 }
+
+// ExampleNewChange records, as a replica does for a proof bundle, the
+// reconfiguration block that put a membership in force, with the header
+// (HeaderOf), the membership (MembershipOf) and the certificate
+// (CertificateOf) in their JSON forms.
+func ExampleNewChange() {
+	next := &pbft.Membership{Epoch: 1, Members: []pbft.Member{{ID: 1, SignKey: []byte{1}}, {ID: 2, SignKey: []byte{2}}, {ID: 3, SignKey: []byte{3}}, {ID: 4, SignKey: []byte{4}}, {ID: 5, SignKey: []byte{5}}}}
+	blk := &pbft.Block{View: 2, Proposer: 3, Time: 1_700_000_000_000, Config: next, Txs: [][]byte{[]byte(`{"type":"config.change"}`)}}
+	cert := &pbft.Certificate{Epoch: 0, View: 2, Seq: 9, Digest: blk.Digest(9), Sigs: []pbft.CommitSig{{Replica: 1, Sig: []byte{0xab}}}}
+	ch, err := verify.NewChange(9, blk, cert)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(ch.Block.Height, ch.Block.Config.Epoch, len(ch.Block.Config.Members), ch.Certificate.Seq, ch.Certificate.Sigs[0].Sig)
+	h := verify.HeaderOf(9, blk)
+	fmt.Println(h.TxCount, verify.CertificateOf(cert).Digest == blk.Digest(9).String(), verify.MembershipOf(nil) == nil)
+	// A block without a membership is no change.
+	_, err = verify.NewChange(10, &pbft.Block{}, cert)
+	fmt.Println(err != nil)
+	// Output:
+	// 9 1 5 9 ab
+	// 1 true true
+	// true
+}
+
+// ExampleBlockDigest recomputes the digest a certificate signs from a
+// block's header fields alone.
+func ExampleBlockDigest() {
+	blk := &pbft.Block{View: 1, Proposer: 2, Time: 1_700_000_000_000, Txs: [][]byte{[]byte("a"), []byte("b"), []byte("c")}}
+	d := verify.BlockDigest(5, blk.View, blk.Proposer, blk.Time, blk.Config, len(blk.Txs), blk.TxRoot())
+	fmt.Println(d == blk.Digest(5))
+	// Output:
+	// true
+}
+
+// ExampleVerifyJSON checks a bundle straight from its JSON; malformed
+// input fails at the format step.
+func ExampleVerifyJSON() {
+	trust := newNet(testChainID, 1, 2, 3, 4).trust()
+	s, _ := verify.VerifyJSON([]byte(`{"version":1,`), trust).Failed()
+	fmt.Println(s.Name, s.OK)
+	// Output:
+	// format false
+}
