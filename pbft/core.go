@@ -623,6 +623,14 @@ func (c *Core) addPending(req []byte) bool {
 	return true
 }
 
+// dropPending forgets a pending request.
+func (c *Core) dropPending(h Hash) {
+	if r, ok := c.pending[h]; ok {
+		c.pendingBytes -= len(r.data)
+		delete(c.pending, h)
+	}
+}
+
 // starved reports whether the oldest request this replica waits for has
 // been passed over by more blocks than a fair primary needs to reach it
 // (the blocks for the requests ahead of it, plus a pipeline's worth). Then
@@ -792,10 +800,29 @@ func (c *Core) propose() bool {
 	var b *Block
 	if len(c.configQ) > 0 {
 		b = c.configQ[0]
-		c.configQ = c.configQ[1:]
 		if b.Config.Epoch <= c.m.Epoch {
+			c.configQ = c.configQ[1:]
 			return true // superseded; try the next one
 		}
+		// The primary judges its reconfiguration as the backups will,
+		// against the chain before it: one they would reject is dropped
+		// here (with its requests) instead of costing a view change.
+		if c.cfg.Validator != nil {
+			probe := *b
+			probe.View, probe.Proposer, probe.Time = c.view, c.id, max(c.now, c.lastTime, c.execTime)
+			switch c.cfg.Validator.ValidateBlock(seq, &probe) {
+			case Abstain:
+				return false // not judged yet (the application is catching up): later
+			case Reject:
+				c.configQ = c.configQ[1:]
+				for _, tx := range b.Txs {
+					c.dropPending(reqHash(tx))
+				}
+				c.event("rejected-block", c.view, seq, c.id, "the application rejected this replica's reconfiguration")
+				return true
+			}
+		}
+		c.configQ = c.configQ[1:]
 		for _, tx := range b.Txs {
 			c.proposed[reqHash(tx)] = seq
 		}

@@ -531,3 +531,44 @@ func TestRestartedPrimaryDoesNotReproposeInFlight(t *testing.T) {
 	s.deliverFIFO(nil)
 	s.checkNoDuplicates()
 }
+
+// rejectConfigs is a validator that refuses every reconfiguration block.
+type rejectConfigs struct{}
+
+func (rejectConfigs) ValidateBlock(_ uint64, b *Block) Verdict {
+	if b.Config != nil {
+		return Reject
+	}
+	return Accept
+}
+
+// TestPrimaryJudgesItsOwnReconfiguration: a reconfiguration the
+// application rejects is dropped by the primary, not sent for the backups
+// to reject (each rejection costs a view change); the chain goes on.
+func TestPrimaryJudgesItsOwnReconfiguration(t *testing.T) {
+	cfg := simConfig()
+	cfg.Validator = rejectConfigs{}
+	s := newSim(t, 1, 4, cfg)
+	m2 := s.genesis.Clone()
+	m2.Epoch++
+	m2.Members = m2.Members[:3]
+	if err := s.nodes[1].core.ProposeConfig(m2, [][]byte{[]byte("config:del=4")}); err != nil {
+		t.Fatal(err)
+	}
+	s.handle(s.nodes[1])
+	for _, f := range s.net {
+		if f.m.Type == MsgPrePrepare && f.m.Block.Config != nil {
+			t.Fatal("the primary proposed a reconfiguration its own validator rejects")
+		}
+	}
+	s.submit(3)
+	if !s.settle(3000, 0) {
+		s.dump()
+		t.Fatal("not executed")
+	}
+	for _, nd := range s.nodes {
+		if nd.core.view != 0 || nd.core.Epoch() != 1 {
+			t.Fatalf("replica %d: view %d epoch %d, want 0 and 1 (no view change, no reconfiguration)", nd.id, nd.core.view, nd.core.Epoch())
+		}
+	}
+}

@@ -825,10 +825,7 @@ func (c *Core) deliver(seq uint64, d Hash, b *Block, cert Certificate) {
 	cm := Committed{Seq: seq, Digest: d, Block: b, Cert: cert, StateDigest: c.stateDig, Settled: !c.dirty[seq]}
 	for _, tx := range b.Txs {
 		h := reqHash(tx)
-		if r, ok := c.pending[h]; ok {
-			c.pendingBytes -= len(r.data)
-			delete(c.pending, h)
-		}
+		c.dropPending(h)
 		delete(c.proposed, h)
 	}
 	if len(b.Txs) > 0 && cert.View == c.view {
