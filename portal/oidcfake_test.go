@@ -29,6 +29,7 @@ type fakeOP struct {
 	spoil    func(claims map[string]any)
 	signWith *rsa.PrivateKey
 	unsigned bool
+	sub      string // the subject signed in (default op-carol)
 
 	mu    sync.Mutex
 	nonce map[string]string // code → nonce
@@ -81,8 +82,11 @@ func newFakeOP(t *testing.T) *fakeOP {
 
 func (op *fakeOP) idToken(t *testing.T, nonce string) string {
 	now := time.Now()
-	claims := map[string]any{"iss": op.srv.URL, "aud": "portal", "sub": "op-carol", "nonce": nonce,
+	claims := map[string]any{"iss": op.srv.URL, "aud": "portal", "sub": op.sub, "nonce": nonce,
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "email": "carol@example.com", "email_verified": true, "name": "Carol Lee"}
+	if op.sub == "" {
+		claims["sub"] = "op-carol"
+	}
 	if op.spoil != nil {
 		op.spoil(claims)
 	}
@@ -137,7 +141,7 @@ func TestLoginRefusesBadIDTokens(t *testing.T) {
 		{name: "unsigned", unsigned: true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			op.spoil, op.signWith, op.unsigned = c.spoil, c.signWith, c.unsigned
+			op.spoil, op.signWith, op.unsigned, op.sub = c.spoil, c.signWith, c.unsigned, "op-"+c.name
 			b := e.browser()
 			resp, body := b.get("/login?next=/wallet")
 			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "The login did not succeed") ||
@@ -150,14 +154,14 @@ func TestLoginRefusesBadIDTokens(t *testing.T) {
 			if b.cookie("cc_session") != "" {
 				t.Fatal("a refused login left a session cookie")
 			}
-			if _, err := e.store.Account(t.Context(), store.AccountID(op.srv.URL, "op-carol")); err == nil {
+			if _, err := e.store.Account(t.Context(), store.AccountID(op.srv.URL, op.sub)); err == nil {
 				t.Fatal("a refused login created an account")
 			}
 		})
 	}
 	// The same provider with nothing spoiled logs in: the refusals above
 	// are the spoiled claims', not the fake's.
-	op.spoil, op.signWith, op.unsigned = nil, nil, false
+	op.spoil, op.signWith, op.unsigned, op.sub = nil, nil, false, ""
 	resp, body := e.browser().get("/login?next=/wallet")
 	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/wallet" || !strings.Contains(body, "Carol Lee") {
 		t.Fatalf("a good token: %d at %s:\n%s", resp.StatusCode, resp.Request.URL, body)
