@@ -31,7 +31,10 @@ func freeTCP(t *testing.T) string {
 // Chromium at phone width, as a first-time freelancer would: home → log in
 // at the dev issuer → create a wallet (the key file downloads) → link it →
 // a career record for it is committed → profile → career page; then a
-// mistyped address and the Korean page. Screenshots of each step go to
+// mistyped address and the Korean page; opt in to the e-mail search, log
+// out, find the profile as a visitor by e-mail and by address, log in
+// again and import the downloaded key file. Each page is saved at 390 and
+// 1280 px wide (NN-page-390.png, NN-page-1280.png) in
 // browsertest.ScreenshotDir.
 func TestPortalInBrowser(t *testing.T) {
 	ctx := browsertest.New(t, browsertest.Phone, 5*time.Minute)
@@ -49,6 +52,20 @@ func TestPortalInBrowser(t *testing.T) {
 	}
 	portalURL := "http://" + portalAddr
 	shot := func(name string) { browsertest.Screenshot(t, ctx, shots, name) }
+	phone := chromedp.EmulateViewport(int64(browsertest.Phone.Width), int64(browsertest.Phone.Height), chromedp.EmulateMobile, chromedp.EmulateScale(2))
+	// both saves the page as it is at phone width and at desktop width,
+	// the width in the file's name, and goes back to the phone.
+	both := func(name string) {
+		t.Helper()
+		shot(name + "-390")
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+			t.Fatalf("desktop width: %v", err)
+		}
+		shot(name + "-1280")
+		if err := chromedp.Do(ctx, phone); err != nil {
+			t.Fatalf("phone width: %v", err)
+		}
+	}
 	must := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, steps...); err != nil {
@@ -78,22 +95,22 @@ func TestPortalInBrowser(t *testing.T) {
 	if s := text("main"); !strings.Contains(s, "Career records anyone can check") {
 		t.Fatalf("home page:\n%s", s)
 	}
-	shot("01-home")
+	both("01-home")
 
 	must("go to the login", chromedp.Click(chromedp.CSS(`a[href="/login?next=/wallet"]`)), chromedp.WaitVisible(chromedp.ID("email")))
-	shot("02-login-dev-issuer")
+	both("02-login-dev-issuer")
 	must("log in", chromedp.SendKeys(chromedp.ID("email"), "alice@example.com"), chromedp.SendKeys(chromedp.ID("password"), "alice"),
 		chromedp.Click(chromedp.CSS(`button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("create-form")))
 	if s := text("header"); !strings.Contains(s, "Alice Kim") {
 		t.Fatalf("the header does not show who is logged in: %q", s)
 	}
-	shot("03-wallet")
+	both("03-wallet")
 
 	const pass = "plum violin 7 orbit"
 	must("create the wallet", chromedp.SendKeys(chromedp.ID("pass1"), pass), chromedp.SendKeys(chromedp.ID("pass2"), pass),
 		chromedp.Click(chromedp.ID("understand")), chromedp.Click(chromedp.ID("create-button")),
 		chromedp.WaitVisible(chromedp.ID("link-form")))
-	shot("04-key-downloaded")
+	both("04-key-downloaded")
 	var keyFile []byte
 	for ev, err := range progress {
 		if err != nil {
@@ -118,7 +135,7 @@ func TestPortalInBrowser(t *testing.T) {
 	if s := text("#linked"); !strings.Contains(s, addr) {
 		t.Fatalf("linked notice: %q", s)
 	}
-	shot("05-linked")
+	both("05-linked")
 
 	// A career record for this wallet, as an approved claim would commit it.
 	txid := submitCareer(t, dir, mspAddr, w, chain.Claim{Role: "Backend engineer", Organisation: "Acme Korea", Start: "2021-03-01", End: "2023-02-28",
@@ -131,7 +148,7 @@ func TestPortalInBrowser(t *testing.T) {
 	if s := text("main"); !strings.Contains(s, "Backend engineer") || !strings.Contains(s, "Active") || !strings.Contains(s, "Your wallet") {
 		t.Fatalf("profile:\n%s", s)
 	}
-	shot("06-profile")
+	both("06-profile")
 
 	must("open the record", chromedp.Click(chromedp.CSS("a.more")), chromedp.WaitVisible(chromedp.CSS("section.chain")))
 	s := text("main")
@@ -140,7 +157,7 @@ func TestPortalInBrowser(t *testing.T) {
 			t.Errorf("career page lacks %q:\n%s", want, s)
 		}
 	}
-	shot("07-career")
+	both("07-career")
 
 	bad := addr[:20] + string("0123456789abcdef"[(strings.IndexByte("0123456789abcdef", addr[20])+1)%16]) + addr[21:]
 	must("search a mistyped address", chromedp.Navigate(portalURL+"/"), chromedp.SendKeys(chromedp.ID("q"), bad),
@@ -148,19 +165,77 @@ func TestPortalInBrowser(t *testing.T) {
 	if s := text("main"); !strings.Contains(s, "check digits") {
 		t.Errorf("mistyped address page:\n%s", s)
 	}
-	shot("08-mistyped-address")
+	both("08-mistyped-address")
 
 	must("switch to Korean", chromedp.Navigate(portalURL+"/tx/"+txid), chromedp.Click(chromedp.CSS(`footer a[href^="/lang/ko"]`)),
 		chromedp.WaitVisible(chromedp.CSS("section.chain")))
 	if s := text("main"); !strings.Contains(s, "블록 번호") {
 		t.Errorf("Korean career page:\n%s", s)
 	}
-	shot("09-career-ko")
+	both("09-career-ko")
 	must("open the Korean wallet page", chromedp.Navigate(portalURL+"/wallet"), chromedp.WaitVisible(chromedp.ID("create-form")))
-	shot("10-wallet-ko")
+	both("10-wallet-ko")
 
-	must("desktop width", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(portalURL+"/lang/en?back=/tx/"+txid), chromedp.WaitVisible(chromedp.CSS("section.chain")))
-	shot("11-career-desktop")
+	// Opt in to the e-mail search, in English again.
+	must("opt in to the e-mail search", chromedp.Navigate(portalURL+"/lang/en?back=/wallet"), chromedp.WaitVisible(chromedp.CSS("#findable")),
+		chromedp.Click(chromedp.CSS(`#findable input[name=findable]`)), chromedp.Click(chromedp.CSS(`#findable button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#findable .note.ok")))
+	both("11-findable-saved")
+
+	must("log out", chromedp.Click(chromedp.CSS(`header form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`header a[href^="/login"]`)))
+	if s := text("main"); !strings.Contains(s, "You are logged out") {
+		t.Errorf("logout page:\n%s", s)
+	}
+	both("12-logged-out")
+
+	// A visitor with no login finds Alice by her e-mail and by her address.
+	must("search by e-mail", chromedp.Navigate(portalURL+"/"), chromedp.SendKeys(chromedp.ID("q"), "alice@example.com"),
+		chromedp.Click(chromedp.CSS(`form.search button`)), chromedp.WaitVisible(chromedp.CSS("ol.careers")))
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasSuffix(loc, "/a/"+addr) {
+		t.Errorf("the e-mail search went to %s, want the profile of %s", loc, addr)
+	}
+	if s := text("main"); !strings.Contains(s, "Backend engineer") || strings.Contains(s, "Your wallet") {
+		t.Errorf("profile found by e-mail, seen by a visitor:\n%s", s)
+	}
+	both("13-search-email")
+	must("search by address", chromedp.Navigate(portalURL+"/"), chromedp.SendKeys(chromedp.ID("q"), addr),
+		chromedp.Click(chromedp.CSS(`form.search button`)), chromedp.WaitVisible(chromedp.CSS("ol.careers")))
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasSuffix(loc, "/a/"+addr) {
+		t.Errorf("the address search went to %s", loc)
+	}
+	both("14-search-address")
+	must("open the career as a visitor", chromedp.Click(chromedp.CSS("a.more")), chromedp.WaitVisible(chromedp.CSS("section.chain")))
+	both("15-career-visitor")
+
+	// Log in again and import the key file that was downloaded.
+	keyPath := filepath.Join(t.TempDir(), "careerchain-key.json")
+	if err := os.WriteFile(keyPath, keyFile, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	must("log in again", chromedp.Navigate(portalURL+"/login?next=/wallet"), chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), "alice@example.com"), chromedp.SendKeys(chromedp.ID("password"), "alice"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("import")))
+	must("open the import form", chromedp.Click(chromedp.CSS("#import summary")), chromedp.WaitVisible(chromedp.ID("keyfile")))
+	both("16-import")
+	must("import with a wrong passphrase", chromedp.SetUploadFiles(chromedp.ID("keyfile"), []string{keyPath}),
+		chromedp.SendKeys(chromedp.ID("import-pass"), "not the passphrase"), chromedp.Click(chromedp.CSS(`#import-form button[type=submit]`)),
+		discard(chromedp.Poll[bool](`document.getElementById("import-status").textContent.length > 0 && !document.getElementById("import-status").textContent.includes("…")`)))
+	if s := text("#import-status"); !strings.Contains(strings.ToLower(s), "passphrase") {
+		t.Errorf("a wrong passphrase says %q", s)
+	}
+	both("17-import-wrong-passphrase")
+	must("import the key file", discard(chromedp.Evaluate[bool](`document.getElementById("import-pass").value = ""; true`)),
+		chromedp.SendKeys(chromedp.ID("import-pass"), pass), chromedp.Click(chromedp.CSS(`#import-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("link-form")))
+	if got := text("#link-address"); got != addr {
+		t.Fatalf("the imported key file shows address %q, want %q", got, addr)
+	}
+	both("18-imported")
+	must("link the imported wallet", chromedp.Click(chromedp.ID("link-button")), chromedp.WaitVisible(chromedp.ID("linked")))
+	if s := text("#linked"); !strings.Contains(s, addr) {
+		t.Fatalf("linked notice after import: %q", s)
+	}
+	both("19-imported-linked")
 }
 
 // submitCareer commits a career record held by w, with the dev network's
@@ -192,4 +267,12 @@ func submitCareer(t *testing.T, dir, mspAddr string, w chain.Wallet, claim chain
 		t.Fatalf("submit: %+v %v", res, err)
 	}
 	return res.TxID
+}
+
+// discard runs a and drops its value, so it can be a step of chromedp.Do.
+func discard[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := a(ctx, t)
+		return err
+	})
 }
