@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,7 +49,9 @@ func canonicalJSON(raw []byte) ([]byte, error) {
 	if err := dec.Decode(&tree); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCanonical, err)
 	}
-	if dec.More() {
+	// More would not see a stray closing bracket; only the end of the
+	// input may follow the value.
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("%w: trailing data after JSON value", ErrCanonical)
 	}
 	var buf bytes.Buffer
