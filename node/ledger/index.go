@@ -161,9 +161,34 @@ func (t *Tx) get(i ix, key []byte) []byte {
 		return nil
 	}
 	if !bytes.Equal(k, key) {
+		t.checkMiss(name, c, k, key)
 		return nil
 	}
 	return p
+}
+
+// checkMiss looks around a look-up that missed key, where the cursor
+// stopped at k: the records either side must be intact and bracket key
+// (prev < key < k). A damaged branch page sends a search to the wrong
+// leaf, and a damaged key moves out of place; either shows here as
+// records out of order or a broken seal, which marks the read damaged
+// instead of answering "not found" for something the file holds.
+func (t *Tx) checkMiss(name []byte, c *bbolt.Cursor, k, key []byte) {
+	if bytes.Compare(k, key) < 0 {
+		t.corrupt(fmt.Errorf("%w: bucket %s: a search for %x stopped at the smaller key %x", ErrCorrupt, name, clipKey(key), clipKey(k)))
+		return
+	}
+	pk, pv := c.Prev()
+	if pk == nil {
+		return
+	}
+	if _, err := unseal(name, pk, pv); err != nil {
+		t.corrupt(err)
+		return
+	}
+	if bytes.Compare(pk, key) >= 0 {
+		t.corrupt(fmt.Errorf("%w: bucket %s: records out of order around %x", ErrCorrupt, name, clipKey(key)))
+	}
 }
 
 // put writes key in index bucket i (inside Update only).
