@@ -3,16 +3,10 @@ package portal
 import (
 	"encoding/json"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/chromedp/chromedp"
-
-	"github.com/careerchain/careerchain/internal/browsertest"
 	"github.com/careerchain/careerchain/sdk/chain"
 )
 
@@ -54,40 +48,14 @@ var canonicalExtra = []struct {
 // canonical, rebuilt from its fields, and hashes to its TxID. Extra inputs
 // are compared with chain.Canonical.
 func TestCanonicalJSInBrowser(t *testing.T) {
-	ctx := browsertest.New(t, browsertest.Viewport{Width: 800, Height: 600}, 2*time.Minute)
-	a, err := loadAssets(webFS())
-	if err != nil {
-		t.Fatal(err)
-	}
-	vectorsPath := filepath.Join("..", "sdk", "chain", "testdata", "vectors.json")
 	extra, err := json.Marshal(canonicalExtra)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/static/", a)
-	mux.HandleFunc("/vectors.json", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, vectorsPath) })
-	mux.HandleFunc("/extra.json", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(extra)
-	})
-	mux.HandleFunc("/canonical_test.js", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/javascript")
-		http.ServeFile(w, r, filepath.Join("testdata", "canonical_test.js"))
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html")
-		w.Write([]byte(`<!doctype html><meta charset="utf-8"><pre id="out"></pre><p id="done" hidden>done</p><script type="module" src="/canonical_test.js?m=` + a.url("canonical.js") + `"></script>`))
-	})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("done"))); err != nil {
-		t.Fatalf("browser: %v", err)
-	}
-	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("out")))
-	if err != nil {
-		t.Fatalf("browser: %v", err)
-	}
+	vectorsPath := filepath.Join("..", "sdk", "chain", "testdata", "vectors.json")
+	text := runJSInBrowser(t, "canonical_test.js", "canonical.js",
+		map[string]string{"/vectors.json": vectorsPath},
+		map[string][]byte{"/extra.json": extra})
 	type result struct {
 		Name, Output, Error string
 	}

@@ -4,17 +4,11 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/chromedp/chromedp"
-
-	"github.com/careerchain/careerchain/internal/browsertest"
 	"github.com/careerchain/careerchain/sdk/chain"
 )
 
@@ -23,32 +17,9 @@ import (
 // reseals it byte for byte as Go's EncryptKey does, refuses every invalid
 // one for the vector's reason, and makes a fresh key file that Go opens.
 func TestKeyFileJSInBrowser(t *testing.T) {
-	ctx := browsertest.New(t, browsertest.Viewport{Width: 800, Height: 600}, 2*time.Minute)
-	a, err := loadAssets(webFS())
-	if err != nil {
-		t.Fatal(err)
-	}
 	vectorsPath := filepath.Join("..", "sdk", "chain", "testdata", "keyfile.json")
-	mux := http.NewServeMux()
-	mux.Handle("/static/", a)
-	mux.HandleFunc("/vectors.json", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, vectorsPath) })
-	mux.HandleFunc("/keyfile_test.js", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/javascript")
-		http.ServeFile(w, r, filepath.Join("testdata", "keyfile_test.js"))
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html")
-		w.Write([]byte(`<!doctype html><pre id="out"></pre><p id="done" hidden>done</p><script type="module" src="/keyfile_test.js?m=` + a.url("keyfile.js") + `"></script>`))
-	})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("done"))); err != nil {
-		t.Fatalf("browser: %v", err)
-	}
-	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("out")))
-	if err != nil {
-		t.Fatalf("browser: %v", err)
-	}
+	text := runJSInBrowser(t, "keyfile_test.js", "keyfile.js",
+		map[string]string{"/vectors.json": vectorsPath}, nil)
 	var out struct {
 		Valid []struct {
 			Name, Seed, Address, File string

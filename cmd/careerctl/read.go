@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -26,17 +27,24 @@ func parseTxID(s string) (string, error) {
 	return s, nil
 }
 
-func (e *env) get(ctx context.Context, g globals, args []string) error {
-	fs := flags("get", &g)
+// txidCommand parses the arguments of a command that takes one TXID and
+// reaches the network --node names.
+func txidCommand(fs *flag.FlagSet, args []string, g globals) (string, *network, error) {
 	pos, err := parse(fs, args, 1, "a TXID")
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	id, err := parseTxID(pos[0])
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	n, err := newNetwork(g.node)
+	return id, n, err
+}
+
+func (e *env) get(ctx context.Context, g globals, args []string) error {
+	fs := flags("get", &g)
+	id, n, err := txidCommand(fs, args, g)
 	if err != nil {
 		return err
 	}
@@ -192,15 +200,7 @@ func (e *env) careers(ctx context.Context, g globals, args []string) error {
 func (e *env) proof(ctx context.Context, g globals, args []string) error {
 	fs := flags("proof", &g)
 	out := fs.String("out", "-", "write the bundle to FILE (default stdout)")
-	pos, err := parse(fs, args, 1, "a TXID")
-	if err != nil {
-		return err
-	}
-	id, err := parseTxID(pos[0])
-	if err != nil {
-		return err
-	}
-	n, err := newNetwork(g.node)
+	id, n, err := txidCommand(fs, args, g)
 	if err != nil {
 		return err
 	}
