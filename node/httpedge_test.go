@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -135,7 +137,9 @@ func TestAPIClosesSlowClients(t *testing.T) {
 	}
 	for i, cn := range conns {
 		_ = cn.SetReadDeadline(time.Now().Add(30 * short))
-		if _, err := io.Copy(io.Discard, cn); err != nil {
+		// A reset is the server closing it too (it had unread bytes);
+		// only the deadline means it is still held.
+		if _, err := io.Copy(io.Discard, cn); errors.Is(err, os.ErrDeadlineExceeded) {
 			t.Errorf("connection %d (kind %d) still held: %v", i, i%3, err)
 		}
 	}

@@ -2,8 +2,11 @@ package node
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -109,6 +112,8 @@ func TestReconfigAfterPoWRaiseCoreAndLedgerAgree(t *testing.T) {
 
 	// Watch every replica for a while: never a disagreement, and the
 	// unstamped reconfiguration never takes effect.
+	var lastCode atomic.Value
+	lastCode.Store("none yet")
 	watch := func(until func() bool, what string) {
 		t.Helper()
 		deadline := time.Now().Add(90 * time.Second)
@@ -122,6 +127,13 @@ func TestReconfigAfterPoWRaiseCoreAndLedgerAgree(t *testing.T) {
 				}
 			}
 			if time.Now().After(deadline) {
+				for i := range 5 {
+					if nd := c.node(i); nd != nil {
+						st := nd.Status()
+						t.Logf("replica %d: view %d leader %d vc=%v height %d epoch %d members %d pending %d", i+1, st.View, st.Leader, st.InViewChange, st.Height, st.Epoch, len(st.Members), st.Pending)
+					}
+				}
+				t.Logf("last answer to the stamped submission: %v", lastCode.Load())
 				t.Fatalf("timed out waiting for %s", what)
 			}
 			time.Sleep(5 * time.Millisecond)
@@ -142,6 +154,8 @@ func TestReconfigAfterPoWRaiseCoreAndLedgerAgree(t *testing.T) {
 			i := k % 4 // whichever is the leader admits it; the others answer 307
 			resp, err := httpClient.Post(c.url(i, "/api/v1/tx"), "application/json", bytes.NewReader(stamped))
 			if err == nil {
+				body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+				lastCode.Store(fmt.Sprintf("replica %d: %d %s", i+1, resp.StatusCode, body))
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusConflict {
 					return
