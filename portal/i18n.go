@@ -18,16 +18,32 @@ var langMatcher = language.NewMatcher([]language.Tag{language.English, language.
 // catalog is one language's messages: key → text with {name} placeholders.
 type catalog map[string]string
 
+// loadCatalogs reads each language's messages from i18n/<lang>.json and
+// any i18n/<lang>-<part>.json beside it (one file per area of the portal);
+// a key defined twice is an error.
 func loadCatalogs(fsys fs.FS) (map[string]catalog, error) {
 	out := map[string]catalog{}
 	for _, l := range languages {
-		b, err := fs.ReadFile(fsys, "i18n/"+l+".json")
+		parts, err := fs.Glob(fsys, "i18n/"+l+"-*.json")
 		if err != nil {
 			return nil, fmt.Errorf("portal: catalog %s: %w", l, err)
 		}
-		var c catalog
-		if err := json.Unmarshal(b, &c); err != nil {
-			return nil, fmt.Errorf("portal: catalog %s: %w", l, err)
+		c := catalog{}
+		for _, name := range append([]string{"i18n/" + l + ".json"}, parts...) {
+			b, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return nil, fmt.Errorf("portal: catalog %s: %w", l, err)
+			}
+			var part catalog
+			if err := json.Unmarshal(b, &part); err != nil {
+				return nil, fmt.Errorf("portal: catalog %s: %w", name, err)
+			}
+			for k, v := range part {
+				if _, dup := c[k]; dup {
+					return nil, fmt.Errorf("portal: catalog %s: key %q is defined twice", name, k)
+				}
+				c[k] = v
+			}
 		}
 		out[l] = c
 	}
