@@ -109,15 +109,20 @@ func TestVerifyProofRefusesTampering(t *testing.T) {
 	signed := vector(t, "eddsa-jcs-2022/signedJCS.json")
 	other := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32))
 	for name, mod := range map[string]func(m map[string]any){
-		"subject changed":      func(m map[string]any) { m["credentialSubject"].(map[string]any)["alumniOf"] = "Another School" },
-		"member added":         func(m map[string]any) { m["extra"] = true },
-		"validFrom changed":    func(m map[string]any) { m["validFrom"] = "2024-01-01T00:00:00Z" },
-		"context reordered":    func(m map[string]any) { c := m["@context"].([]any); c[0], c[1] = c[1], c[0] },
-		"proof created moved":  func(m map[string]any) { m["proof"].(map[string]any)["created"] = "2023-02-25T00:00:00Z" },
-		"another key named":    func(m map[string]any) { m["proof"].(map[string]any)["verificationMethod"] = VerificationMethod(other.Public().(ed25519.PublicKey)) },
-		"fragment not the key": func(m map[string]any) { p := m["proof"].(map[string]any); p["verificationMethod"] = DIDKey(other.Public().(ed25519.PublicKey)) + "#z6Mkx" },
-		"other cryptosuite":    func(m map[string]any) { m["proof"].(map[string]any)["cryptosuite"] = "eddsa-rdfc-2022" },
-		"proof purpose":        func(m map[string]any) { m["proof"].(map[string]any)["proofPurpose"] = "authentication" },
+		"subject changed":     func(m map[string]any) { m["credentialSubject"].(map[string]any)["alumniOf"] = "Another School" },
+		"member added":        func(m map[string]any) { m["extra"] = true },
+		"validFrom changed":   func(m map[string]any) { m["validFrom"] = "2024-01-01T00:00:00Z" },
+		"context reordered":   func(m map[string]any) { c := m["@context"].([]any); c[0], c[1] = c[1], c[0] },
+		"proof created moved": func(m map[string]any) { m["proof"].(map[string]any)["created"] = "2023-02-25T00:00:00Z" },
+		"another key named": func(m map[string]any) {
+			m["proof"].(map[string]any)["verificationMethod"] = VerificationMethod(other.Public().(ed25519.PublicKey))
+		},
+		"fragment not the key": func(m map[string]any) {
+			p := m["proof"].(map[string]any)
+			p["verificationMethod"] = DIDKey(other.Public().(ed25519.PublicKey)) + "#z6Mkx"
+		},
+		"other cryptosuite": func(m map[string]any) { m["proof"].(map[string]any)["cryptosuite"] = "eddsa-rdfc-2022" },
+		"proof purpose":     func(m map[string]any) { m["proof"].(map[string]any)["proofPurpose"] = "authentication" },
 		"signature flipped": func(m map[string]any) {
 			p := m["proof"].(map[string]any)
 			s := []byte(p["proofValue"].(string))
