@@ -184,6 +184,7 @@ type careerData struct {
 	Attester  string
 	Paid      string
 	Evidence  int
+	Share     shareView // verification in the browser and sharing (share.go)
 }
 
 // career shows one transaction by TxID, in words.
@@ -208,6 +209,8 @@ func (s *Server) career(w http.ResponseWriter, r *http.Request) error {
 		c := v.Tx.Career
 		d.Holder, d.Attester, d.Evidence = c.Statement.Holder, c.Attestation.Attester, len(c.Statement.Claim.Evidence)
 		d.Paid = formatMoney(c.Receipt.Amount, c.Receipt.Currency)
+		d.Share = s.shareOf(d.careerItem)
+		w.Header().Set("Content-Security-Policy", cspWasm)
 	case v.Tx != nil && v.Tx.Revoke != nil:
 		d.Kind, d.Revokes, d.RevokeWhy = "revoke", v.Tx.Revoke.Target, v.Tx.Revoke.Reason
 	default:
