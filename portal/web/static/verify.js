@@ -176,7 +176,16 @@ async function init(root) {
     progress.textContent = strings().running;
     delete root.dataset.result;
     try {
-      show(await check(root, bundle, genesis), own);
+      const res = await check(root, bundle, genesis);
+      // On a record's page the proof must be that record's: a valid proof
+      // of another record proves nothing about this one.
+      const want = root.dataset.auto && root.dataset.txid;
+      if (want && !res.error && res.txid !== want) {
+        res.ok = false;
+        res.failed = "format";
+        res.steps = [{ name: "format", ok: false, text: "The proof file is for record " + (res.txid || "(none)") + ", not for this record " + want + "." }];
+      }
+      show(res, own);
     } catch (e) {
       show({ error: e.message, steps: [] }, own);
     }
@@ -190,6 +199,8 @@ async function init(root) {
     });
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
+      delete root.dataset.result;
+      delete root.dataset.failed;
       const { submitCheck } = await import("./credential.js");
       await submitCheck(root, { input, genesisInput: document.getElementById("verify-genesis"), run, portalGenesis, readFile, fetchText, check, show });
     });
