@@ -201,6 +201,7 @@ async function init(root) {
       ev.preventDefault();
       delete root.dataset.result;
       delete root.dataset.failed;
+      delete root.dataset.credential;
       const { submitCheck } = await import("./credential.js");
       await submitCheck(root, { input, genesisInput: document.getElementById("verify-genesis"), run, portalGenesis, readFile, fetchText, check, show });
     });
