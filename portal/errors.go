@@ -69,6 +69,8 @@ var errorPages = []errorPage{
 	{ErrBadForm, http.StatusBadRequest, "err.form.title", "err.form.body", "home"},
 	{ErrChainDown, http.StatusServiceUnavailable, "err.chaindown.title", "err.chaindown.body", "retry"},
 	{ErrNoCredentials, http.StatusNotFound, "vc.unavailable.title", "vc.unavailable", "home"},
+	{ErrNoNetwork, http.StatusNotFound, "net.unconfigured.title", "net.unconfigured", "home"},
+	{ErrNotAdmin, http.StatusForbidden, "net.notadmin.title", "net.notadmin", "home"},
 }
 
 // internalPage is shown for every error the table does not know.

@@ -44,6 +44,13 @@ type Options struct {
 	// config (genesis credential_issuers) for verifiers to accept them.
 	// Without it (or without Genesis), records are not exported.
 	CredentialKey ed25519.PrivateKey
+	// MSP is the membership service's URL, which the network page asks
+	// for the address book; OperatorKey an operator key its admin API
+	// accepts, with which portal admins swap the leader, remove nodes and
+	// promote standbys. Without MSP there is no network page; without the
+	// key no controls.
+	MSP         string
+	OperatorKey ed25519.PrivateKey
 
 	Chain Chain       // required
 	Store store.Store // required; the Server does not close it

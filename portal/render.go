@@ -27,7 +27,7 @@ func webFS() fs.FS {
 }
 
 // pages are the templates, each parsed with the layout, once per language.
-var pageNames = []string{"home", "profile", "career", "wallet", "results", "error", "verify", "print"}
+var pageNames = []string{"home", "profile", "career", "wallet", "results", "error", "verify", "print", "network"}
 
 type templates map[string]map[string]*template.Template // lang → page → template
 

@@ -34,6 +34,9 @@ func (s *Server) publicRoutes(r chi.Router) {
 	r.Get("/tx/{txid}/print", s.adapt(s.printPage))
 	r.Get("/tx/{txid}/credential", s.adapt(s.credential))
 	r.Get("/ns/career/v1", s.careerContext)
+	r.Get("/network", s.adapt(s.networkPage))
+	r.Get("/network/events", s.adapt(s.networkEvents))
+	r.Post("/network/admin", s.adapt(s.networkAdmin))
 }
 
 // shareView is what the career page shows to share a record.

@@ -40,6 +40,10 @@ type portalConfig struct {
 		ClientSecret string `json:"client_secret"` // or $CAREERCHAIN_OIDC_CLIENT_SECRET
 	} `json:"oidc"`
 	Admins []string `json:"admins"` // subjects at the issuer
+	// MSP's admin API: operator_key is a file holding the hex Ed25519
+	// seed of an operator key; with it, portal admins get the network
+	// page's controls. The network page asks chain.msp.
+	OperatorKey string `json:"operator_key"`
 	// Genesis is the chain's genesis file, which the in-browser verifier
 	// checks proofs against; CredentialKey a file holding the hex Ed25519
 	// seed of a credential issuer the genesis names. Both optional.
@@ -109,6 +113,12 @@ func runPortal(ctx context.Context, args []string, log *slog.Logger) error {
 			return fmt.Errorf("genesis: %w", err)
 		}
 	}
+	o.MSP = c.Chain.MSP
+	if c.OperatorKey != "" {
+		if o.OperatorKey, err = readSeedKey(c.OperatorKey); err != nil {
+			return fmt.Errorf("operator_key: %w", err)
+		}
+	}
 	if c.CredentialKey != "" {
 		if o.CredentialKey, err = readSeedKey(c.CredentialKey); err != nil {
 			return fmt.Errorf("credential_key: %w", err)
@@ -164,7 +174,7 @@ func serveHTTP(ctx context.Context, wg *sync.WaitGroup, addr string, h http.Hand
 // devPortal starts the dev OIDC issuer and the portal for `careerd dev`
 // and returns the lines that introduce them.
 // The returned close releases the portal's store; call it after wg.Wait.
-func devPortal(ctx context.Context, wg *sync.WaitGroup, dir, portalAddr, issuerAddr string, replicas []string, log *slog.Logger) (lines []string, close func(), err error) {
+func devPortal(ctx context.Context, wg *sync.WaitGroup, dir, portalAddr, issuerAddr, mspURL string, replicas []string, log *slog.Logger) (lines []string, close func(), err error) {
 	var b [16]byte
 	rand.Read(b[:])
 	secret := hex.EncodeToString(b[:])
@@ -209,9 +219,14 @@ func devPortal(ctx context.Context, wg *sync.WaitGroup, dir, portalAddr, issuerA
 		st.Close()
 		return nil, nil, err
 	}
+	opKey, err := readSeedKey(filepath.Join(dir, "keys", "operator.key"))
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
 	p, err := portal.New(portal.Options{PublicURL: portalURL, Issuer: issuerURL, IssuerName: "the dev login", ClientID: "careerchain-portal",
 		ClientSecret: secret, Admins: admins, Chain: ch, Store: st, Logger: log.With("role", "portal"),
-		Genesis: gen, CredentialKey: credKey})
+		Genesis: gen, CredentialKey: credKey, MSP: mspURL, OperatorKey: opKey})
 	if err != nil {
 		st.Close()
 		return nil, nil, err
