@@ -132,12 +132,7 @@ func (s *Server) printPage(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/tx/"+id, http.StatusSeeOther)
 		return nil
 	}
-	d := careerData{Block: v.Block, Result: v.Result, Reason: v.Reason, Kind: "career"}
-	d.careerItem = itemOf(v, uint32(v.Index))
-	c := v.Tx.Career
-	d.Holder, d.Attester, d.Evidence = c.Statement.Holder, c.Attestation.Attester, len(c.Statement.Claim.Evidence)
-	d.Paid = formatMoney(c.Receipt.Amount, c.Receipt.Currency)
-	d.Share = s.shareOf(d.careerItem)
+	d := s.careerDataOf(v)
 	s.render(w, r, http.StatusOK, "print", d)
 	return nil
 }

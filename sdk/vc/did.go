@@ -34,7 +34,7 @@ func KeyFromDID(s string) (ed25519.PublicKey, error) {
 	did, frag, hasFrag := strings.Cut(s, "#")
 	mb, ok := strings.CutPrefix(did, "did:key:")
 	if !ok {
-		return nil, fmt.Errorf("%w: %q does not start with did:key:", ErrDID, clip(s))
+		return nil, fmt.Errorf("%w: %q is not a did:key (it must start with did:key)", ErrDID, clip(s))
 	}
 	if hasFrag && frag != mb {
 		return nil, fmt.Errorf("%w: the fragment of %q is not its key", ErrDID, clip(s))
