@@ -229,6 +229,7 @@ func TestSharedLinkVerifiesInBrowser(t *testing.T) {
 	valid := findCase(t, "TestVerifyRecord/valid")
 	wasm, support := verifierFiles(t)
 	shots := browsertest.ScreenshotDir(t)
+	ctx := browsertest.New(t, browsertest.Phone, 5*time.Minute) // one browser for every case
 	for _, tc := range []struct {
 		name, served, failed, shot string
 	}{
@@ -247,8 +248,8 @@ func TestSharedLinkVerifiesInBrowser(t *testing.T) {
 				o.Genesis, o.VerifierWasm, o.VerifierSupport = valid.Genesis, wasm, support
 			})
 			id := e.srv.o.Chain.(*bundleChain).view.TxID
-			ctx := browsertest.New(t, browsertest.Phone, 3*time.Minute)
-			if err := chromedp.Do(ctx, chromedp.Navigate(e.portal.URL+"/tx/"+id), chromedp.WaitVisible(chromedp.CSS("#verify[data-result]"))); err != nil {
+			phone := chromedp.EmulateViewport(int64(browsertest.Phone.Width), int64(browsertest.Phone.Height), chromedp.EmulateMobile, chromedp.EmulateScale(2))
+			if err := chromedp.Do(ctx, phone, chromedp.Navigate(e.portal.URL+"/tx/"+id), chromedp.WaitVisible(chromedp.CSS("#verify[data-result]"))); err != nil {
 				t.Fatal(err)
 			}
 			type seen struct {
