@@ -100,7 +100,7 @@ const (
 func (e env) pay(t *testing.T, c payment.Checkout, o payment.Order, card string) url.Values {
 	t.Helper()
 	page := paytest.Page(t, c.RedirectURL)
-	for _, want := range []string{"4242 4242 4242 4242", "declined", "Cancel", "5,000 KRW", o.Item} {
+	for _, want := range []string{"Pay (test card …4242)", "Decline (test card …0002)", "Cancel", "5,000 KRW", o.Item} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the card page lacks %q", want)
 		}

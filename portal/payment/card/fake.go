@@ -433,14 +433,14 @@ func (f *Fake) Count() int {
 
 var pages = wire.Pages(`
 {{define "pay"}}{{template "head" .}}
-{{if .Declined}}<p class="notice">Your card was declined. Try another card, or go back to the shop.</p>{{end}}
+{{if .Declined}}<p class="notice">Your card was declined. Try another card, or go back to Careerchain.</p>{{end}}
 <div class="card"><dl>
 <dt>Paying for</dt><dd>{{.Item}}</dd>
 <dt>Amount</dt><dd class="amount">{{.Amount}}</dd>
 </dl></div>
 <form method="post" action="{{.Base}}/pay/{{.ID}}">
-<button class="pay" name="card" value="4242424242424242">Pay with test card 4242 4242 4242 4242</button>
-<button class="decline" name="card" value="4000000000000002">Use a card that is declined (4000 0000 0000 0002)</button>
+<button class="pay" name="card" value="4242424242424242">Pay (test card …4242)</button>
+<button class="decline" name="card" value="4000000000000002">Decline (test card …0002)</button>
 <button class="cancel" name="card" value="cancel">Cancel and go back</button>
 </form>
 <p class="hint">Test mode: these buttons stand for the card form of the real processor.</p>
@@ -451,7 +451,7 @@ var pages = wire.Pages(`
 <dt>Paying for</dt><dd>{{.Item}}</dd>
 <dt>Amount</dt><dd class="amount">{{.Amount}}</dd>
 </dl></div>{{end}}
-{{if .Back}}<a class="button cancel" href="{{.Back}}">Back to the shop</a>{{end}}
+{{if .Back}}<a class="button cancel" href="{{.Back}}">Back to Careerchain</a>{{end}}
 {{template "foot" .}}{{end}}`)
 
 type pageData struct {
@@ -468,7 +468,7 @@ func (f *Fake) view(id string) (pageData, *fakeSession) {
 	d := pageData{Provider: "Card processor", Base: f.opts.Prefix, ID: id, Title: "Checkout"}
 	fs, ok := f.sessions[id]
 	if !ok {
-		d.Title, d.Said = "Checkout not found", "There is no checkout with this address. Go back to the shop and start the payment again."
+		d.Title, d.Said = "Checkout not found", "There is no checkout with this address. Go back to Careerchain and start the payment again."
 		return d, nil
 	}
 	s := f.current(fs)

@@ -342,7 +342,7 @@ var pages = wire.Pages(`
 <dt>Item</dt><dd>{{.Item}}</dd>
 <dt>Amount</dt><dd class="amount">{{.Amount}}</dd>
 </dl></div>
-{{if .Back}}<a class="button cancel" href="{{.Back}}">Back to the shop</a>{{end}}
+{{if .Back}}<a class="button cancel" href="{{.Back}}">Back to Careerchain</a>{{end}}
 {{template "foot" .}}{{end}}`)
 
 type pageData struct {
@@ -359,7 +359,7 @@ func (f *Fake) view(tid string) (pageData, *fakePay, error) {
 	d := pageData{Provider: "KakaoPay", Base: f.opts.Prefix, TID: tid}
 	p, ok := f.pays[tid]
 	if !ok {
-		d.Title, d.Said = "Payment not found", "There is no KakaoPay payment with this address. Go back to the shop and start the payment again."
+		d.Title, d.Said = "Payment not found", "There is no KakaoPay payment with this address. Go back to Careerchain and start the payment again."
 		return d, nil, errNoPayment
 	}
 	d.Item, d.Amount = p.ready.ItemName, wire.Money(p.ready.TotalAmount, "KRW")

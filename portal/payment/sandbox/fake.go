@@ -201,7 +201,7 @@ var pages = wire.Pages(`
 <button class="decline" name="choice" value="fail">Decline</button>
 <button class="cancel" name="choice" value="cancel">Cancel</button>
 </form>
-<p class="hint">Choose what the payment should do. You go back to the shop right after.</p>
+<p class="hint">Choose what the payment should do. You go back to Careerchain right after.</p>
 {{template "foot" .}}{{end}}
 {{define "decided"}}{{template "head" .}}
 <p class="notice{{if .OK}} ok{{end}}">{{.Said}}</p>
@@ -209,10 +209,10 @@ var pages = wire.Pages(`
 <dt>Paying for</dt><dd>{{.P.Description}}</dd>
 <dt>Amount</dt><dd class="amount">{{.Amount}}</dd>
 </dl></div>
-{{if .Back}}<a class="button cancel" href="{{.Back}}">Back to the shop</a>{{end}}
+{{if .Back}}<a class="button cancel" href="{{.Back}}">Back to Careerchain</a>{{end}}
 {{template "foot" .}}{{end}}
 {{define "missing"}}{{template "head" .}}
-<p class="notice">There is no sandbox payment with this address. Go back to the shop and start the payment again.</p>
+<p class="notice">There is no sandbox payment with this address. Go back to Careerchain and start the payment again.</p>
 {{template "foot" .}}{{end}}`)
 
 type pageData struct {
@@ -286,7 +286,7 @@ func (f *Fake) choose(w http.ResponseWriter, r *http.Request) {
 	}
 	back, err := wire.WithQuery(p.ReturnURL, "outcome", outcomeOf(p.Status), "payment_id", p.ID)
 	if err != nil {
-		http.Error(w, "the shop's return URL is broken", http.StatusInternalServerError)
+		http.Error(w, "the return URL of this payment is broken", http.StatusInternalServerError)
 		return
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
