@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -78,10 +77,7 @@ func (e env) next(t *testing.T) delivery {
 	}
 }
 
-func order(id string) payment.Order {
-	return payment.Order{ID: id, User: "acct-3", Item: "Career record: Data analyst at Hanbit", Amount: 5000, Currency: "KRW",
-		ReturnURL: "https://portal.example/pay/return?order=" + id}
-}
+var order = paytest.Order
 
 func (e env) begin(t *testing.T, o payment.Order) payment.Checkout {
 	t.Helper()
@@ -99,12 +95,7 @@ const (
 
 func (e env) pay(t *testing.T, c payment.Checkout, o payment.Order, card string) url.Values {
 	t.Helper()
-	page := paytest.Page(t, c.RedirectURL)
-	for _, want := range []string{"Pay (test card …4242)", "Decline (test card …0002)", "Cancel", "5,000 KRW", o.Item} {
-		if !strings.Contains(page, want) {
-			t.Errorf("the card page lacks %q", want)
-		}
-	}
+	paytest.Page(t, c.RedirectURL, "Pay (test card …4242)", "Decline (test card …0002)", "Cancel", "5,000 KRW", o.Item)
 	q := paytest.Returned(t, c.RedirectURL, url.Values{"card": {card}}, o.ReturnURL)
 	if q.Get("order") != o.ID || q.Get("session_id") != c.Ref {
 		t.Fatalf("returned with %v", q)
@@ -166,61 +157,21 @@ func TestHappyPathWebhooksAndRefund(t *testing.T) {
 
 func TestIdempotentUnderConcurrency(t *testing.T) {
 	e := newEnv(t)
-	ctx := context.Background()
 	o := order("ord-2")
-	const n = 8
-	var wg sync.WaitGroup
-	refs := make([]string, n)
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() {
-			c, err := e.client.Begin(ctx, o)
-			refs[i], errs[i] = c.Ref, err
-		})
-	}
-	wg.Wait()
-	for i := range n {
-		if errs[i] != nil || refs[i] != refs[0] {
-			t.Fatalf("Begin %d: %q, %v", i, refs[i], errs[i])
-		}
-	}
-	if e.fake.Count() != 1 {
-		t.Fatalf("%d sessions, want 1", e.fake.Count())
-	}
-	changed := o
-	changed.Amount = 4000
-	if _, err := e.client.Begin(ctx, changed); !errors.Is(err, payment.ErrMismatch) || !strings.Contains(err.Error(), "idempotent") {
-		t.Fatalf("Begin with another amount under the same key: %v", err)
-	}
-	c := e.begin(t, o)
-	q := e.pay(t, c, o, goodCard)
-	paids := make([]payment.Paid, n)
-	for i := range n {
-		wg.Go(func() { paids[i], errs[i] = e.client.Finish(ctx, o, c, q) })
-	}
-	wg.Wait()
-	for i := range n {
-		if errs[i] != nil || paids[i] != paids[0] {
-			t.Fatalf("Finish %d: %+v, %v", i, paids[i], errs[i])
-		}
-	}
-	for i := range n {
-		wg.Go(func() { errs[i] = e.client.Refund(ctx, o, c, paids[0]) })
-	}
-	wg.Wait()
-	for i := range n {
-		if errs[i] != nil {
-			t.Fatalf("Refund %d: %v", i, errs[i])
-		}
-	}
+	c, _ := paytest.Idempotent(t, e.client, o, 8, func(c payment.Checkout) url.Values { return e.pay(t, c, o, goodCard) })
 	refunds := 0
 	for _, ev := range e.fake.Events() {
 		if ev.Type == EventRefundCreated {
 			refunds++
 		}
 	}
-	if refunds != 1 || e.fake.Refunded(c.Ref) != 5000 {
-		t.Fatalf("%d refunds of %d, want one of 5000", refunds, e.fake.Refunded(c.Ref))
+	if e.fake.Count() != 1 || refunds != 1 || e.fake.Refunded(c.Ref) != 5000 {
+		t.Fatalf("%d sessions, %d refunds of %d; want one session and one refund of 5000", e.fake.Count(), refunds, e.fake.Refunded(c.Ref))
+	}
+	changed := o
+	changed.Amount = 4000
+	if _, err := e.client.Begin(context.Background(), changed); !errors.Is(err, payment.ErrMismatch) || !strings.Contains(err.Error(), "idempotent") {
+		t.Fatalf("Begin with another amount under the same key: %v", err)
 	}
 }
 

@@ -269,30 +269,22 @@ func (f *Fake) api(h func(r *http.Request) (any, *apiRefusal)) http.HandlerFunc 
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		idem := r.Header.Get("Idempotency-Key")
-		fingerprint := r.Method + " " + r.URL.Path + "\n" + r.PostForm.Encode()
-		if idem != "" && r.Method == http.MethodPost {
-			status, kept, found, conflict := f.idem.Replay(idem, fingerprint)
-			if conflict {
+		if r.Method != http.MethodPost {
+			idem = ""
+		}
+		f.idem.Serve(w, idem, r.Method+" "+r.URL.Path+"\n"+r.PostForm.Encode(),
+			func() {
 				writeRefusal(w, &apiRefusal{status: http.StatusBadRequest, err: APIError{Type: "idempotency_error",
 					Message: fmt.Sprintf("Keys for idempotent requests can only be used with the same parameters they were first used with; %q was used with others.", idem)}})
-				return
-			}
-			if found {
-				w.Header().Set("Idempotent-Replayed", "true")
-				wire.WriteRawJSON(w, status, kept)
-				return
-			}
-		}
-		out, e := h(r)
-		if e != nil {
-			writeRefusal(w, e)
-			return
-		}
-		if idem != "" && r.Method == http.MethodPost {
-			f.idem.Keep(w, idem, fingerprint, http.StatusOK, out)
-			return
-		}
-		wire.WriteJSON(w, http.StatusOK, out)
+			},
+			func() (any, bool) {
+				out, e := h(r)
+				if e != nil {
+					writeRefusal(w, e)
+					return nil, false
+				}
+				return out, true
+			})
 	}
 }
 

@@ -58,8 +58,9 @@ func newDev(t *testing.T) dev {
 }
 
 func (d dev) order(id string) payment.Order {
-	return payment.Order{ID: id, User: "acct-1", Item: "Career record: Backend engineer at Acme", Amount: 5000, Currency: "KRW",
-		ReturnURL: d.shop + "/pay/return?order=" + id}
+	o := paytest.Order(id)
+	o.ReturnURL = d.shop + "/pay/return?order=" + id
+	return o
 }
 
 // payButton is the success button of each provider's page.

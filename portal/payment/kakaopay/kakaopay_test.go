@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -43,8 +42,9 @@ func newEnv(t *testing.T) env {
 }
 
 func order(id string) payment.Order {
-	return payment.Order{ID: id, User: "acct-7", Item: "경력 기록: 백엔드 개발자", Amount: 5000, Currency: "KRW",
-		ReturnURL: "https://portal.example/pay/return?order=" + id}
+	o := paytest.Order(id)
+	o.Item = "경력 기록: 백엔드 개발자"
+	return o
 }
 
 func (e env) begin(t *testing.T, o payment.Order) payment.Checkout {
@@ -63,12 +63,7 @@ func (e env) begin(t *testing.T, o payment.Order) payment.Checkout {
 // the browser brings back to the portal.
 func (e env) buyer(t *testing.T, c payment.Checkout, o payment.Order, choice string) url.Values {
 	t.Helper()
-	page := paytest.Page(t, c.RedirectURL)
-	for _, want := range []string{"Approve payment", "Cancel", "5,000 KRW", o.Item} {
-		if !strings.Contains(page, want) {
-			t.Errorf("KakaoPay's page lacks %q", want)
-		}
-	}
+	paytest.Page(t, c.RedirectURL, "Approve payment", "Cancel", "5,000 KRW", o.Item)
 	q := paytest.Returned(t, c.RedirectURL, url.Values{"choice": {choice}}, o.ReturnURL)
 	if q.Get("order") != o.ID || q.Get("outcome") != choice {
 		t.Fatalf("returned with %v", q)
@@ -148,58 +143,18 @@ func (e env) raw(t *testing.T, path, key string, body, out any) int {
 
 func TestIdempotentUnderConcurrency(t *testing.T) {
 	e := newEnv(t)
-	ctx := context.Background()
 	o := order("ord-2")
-	const n = 8
-	var wg sync.WaitGroup
-	refs := make([]string, n)
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() {
-			c, err := e.client.Begin(ctx, o)
-			refs[i], errs[i] = c.Ref, err
-		})
+	c, _ := paytest.Idempotent(t, e.client, o, 8, func(c payment.Checkout) url.Values { return e.buyer(t, c, o, "approve") })
+	if e.fake.Count() != 1 || e.fake.Approvals(c.Ref) != 1 {
+		t.Fatalf("%d readies and %d approvals, want one of each", e.fake.Count(), e.fake.Approvals(c.Ref))
 	}
-	wg.Wait()
-	for i := range n {
-		if errs[i] != nil || refs[i] != refs[0] {
-			t.Fatalf("Begin %d: %q, %v", i, refs[i], errs[i])
-		}
-	}
-	if e.fake.Count() != 1 {
-		t.Fatalf("%d readies, want 1", e.fake.Count())
+	if st := e.order(t, c.Ref); st.Status != StatusCancel || st.CanceledAmount.Total != 5000 {
+		t.Fatalf("after the refunds: %s, canceled %d; want 5000 canceled once", st.Status, st.CanceledAmount.Total)
 	}
 	changed := o
 	changed.Amount = 7000
-	if _, err := e.client.Begin(ctx, changed); !errors.Is(err, payment.ErrMismatch) {
+	if _, err := e.client.Begin(context.Background(), changed); !errors.Is(err, payment.ErrMismatch) {
 		t.Fatalf("Begin with a changed amount: %v", err)
-	}
-	c := e.begin(t, o)
-	q := e.buyer(t, c, o, "approve")
-	paids := make([]payment.Paid, n)
-	for i := range n {
-		wg.Go(func() { paids[i], errs[i] = e.client.Finish(ctx, o, c, q) })
-	}
-	wg.Wait()
-	for i := range n {
-		if errs[i] != nil || paids[i] != paids[0] {
-			t.Fatalf("Finish %d: %+v, %v", i, paids[i], errs[i])
-		}
-	}
-	if got := e.fake.Approvals(c.Ref); got != 1 {
-		t.Fatalf("%d approvals, want 1", got)
-	}
-	for i := range n {
-		wg.Go(func() { errs[i] = e.client.Refund(ctx, o, c, paids[0]) })
-	}
-	wg.Wait()
-	for i := range n {
-		if errs[i] != nil {
-			t.Fatalf("Refund %d: %v", i, errs[i])
-		}
-	}
-	if st := e.order(t, c.Ref); st.CanceledAmount.Total != 5000 {
-		t.Fatalf("canceled %d, want 5000 once", st.CanceledAmount.Total)
 	}
 	// Once the ready's 15 minutes are over, the same order begins anew.
 	e.now.Add(int64(16 * time.Minute / time.Second))

@@ -102,28 +102,21 @@ func (f *Fake) api(h func(r *http.Request, body []byte) (*Payment, *apiError)) h
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		key := r.Header.Get("Idempotency-Key")
-		fingerprint := r.Method + " " + r.URL.Path + "\n" + string(body)
-		if key != "" {
-			status, kept, found, conflict := f.idem.Replay(key, fingerprint)
-			if conflict {
+		if r.Method != http.MethodPost {
+			key = ""
+		}
+		f.idem.Serve(w, key, r.Method+" "+r.URL.Path+"\n"+string(body),
+			func() {
 				writeError(w, refuse(http.StatusBadRequest, codeIdempotency, "Idempotency-Key %q was used with another request", key))
-				return
-			}
-			if found {
-				wire.WriteRawJSON(w, status, kept)
-				return
-			}
-		}
-		p, e := h(r, body)
-		if e != nil {
-			writeError(w, e)
-			return
-		}
-		if key != "" && r.Method == http.MethodPost {
-			f.idem.Keep(w, key, fingerprint, http.StatusOK, p)
-			return
-		}
-		wire.WriteJSON(w, http.StatusOK, p)
+			},
+			func() (any, bool) {
+				p, e := h(r, body)
+				if e != nil {
+					writeError(w, e)
+					return nil, false
+				}
+				return p, true
+			})
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/careerchain/careerchain/portal/payment"
@@ -34,21 +33,13 @@ func newEnv(t *testing.T) env {
 	return env{f, srv, c}
 }
 
-func order(id string) payment.Order {
-	return payment.Order{ID: id, User: "acct-1", Item: "Career record: Backend engineer at Acme", Amount: 5000, Currency: "KRW",
-		ReturnURL: "https://portal.example/pay/return?order=" + id}
-}
+var order = paytest.Order
 
 // choose opens the hosted page and presses the tester's button; it returns
 // the query the browser brings back.
 func (e env) choose(t *testing.T, c payment.Checkout, o payment.Order, choice string) url.Values {
 	t.Helper()
-	page := paytest.Page(t, c.RedirectURL)
-	for _, want := range []string{"Pay (success)", "Decline", "Cancel", "5,000 KRW", o.Item} {
-		if !strings.Contains(page, want) {
-			t.Errorf("the sandbox page lacks %q", want)
-		}
-	}
+	paytest.Page(t, c.RedirectURL, "Pay (success)", "Decline", "Cancel", "5,000 KRW", o.Item)
 	q := paytest.Returned(t, c.RedirectURL, url.Values{"choice": {choice}}, o.ReturnURL)
 	if q.Get("order") != o.ID {
 		t.Errorf("the return lost the shop's own query: %v", q)
@@ -91,47 +82,10 @@ func TestHappyPathAndRefund(t *testing.T) {
 
 func TestIdempotentUnderConcurrency(t *testing.T) {
 	e := newEnv(t)
-	ctx := context.Background()
 	o := order("ord-2")
-	const n = 8
-	var wg sync.WaitGroup
-	refs := make([]string, n)
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() {
-			c, err := e.client.Begin(ctx, o)
-			refs[i], errs[i] = c.Ref, err
-		})
-	}
-	wg.Wait()
-	for i := range n {
-		if errs[i] != nil || refs[i] != refs[0] {
-			t.Fatalf("Begin %d: %q, %v; want one checkout %q", i, refs[i], errs[i], refs[0])
-		}
-	}
-	if e.fake.Count() != 1 {
-		t.Fatalf("the sandbox holds %d payments, want 1", e.fake.Count())
-	}
-	c, _ := e.client.Begin(ctx, o)
-	q := e.choose(t, c, o, "approve")
-	paids := make([]payment.Paid, n)
-	for i := range n {
-		wg.Go(func() { paids[i], errs[i] = e.client.Finish(ctx, o, c, q) })
-	}
-	wg.Wait()
-	for i := range n {
-		if errs[i] != nil || paids[i] != paids[0] {
-			t.Fatalf("Finish %d: %+v, %v", i, paids[i], errs[i])
-		}
-	}
-	for i := range n {
-		wg.Go(func() { errs[i] = e.client.Refund(ctx, o, c, paids[0]) })
-	}
-	wg.Wait()
-	for i := range n {
-		if errs[i] != nil {
-			t.Fatalf("Refund %d: %v", i, errs[i])
-		}
+	c, _ := paytest.Idempotent(t, e.client, o, 8, func(c payment.Checkout) url.Values { return e.choose(t, c, o, "approve") })
+	if p, _ := e.fake.Payment(c.Ref); e.fake.Count() != 1 || p.Status != StatusRefunded {
+		t.Fatalf("the sandbox holds %d payments, the order's %s; want one, refunded", e.fake.Count(), p.Status)
 	}
 }
 

@@ -6,20 +6,31 @@ package paytest
 
 import (
 	"context"
+	"html/template"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/careerchain/careerchain/portal/payment"
 )
 
 // noRedirect is a client that reports redirects instead of following them.
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
+// Order is a claim's fee of 5,000 KRW as the portal would begin it, returning
+// to a portal page whose own query (order=id) must survive the provider.
+func Order(id string) payment.Order {
+	return payment.Order{ID: id, User: "acct-1", Item: "Career record: Backend engineer at Acme", Amount: 5000, Currency: "KRW",
+		ReturnURL: "https://portal.example/pay/return?order=" + id}
+}
+
 // Page GETs a hosted page and returns its HTML; it fails t unless the
-// answer is a 200 HTML page with no JSON in sight.
-func Page(t testing.TB, pageURL string) string {
+// answer is a 200 HTML page for a phone that shows every one of want.
+func Page(t testing.TB, pageURL string, want ...string) string {
 	t.Helper()
 	resp, err := noRedirect.Get(pageURL)
 	if err != nil {
@@ -33,6 +44,11 @@ func Page(t testing.TB, pageURL string) string {
 	body := string(b)
 	if !strings.Contains(body, `name="viewport"`) {
 		t.Errorf("page %s has no viewport meta: not readable on a phone", pageURL)
+	}
+	for _, w := range want {
+		if !strings.Contains(body, template.HTMLEscapeString(w)) {
+			t.Errorf("page %s does not show %q", pageURL, w)
+		}
 	}
 	return body
 }
@@ -101,4 +117,45 @@ func Unreachable(t testing.TB) string {
 	u := s.URL
 	s.Close()
 	return u
+}
+
+// Idempotent begins o on p n times at once and requires one checkout;
+// takes the browser through the provider's page with pay; finishes n
+// times at once and requires one payment; refunds n times at once and
+// requires no error. It returns the checkout and the payment, for the
+// caller to check against its fake that each happened once.
+func Idempotent(t testing.TB, p payment.Provider, o payment.Order, n int, pay func(payment.Checkout) url.Values) (payment.Checkout, payment.Paid) {
+	t.Helper()
+	ctx := context.Background()
+	checkouts := make([]payment.Checkout, n)
+	paids := make([]payment.Paid, n)
+	errs := make([]error, n)
+	all := func(step func(i int)) {
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { step(i) })
+		}
+		wg.Wait()
+	}
+	all(func(i int) { checkouts[i], errs[i] = p.Begin(ctx, o) })
+	for i := range n {
+		if errs[i] != nil || checkouts[i] != checkouts[0] {
+			t.Fatalf("%s: Begin %d of %d at once: %+v, %v; want the one checkout %+v", p.Name(), i, n, checkouts[i], errs[i], checkouts[0])
+		}
+	}
+	c := checkouts[0]
+	q := pay(c)
+	all(func(i int) { paids[i], errs[i] = p.Finish(ctx, o, c, q) })
+	for i := range n {
+		if errs[i] != nil || paids[i] != paids[0] {
+			t.Fatalf("%s: Finish %d of %d at once: %+v, %v; want the one payment %+v", p.Name(), i, n, paids[i], errs[i], paids[0])
+		}
+	}
+	all(func(i int) { errs[i] = p.Refund(ctx, o, c, paids[0]) })
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("%s: Refund %d of %d at once: %v", p.Name(), i, n, errs[i])
+		}
+	}
+	return c, paids[0]
 }

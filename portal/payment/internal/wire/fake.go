@@ -153,9 +153,9 @@ type idemAnswer struct {
 	body    []byte // the answer as sent, so later changes do not alter it
 }
 
-// Replay looks key up: found says an answer is kept; conflict says key
+// replay looks key up: found says an answer is kept; conflict says key
 // came with another request.
-func (m *Idempotency) Replay(key, request string) (status int, body []byte, found, conflict bool) {
+func (m *Idempotency) replay(key, request string) (status int, body []byte, found, conflict bool) {
 	a, ok := m.seen[key]
 	if !ok {
 		return 0, nil, false, false
@@ -166,8 +166,35 @@ func (m *Idempotency) Replay(key, request string) (status int, body []byte, foun
 	return a.status, a.body, true, false
 }
 
-// Keep records the answer v (as JSON) to key's request and writes it.
-func (m *Idempotency) Keep(w http.ResponseWriter, key, request string, status int, v any) {
+// Serve answers a request that carries idempotency key key (none when ""):
+// a kept answer again; conflict() when key came with another request; else
+// answer(), kept under key and written when ok (when not ok, answer wrote
+// its refusal, which is not kept, so the request may be tried again).
+func (m *Idempotency) Serve(w http.ResponseWriter, key, request string, conflict func(), answer func() (v any, ok bool)) {
+	if key != "" {
+		status, kept, found, conflicts := m.replay(key, request)
+		if conflicts {
+			conflict()
+			return
+		}
+		if found {
+			w.Header().Set("Idempotent-Replayed", "true")
+			WriteRawJSON(w, status, kept)
+			return
+		}
+	}
+	v, ok := answer()
+	switch {
+	case !ok:
+	case key != "":
+		m.keep(w, key, request, http.StatusOK, v)
+	default:
+		WriteJSON(w, http.StatusOK, v)
+	}
+}
+
+// keep records the answer v (as JSON) to key's request and writes it.
+func (m *Idempotency) keep(w http.ResponseWriter, key, request string, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		http.Error(w, "cannot encode the answer", http.StatusInternalServerError)
