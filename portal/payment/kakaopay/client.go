@@ -290,7 +290,11 @@ func (c *Client) Begin(ctx context.Context, o payment.Order) (payment.Checkout, 
 	}
 	if b, ok := c.begun[o.ID]; ok {
 		c.mu.Unlock()
-		<-b.done
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			return payment.Checkout{}, wire.Fail(payment.ErrUnavailable, Name, "gave up waiting for the ready of order %s: %v", o.ID, ctx.Err())
+		}
 		if b.err != nil {
 			return payment.Checkout{}, b.err
 		}
