@@ -213,6 +213,14 @@ func TestDeclineCancelAndExpiry(t *testing.T) {
 	if _, err := e.client.Finish(ctx, o, c, nil); !errors.Is(err, payment.ErrCanceled) {
 		t.Fatalf("an expired checkout was paid: %v", err)
 	}
+	// Begun again, the order gets one new session, which pays.
+	again := e.begin(t, o)
+	if again.Ref == c.Ref || e.begin(t, o) != again {
+		t.Fatalf("Begin after expiry: %+v (expired %s)", again, c.Ref)
+	}
+	if _, err := e.client.Finish(ctx, o, again, e.pay(t, again, o, goodCard)); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestFinishRefusesWhatDoesNotMatch(t *testing.T) {

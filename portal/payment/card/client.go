@@ -188,7 +188,9 @@ func (c *Client) do(ctx context.Context, method, path, idemKey string, form url.
 // Name is "card".
 func (c *Client) Name() string { return Name }
 
-// Begin creates the order's checkout session (Idempotency-Key: Order.ID).
+// Begin creates the order's checkout session (Idempotency-Key: Order.ID);
+// the same order begun again is the same session until it expires, then
+// one new session.
 func (c *Client) Begin(ctx context.Context, o payment.Order) (payment.Checkout, error) {
 	if err := wire.CheckOrder(Name, o); err != nil {
 		return payment.Checkout{}, err
@@ -215,9 +217,20 @@ func (c *Client) Begin(ctx context.Context, o payment.Order) (payment.Checkout, 
 		"metadata[order_id]":                            {o.ID},
 		"payment_intent_data[metadata][order_id]":       {o.ID},
 	}
+	// The order's key gives the same session again (a replay answers as the
+	// first time, so its expires_at tells whether it has expired since);
+	// after it expired, the key names it, so every Begin agrees on one new
+	// session.
 	var s Session
-	if err := c.do(ctx, http.MethodPost, "/v1/checkout/sessions", o.ID, form, &s); err != nil {
-		return payment.Checkout{}, err
+	for key, tries := o.ID, 0; ; tries++ {
+		if err := c.do(ctx, http.MethodPost, "/v1/checkout/sessions", key, form, &s); err != nil {
+			return payment.Checkout{}, err
+		}
+		expired := s.Status == StatusExpired || (s.ExpiresAt > 0 && !c.cfg.Now().Before(time.Unix(s.ExpiresAt, 0)))
+		if !expired || tries == 10 {
+			break
+		}
+		key = o.ID + "/after/" + s.ID
 	}
 	if s.ID == "" || s.URL == "" {
 		return payment.Checkout{}, wire.Fail(payment.ErrUnavailable, Name, "the session has no id or no page")

@@ -15,6 +15,10 @@
 //	POST {base}/v1/refunds             Idempotency-Key: refund-{order ID}
 //	     payment_intent, metadata[order_id] → refund {id, amount, currency, payment_intent, status}
 //
+// The same order begun again is the same session (a declined card or a
+// cancel leaves it open, so the person tries again there) until it
+// expires; then Begin makes one new session, keyed by the expired one.
+//
 // A refusal is {"error": {"type", "code", "message", "param"}} with a 4xx
 // (402 for a card error). The browser comes back to success_url or
 // cancel_url with outcome=approve or cancel and session_id={id} (the

@@ -269,8 +269,10 @@ func (c *Client) post(ctx context.Context, path string, body, out any) error {
 // Name is "kakaopay".
 func (c *Client) Name() string { return Name }
 
-// Begin calls ready once per Order.ID (within ReadyLifetime) and returns
-// the redirect URLs. The same Order.ID with other terms is ErrMismatch.
+// Begin calls ready once per Order.ID and returns the redirect URLs; the
+// same Order.ID begun again gets the same checkout while it can still be
+// paid (within ReadyLifetime, not canceled or failed), else a new ready.
+// The same Order.ID with other terms is ErrMismatch.
 func (c *Client) Begin(ctx context.Context, o payment.Order) (payment.Checkout, error) {
 	if err := wire.CheckOrder(Name, o); err != nil {
 		return payment.Checkout{}, err
@@ -281,15 +283,16 @@ func (c *Client) Begin(ctx context.Context, o payment.Order) (payment.Checkout, 
 	if o.User == "" {
 		return payment.Checkout{}, wire.Fail(payment.ErrMismatch, Name, "order %s names no paying account (partner_user_id)", o.ID)
 	}
-	now := c.now()
-	c.mu.Lock()
-	for id, b := range c.begun { // forget what can no longer be approved
-		if now.Sub(b.at) > ReadyLifetime {
-			delete(c.begun, id)
+	for {
+		b, fresh := c.claim(o)
+		if fresh { // this call makes the ready
+			b.c, b.err = c.ready(ctx, o)
+			if b.err != nil {
+				c.forget(o.ID, b) // a failed ready may be tried again
+			}
+			close(b.done)
+			return b.c, b.err
 		}
-	}
-	if b, ok := c.begun[o.ID]; ok {
-		c.mu.Unlock()
 		select {
 		case <-b.done:
 		case <-ctx.Done():
@@ -301,20 +304,45 @@ func (c *Client) Begin(ctx context.Context, o payment.Order) (payment.Checkout, 
 		if b.order != o {
 			return payment.Checkout{}, wire.Fail(payment.ErrMismatch, Name, "order %s was begun with other terms a moment ago", o.ID)
 		}
-		return b.c, nil
+		// A tid the buyer canceled or that failed cannot be approved any
+		// more: the person is trying again, so make a new ready.
+		st, err := c.order(ctx, o, b.c.Ref)
+		if err != nil {
+			return payment.Checkout{}, err
+		}
+		if st.Status != StatusQuit && st.Status != StatusFailAuth && st.Status != StatusFail {
+			return b.c, nil
+		}
+		c.forget(o.ID, b)
 	}
-	b := &begun{done: make(chan struct{}), order: o, at: now}
-	c.begun[o.ID] = b
-	c.mu.Unlock()
+}
 
-	b.c, b.err = c.ready(ctx, o)
-	if b.err != nil {
-		c.mu.Lock()
-		delete(c.begun, o.ID) // a failed ready may be tried again
-		c.mu.Unlock()
+// claim returns the ready of o.ID that is kept or under way, or a new one
+// for the caller to make (fresh).
+func (c *Client) claim(o payment.Order) (b *begun, fresh bool) {
+	now := c.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, b := range c.begun { // forget what can no longer be approved
+		if now.Sub(b.at) > ReadyLifetime {
+			delete(c.begun, id)
+		}
 	}
-	close(b.done)
-	return b.c, b.err
+	if b, ok := c.begun[o.ID]; ok {
+		return b, false
+	}
+	b = &begun{done: make(chan struct{}), order: o, at: now}
+	c.begun[o.ID] = b
+	return b, true
+}
+
+// forget drops b if it is still the ready kept for id.
+func (c *Client) forget(id string, b *begun) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.begun[id] == b {
+		delete(c.begun, id)
+	}
 }
 
 func (c *Client) ready(ctx context.Context, o payment.Order) (payment.Checkout, error) {

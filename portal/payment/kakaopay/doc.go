@@ -42,7 +42,9 @@
 //
 // Idempotency: KakaoPay has no idempotency header; partner_order_id
 // (Order.ID) is the key. A Client keeps the checkout of each Order.ID for
-// the ready's 15 minutes, so Begin twice in one process is one ready. If a
+// the ready's 15 minutes, so Begin twice in one process is one ready; once
+// the buyer canceled it or it failed, Begin makes a new ready, so the
+// person can try again. If a
 // restart makes a second ready, its tid is never approved: Finish approves
 // only the Checkout the portal kept, and a pg_token from the other tid
 // does not match it.

@@ -231,6 +231,17 @@ func TestCancelFailAndExpiry(t *testing.T) {
 		if st := e.raw(t, "approve", testKey, ApproveRequest{CID: TestCID, TID: c.Ref, PartnerOrderID: o.ID, PartnerUserID: o.User, PGToken: "x"}, &eb); st != 400 || eb.ErrorCode != CodeApprovalFailure || eb.Extras == nil {
 			t.Errorf("%s: direct approve %d %+v", choice, st, eb)
 		}
+		// The person tries again: a new ready, which pays.
+		again := e.begin(t, o)
+		if again.Ref == c.Ref {
+			t.Fatalf("%s: Begin again handed out the dead tid", choice)
+		}
+		if paid, err := e.client.Finish(ctx, o, again, e.buyer(t, again, o, "approve")); err != nil || paid.Amount != 5000 {
+			t.Fatalf("%s, then paid: %+v, %v", choice, paid, err)
+		}
+		if same := e.begin(t, o); same != again {
+			t.Fatalf("%s: Begin after paying = %+v, want the paid checkout %+v", choice, same, again)
+		}
 	}
 	o := order("ord-late")
 	c := e.begin(t, o)

@@ -19,6 +19,10 @@
 // choice the browser goes to return_url with outcome=approve|fail|cancel
 // and payment_id={id}.
 //
+// A declined or canceled payment may be chosen again on the same page (as a
+// card is tried again at a processor), so the same order begun again is the
+// same payment; a succeeded or refunded one is final.
+//
 // Finish never trusts that query: it reads the payment from the server and
 // checks its order ID, amount and currency against the Order. The same key
 // with the same request gets the same payment; with another request the

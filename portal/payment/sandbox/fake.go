@@ -184,6 +184,7 @@ func (f *Fake) refund(r *http.Request, _ []byte) (*Payment, *apiError) {
 
 var pages = wire.Pages(`
 {{define "checkout"}}{{template "head" .}}
+{{if .Said}}<p class="notice">{{.Said}}</p>{{end}}
 <div class="card"><dl>
 <dt>Paying for</dt><dd>{{.P.Description}}</dd>
 <dt>Amount</dt><dd class="amount">{{.Amount}}</dd>
@@ -238,23 +239,30 @@ func (f *Fake) page(w http.ResponseWriter, r *http.Request) {
 		wire.Render(w, pages, http.StatusNotFound, "missing", pageData{Provider: "Sandbox", Title: "Payment not found", Base: f.opts.Prefix})
 		return
 	}
-	if p.Status != StatusPending {
+	if !open(p.Status) {
 		f.decided(w, p)
 		return
 	}
 	d := f.pageData(p)
 	d.Title = "Test payment"
+	d.Said = map[string]string{
+		StatusDeclined: "The last try was declined. You can choose again.",
+		StatusCanceled: "You canceled the last try. You can choose again.",
+	}[p.Status]
 	wire.Render(w, pages, http.StatusOK, "checkout", d)
+}
+
+// open says whether a tester may still choose: nothing chosen yet, or a
+// decline or cancel, after which the person may try again as with a card.
+func open(status string) bool {
+	return status == StatusPending || status == StatusDeclined || status == StatusCanceled
 }
 
 // decided shows a payment whose choice is made, with the way back.
 func (f *Fake) decided(w http.ResponseWriter, p Payment) {
 	d := f.pageData(p)
 	d.Title = "This payment is done"
-	d.Said = map[string]string{
-		StatusSucceeded: "This payment is paid.", StatusDeclined: "This payment was declined.",
-		StatusCanceled: "This payment was canceled.", StatusRefunded: "This payment was paid and then refunded.",
-	}[p.Status]
+	d.Said = map[string]string{StatusSucceeded: "This payment is paid.", StatusRefunded: "This payment was paid and then refunded."}[p.Status]
 	d.OK = p.Status == StatusSucceeded
 	if o := outcomeOf(p.Status); o != "" {
 		d.Back, _ = wire.WithQuery(p.ReturnURL, "outcome", o, "payment_id", p.ID)
@@ -273,7 +281,7 @@ func (f *Fake) choose(w http.ResponseWriter, r *http.Request) {
 		wire.Render(w, pages, http.StatusNotFound, "missing", pageData{Provider: "Sandbox", Title: "Payment not found", Base: f.opts.Prefix})
 		return
 	}
-	if err != nil { // decided before: a second click or a reload
+	if err != nil { // paid before: a second click or a reload
 		f.decided(w, p)
 		return
 	}
@@ -290,7 +298,7 @@ var (
 	errDecided = errors.New("already decided")
 )
 
-// decide sets a pending payment's status once.
+// decide sets the status of a payment that is still open.
 func (f *Fake) decide(id, status string) (Payment, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -298,7 +306,7 @@ func (f *Fake) decide(id, status string) (Payment, error) {
 	if !ok {
 		return Payment{}, errMissing
 	}
-	if p.Status != StatusPending {
+	if !open(p.Status) {
 		return *p, errDecided
 	}
 	p.Status = status

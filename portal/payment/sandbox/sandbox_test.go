@@ -113,16 +113,28 @@ func TestOutcomes(t *testing.T) {
 		if _, err := e.client.Finish(ctx, o, c, q); !errors.Is(err, tc.want) {
 			t.Errorf("%s with a forged outcome=approve: Finish = %v, want %v", tc.choice, err, tc.want)
 		}
-		// A second press on the page changes nothing.
-		if status, _ := paytest.Press(t, c.RedirectURL, url.Values{"choice": {"approve"}}); status != http.StatusOK {
-			t.Errorf("%s: a second press answered %d, want the 'done' page", tc.choice, status)
-		}
-		if p, _ := e.fake.Payment(c.Ref); p.Status == StatusSucceeded {
-			t.Errorf("%s: a second press turned it into a success", tc.choice)
-		}
 		// Refunding what was never paid is refused.
 		if err := e.client.Refund(ctx, o, c, payment.Paid{PaymentID: c.Ref, Amount: o.Amount, Currency: o.Currency}); !errors.Is(err, payment.ErrDeclined) {
 			t.Errorf("%s: Refund = %v, want ErrDeclined", tc.choice, err)
+		}
+		// The person tries again: the same order begins the same payment,
+		// whose page says what happened and lets them pay.
+		again, err := e.client.Begin(ctx, o)
+		if err != nil || again != c {
+			t.Fatalf("%s: Begin again = %+v, %v; want %+v", tc.choice, again, err, c)
+		}
+		paytest.Page(t, c.RedirectURL, "You can choose again", "Pay (success)")
+		q = e.choose(t, c, o, "approve")
+		paid, err := e.client.Finish(ctx, o, c, q)
+		if err != nil || paid.PaymentID != c.Ref {
+			t.Fatalf("%s, then paid: %+v, %v", tc.choice, paid, err)
+		}
+		// Once paid, another press changes nothing.
+		if status, _ := paytest.Press(t, c.RedirectURL, url.Values{"choice": {"fail"}}); status != http.StatusOK {
+			t.Errorf("%s: a press after paying answered %d, want the 'done' page", tc.choice, status)
+		}
+		if p, _ := e.fake.Payment(c.Ref); p.Status != StatusSucceeded {
+			t.Errorf("%s: a press after paying made it %s", tc.choice, p.Status)
 		}
 	}
 }
