@@ -149,6 +149,14 @@ func TestHappyPathWebhooksAndRefund(t *testing.T) {
 	if d.err != nil || d.event.ID != first.ID || d.header.Get("Signature") == first.Signature {
 		t.Fatalf("resent: %+v, %v, same signature %v", d.event, d.err, d.header.Get("Signature") == first.Signature)
 	}
+	// The same through the fake's webhook page, as a browser test would.
+	paytest.Page(t, e.srv.URL+"/card/events", first.ID, EventRefundCreated, "Send again")
+	if q := paytest.Returned(t, e.srv.URL+"/card/events/"+first.ID+"/resend", nil, e.srv.URL+"/card/events"); len(q) != 0 {
+		t.Fatalf("resend redirected with %v", q)
+	}
+	if d = e.next(t); d.err != nil || d.event.ID != first.ID {
+		t.Fatalf("resent from the page: %+v, %v", d.event, d.err)
+	}
 	// Refunding another payment with this checkout is refused.
 	if err := e.client.Refund(ctx, o, c, payment.Paid{PaymentID: "pi_other", Amount: 5000, Currency: "KRW"}); !errors.Is(err, payment.ErrMismatch) {
 		t.Fatalf("refund of another payment: %v", err)

@@ -43,6 +43,10 @@
 // empty). Any other type is ErrBadWebhook: subscribe the endpoint to these
 // only. Dropping a replayed event ID is the caller's job.
 //
+// The Fake lists its webhooks at {base}/events, where each can be sent
+// again (POST {base}/events/{id}/resend), for replay tests from a browser
+// or another process; Fake.Resend does the same in-process.
+//
 // Configuration: BaseURL https://api.stripe.com for Stripe (the Fake's is
 // {dev}/card), SecretKey the sk_test_… or sk_live_… key, WebhookSecret the
 // endpoint's whsec_… secret, SignatureHeader "Stripe-Signature" for Stripe

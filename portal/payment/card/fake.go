@@ -101,6 +101,8 @@ func NewFake(opts FakeOptions) *Fake {
 	f.mux.HandleFunc("POST "+p+"/v1/refunds", f.api(f.createRefund))
 	f.mux.HandleFunc("GET "+p+"/pay/{id}", f.page)
 	f.mux.HandleFunc("POST "+p+"/pay/{id}", f.choose)
+	f.mux.HandleFunc("GET "+p+"/events", f.eventsPage)
+	f.mux.HandleFunc("POST "+p+"/events/{id}/resend", f.resend)
 	f.mux.HandleFunc("GET "+p+"/fake.css", wire.ServeCSS)
 	go f.deliverer()
 	return f
@@ -437,6 +439,16 @@ var pages = wire.Pages(`
 </form>
 <p class="hint">Test mode: these buttons stand for the card form of the real processor.</p>
 {{template "foot" .}}{{end}}
+{{define "events"}}{{template "head" .}}
+<p class="hint">Every webhook this test processor made, newest first. "Send again" delivers the same event, signed anew, as the processor does when it retries; a portal must not count it twice.</p>
+{{range .Events}}<div class="card"><dl>
+<dt>Event</dt><dd>{{.ID}}</dd>
+<dt>Type</dt><dd>{{.Type}}</dd>
+<dt>Delivered</dt><dd>{{if .Delivered}}yes{{else}}not yet{{end}}, after {{.Attempts}} {{if eq .Attempts 1}}try{{else}}tries{{end}}</dd>
+</dl>
+<form method="post" action="{{$.Base}}/events/{{.ID}}/resend"><button class="cancel">Send again</button></form>
+</div>{{else}}<p class="notice">No webhooks yet. Pay for something first.</p>{{end}}
+{{template "foot" .}}{{end}}
 {{define "done"}}{{template "head" .}}
 <p class="notice{{if .OK}} ok{{end}}">{{.Said}}</p>
 {{if .Item}}<div class="card"><dl>
@@ -445,6 +457,23 @@ var pages = wire.Pages(`
 </dl></div>{{end}}
 {{if .Back}}<a class="button cancel" href="{{.Back}}">Back to Careerchain</a>{{end}}
 {{template "foot" .}}{{end}}`)
+
+func (f *Fake) eventsPage(w http.ResponseWriter, _ *http.Request) {
+	events := f.Events()
+	slices.Reverse(events)
+	wire.Render(w, pages, http.StatusOK, "events", struct {
+		Provider, Title, Base string
+		Events                []SentEvent
+	}{"Card processor", "Webhooks", f.opts.Prefix, events})
+}
+
+func (f *Fake) resend(w http.ResponseWriter, r *http.Request) {
+	if err := f.Resend(r.PathValue("id")); err != nil {
+		http.Error(w, "There is no such event. Go back to the list of webhooks.", http.StatusNotFound)
+		return
+	}
+	http.Redirect(w, r, f.opts.Prefix+"/events", http.StatusSeeOther)
+}
 
 type pageData struct {
 	Provider, Title, Base string

@@ -121,7 +121,7 @@ var indexPage = wire.Pages(`{{define "index"}}{{template "head" .}}
 <dl>
 <dt>Sandbox · {{.Base}}/sandbox/</dt><dd>Choose success, decline or cancel.</dd>
 <dt>KakaoPay · {{.Base}}/kakaopay/</dt><dd>The single-payment API and the buyer's approval page.</dd>
-<dt>Card processor · {{.Base}}/card/</dt><dd>Checkout sessions, refunds and signed webhooks.</dd>
+<dt>Card processor · {{.Base}}/card/</dt><dd>Checkout sessions, refunds and signed webhooks (<a href="{{.Base}}/card/events">the webhooks it sent</a>).</dd>
 </dl></div>
 <p class="hint">To pay, start from a claim in the portal.</p>
 {{template "foot" .}}{{end}}`)

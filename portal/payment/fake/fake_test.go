@@ -166,4 +166,8 @@ func TestHostedPagesInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	both("payment-fakes-index")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`a[href$="/card/events"]`)), chromedp.WaitVisible(chromedp.CSS("form button"))); err != nil {
+		t.Fatalf("the card webhooks page: %v", err)
+	}
+	both("payment-card-webhooks")
 }

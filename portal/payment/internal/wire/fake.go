@@ -111,6 +111,7 @@ button,.button{display:block;width:100%;margin:0 0 .75rem;padding:.9rem 1rem;bor
 .notice{padding:.75rem 1rem;border-radius:.6rem;background:#ffebe9;color:#82071e;margin:0 0 1rem}
 .ok{background:#dafbe1;color:#116329}
 .hint{color:#57606a;font-size:.9rem}
+.card p{margin:0 0 .75rem}
 `
 
 // ServeCSS answers GET {prefix}/fake.css.
