@@ -1,7 +1,7 @@
 // Package fake mounts the three payment providers' local fakes on one
 // http.Handler, for `careerd dev` (served on 127.0.0.1:7370) and for tests:
 // the sandbox under /sandbox/, KakaoPay under /kakaopay/ and the card
-// processor under /card/, with a page at / that lists them. Clients makes
+// processor under /card/, with a page at / that lists them. NewClients makes
 // the matching real clients for the base URL the handler is served at, with
 // the dev credentials below, so the portal's payment code runs unchanged.
 //
