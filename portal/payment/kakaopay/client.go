@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -424,6 +425,7 @@ func (c *Client) Finish(ctx context.Context, o payment.Order, ch payment.Checkou
 	if p, err, ok := settled(st); ok {
 		return p, err
 	}
+	q = repaired(q)
 	token := q.Get("pg_token")
 	switch {
 	case q.Get("outcome") == "cancel":
@@ -457,6 +459,30 @@ func (c *Client) Finish(ctx context.Context, o payment.Order, ch payment.Checkou
 		return payment.Paid{}, wire.Fail(payment.ErrUnavailable, Name, "the approval carries no aid")
 	}
 	return payment.Paid{PaymentID: a.AID, Amount: a.Amount.Total, Currency: "KRW"}, nil
+}
+
+// repaired reads a return whose approval_url had a query of its own and
+// got "?pg_token=…" appended to it as if it had none: the last value then
+// ends in "?pg_token=…". q itself is not changed.
+func repaired(q url.Values) url.Values {
+	if q.Get("pg_token") != "" {
+		return q
+	}
+	for k, vs := range q {
+		if len(vs) == 0 {
+			continue
+		}
+		if v, tok, ok := strings.Cut(vs[len(vs)-1], "?pg_token="); ok {
+			out := url.Values{}
+			for k2, vs2 := range q {
+				out[k2] = append([]string(nil), vs2...)
+			}
+			out[k][len(vs)-1] = v
+			out.Set("pg_token", tok)
+			return out
+		}
+	}
+	return q
 }
 
 // Refund cancels what is still cancelable of payment p; a payment

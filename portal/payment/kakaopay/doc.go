@@ -32,7 +32,8 @@
 // The flow: Begin calls ready with approval_url, cancel_url and fail_url
 // made from Order.ReturnURL with outcome=approve, cancel or fail; the
 // browser goes to the redirect URL; KakaoPay sends it back to approval_url
-// with pg_token. Finish first reads the payment (order) and checks its
+// with pg_token (read also when it was appended as "?pg_token=" to a URL
+// that had a query already). Finish first reads the payment (order) and checks its
 // partner ids and amount against the Order, so nothing is approved for a
 // changed order; then approves with the pg_token and checks amount.total
 // again. An approve refused as already approved (-702), a second Finish or

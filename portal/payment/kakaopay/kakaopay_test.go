@@ -360,3 +360,19 @@ func TestFakeRefuses(t *testing.T) {
 		t.Errorf("after refund of the rest: %+v", st)
 	}
 }
+
+// A return whose pg_token was appended with "?" to a URL that had a query
+// of its own still approves the payment.
+func TestNaivelyAppendedPGToken(t *testing.T) {
+	e := newEnv(t)
+	o := order("ord-naive")
+	c := e.begin(t, o)
+	q := e.buyer(t, c, o, "approve")
+	naive := url.Values{"order": {o.ID}, "outcome": {"approve?pg_token=" + q.Get("pg_token")}}
+	if paid, err := e.client.Finish(context.Background(), o, c, naive); err != nil || paid.Amount != 5000 {
+		t.Fatalf("Finish with %v: %+v, %v", naive, paid, err)
+	}
+	if e.fake.Approvals(c.Ref) != 1 {
+		t.Fatal("not approved once")
+	}
+}
