@@ -68,6 +68,12 @@ var errorPages = []errorPage{
 	{ErrBadLink, http.StatusBadRequest, "err.link.title", "err.link.body", "wallet"},
 	{ErrBadForm, http.StatusBadRequest, "err.form.title", "err.form.body", "home"},
 	{ErrChainDown, http.StatusServiceUnavailable, "err.chaindown.title", "err.chaindown.body", "retry"},
+	// The claim flow's (claim.go, pay.go, review.go, revoke.go).
+	{ErrBadClaim, http.StatusBadRequest, "err.claim.title", "err.claim.body", "careers"},
+	{ErrBadSignature, http.StatusBadRequest, "err.sign.title", "err.sign.bad", "careers"},
+	{ErrWrongState, http.StatusConflict, "err.state.title", "err.state.body", "careers"},
+	{ErrPayment, http.StatusBadRequest, "err.pay.title", "err.pay.body", "careers"},
+	{ErrForbidden, http.StatusForbidden, "err.admin.title", "err.admin.body", "home"},
 }
 
 // internalPage is shown for every error the table does not know.

@@ -29,6 +29,8 @@ type Options struct {
 	Admins []string
 
 	Chain Chain       // required
+	// Claims turns on career claims, payment and review (nil: off).
+	Claims *ClaimOptions
 	Store store.Store // required; the Server does not close it
 	// HTTPClient talks to the issuer (default: 15 s timeout).
 	HTTPClient *http.Client
@@ -82,6 +84,7 @@ func (o Options) withDefaults() Options {
 		o.SearchGlobal = 600
 	}
 	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
+	o.Claims = o.Claims.withDefaults()
 	return o
 }
 
@@ -96,7 +99,7 @@ func (o Options) validate() error {
 	if o.Chain == nil || o.Store == nil {
 		return errors.New("portal: Chain and Store are required")
 	}
-	return nil
+	return o.Claims.validate()
 }
 
 func (o Options) secure() bool { return strings.HasPrefix(o.PublicURL, "https://") }

@@ -21,6 +21,7 @@ type Server struct {
 	oidc   *oidcClient
 	search *searchLimiter
 	router chi.Router
+	kick   chan struct{} // wakes Run (claims' background steps)
 }
 
 // New returns the portal for o.
@@ -44,7 +45,7 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{o: o, tmpl: t, cats: cats, assets: a,
 		oidc:   newOIDCClient(o),
-		search: newSearchLimiter(o.SearchPerClient, o.SearchBurst, o.SearchGlobal, o.Now)}
+		search: newSearchLimiter(o.SearchPerClient, o.SearchBurst, o.SearchGlobal, o.Now), kick: make(chan struct{}, 1)}
 	s.router = s.routes()
 	return s, nil
 }
@@ -70,6 +71,7 @@ func (s *Server) routes() chi.Router {
 	r.Get("/wallet", s.adapt(s.walletPage))
 	r.Post("/wallet/link", s.adapt(s.walletLink))
 	r.Post("/account/findable", s.adapt(s.setFindable))
+	s.claimRoutes(r)
 	r.NotFound(s.adapt(func(w http.ResponseWriter, r *http.Request) error {
 		return userErr(ErrNotFound, "err.notfound.page")
 	}))
