@@ -175,7 +175,9 @@ func (s *Server) readClaimForm(r *http.Request, f *claimForm, claimID, accountID
 	f.Wallet, f.Role, f.Organisation = strings.TrimSpace(v.Get("wallet")), strings.TrimSpace(v.Get("role")), strings.TrimSpace(v.Get("organisation"))
 	f.Start, f.End, f.Description, f.Skills = v.Get("start"), v.Get("end"), strings.TrimSpace(v.Get("description")), v.Get("skills")
 	f.Amends = v.Get("amends")
-	bad := func(key string, args ...any) *userError { return &userError{sentinel: ErrBadClaim, key: key, args: args} }
+	bad := func(key string, args ...any) *userError {
+		return &userError{sentinel: ErrBadClaim, key: key, args: args}
+	}
 	if !slices.ContainsFunc(f.Wallets, func(w store.Wallet) bool { return w.Address == f.Wallet }) {
 		return nil, bad("err.claim.wallet")
 	}

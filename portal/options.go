@@ -28,10 +28,10 @@ type Options struct {
 	// Admins are subjects at Issuer who are admins.
 	Admins []string
 
-	Chain Chain       // required
+	Chain Chain // required
 	// Claims turns on career claims, payment and review (nil: off).
 	Claims *ClaimOptions
-	Store store.Store // required; the Server does not close it
+	Store  store.Store // required; the Server does not close it
 	// HTTPClient talks to the issuer (default: 15 s timeout).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
