@@ -209,6 +209,10 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev, err := hooks.Webhook(r.Header, body)
+	if errors.Is(err, payment.ErrPending) {
+		w.Write([]byte("noted: not paid yet\n")) // a later event says how it ended
+		return
+	}
 	if err != nil {
 		s.o.Logger.Warn("portal: webhook refused", "provider", prov.Name(), "err", err)
 		http.Error(w, "webhook refused", http.StatusBadRequest)
