@@ -95,7 +95,8 @@ type claimForm struct {
 	AmendsClaim  string
 	Problem      string // what is wrong, in words, when the form comes back
 	MaxFiles     int
-	MaxMB        int64
+	MaxBytes     int64
+	MaxSize      string // MaxBytes in words
 	Types        string
 }
 
@@ -104,7 +105,7 @@ func (s *Server) formData(r *http.Request, u *user) (claimForm, error) {
 	if err != nil {
 		return claimForm{}, err
 	}
-	f := claimForm{Wallets: ws, MaxFiles: s.o.Claims.MaxFiles, MaxMB: s.o.Claims.MaxFileSize >> 20, Types: "PDF, PNG, JPEG, TXT"}
+	f := claimForm{Wallets: ws, MaxFiles: s.o.Claims.MaxFiles, MaxBytes: s.o.Claims.MaxFileSize, MaxSize: sizeWords(s.o.Claims.MaxFileSize), Types: "PDF, PNG, JPEG, TXT"}
 	if len(ws) > 0 {
 		f.Wallet = ws[len(ws)-1].Address
 	}
@@ -153,7 +154,7 @@ func (s *Server) checkUpload(w http.ResponseWriter, r *http.Request) (*user, err
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, userErr(ErrBadClaim, "err.claim.toobig", "n", co.MaxFiles, "mb", co.MaxFileSize>>20)
+			return nil, userErr(ErrBadClaim, "err.claim.toobig", "n", co.MaxFiles, "size", sizeWords(co.MaxFileSize))
 		}
 		return nil, userErr(ErrBadForm, "err.form.body")
 	}
@@ -207,11 +208,11 @@ func (s *Server) readClaimForm(r *http.Request, f *claimForm, claimID, accountID
 	for i, fh := range heads {
 		name := path.Base(strings.ReplaceAll(fh.Filename, "\\", "/"))
 		if fh.Size > s.o.Claims.MaxFileSize {
-			return nil, bad("err.claim.files.size", "name", clip(name), "mb", s.o.Claims.MaxFileSize>>20)
+			return nil, bad("err.claim.files.size", "name", clip(name), "size", sizeWords(s.o.Claims.MaxFileSize))
 		}
 		data, err := readPart(fh, s.o.Claims.MaxFileSize)
 		if err != nil {
-			return nil, bad("err.claim.files.size", "name", clip(name), "mb", s.o.Claims.MaxFileSize>>20)
+			return nil, bad("err.claim.files.size", "name", clip(name), "size", sizeWords(s.o.Claims.MaxFileSize))
 		}
 		typ := strings.TrimSuffix(strings.Split(http.DetectContentType(data), ";")[0], " ")
 		exts, ok := evidenceTypes[typ]
@@ -227,6 +228,14 @@ func (s *Server) readClaimForm(r *http.Request, f *claimForm, claimID, accountID
 		out = append(out, store.File{FileRef: ref, ClaimID: claimID, AccountID: accountID, Data: data})
 	}
 	return out, nil
+}
+
+// sizeWords writes a file size limit for people: "5 MB", "64 KB".
+func sizeWords(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	return fmt.Sprintf("%d KB", (n+1023)>>10)
 }
 
 func readPart(fh *multipart.FileHeader, limit int64) ([]byte, error) {

@@ -46,7 +46,7 @@ function initForm(form) {
   });
   const input = form.elements.evidence;
   const list = document.getElementById("file-digests");
-  const maxMB = Number(form.dataset.maxMb), maxFiles = Number(form.dataset.maxFiles);
+  const maxBytes = Number(form.dataset.maxBytes), maxFiles = Number(form.dataset.maxFiles);
   let hashing = Promise.resolve(true);
   input.addEventListener("change", () => {
     hashing = (async () => {
@@ -58,7 +58,7 @@ function initForm(form) {
       const sums = [];
       for (const f of files) {
         const ext = f.name.split(".").pop().toLowerCase();
-        if (f.size > maxMB * 1024 * 1024) { say(status, msg(form, "size", { name: f.name, mb: maxMB }), true); return false; }
+        if (f.size > maxBytes) { say(status, msg(form, "size", { name: f.name, size: form.dataset.maxSize }), true); return false; }
         if (!EXT[ext]) { say(status, msg(form, "type", { name: f.name }), true); return false; }
         const sum = hex(await crypto.subtle.digest("SHA-256", await f.arrayBuffer()));
         sums.push(sum);
