@@ -47,6 +47,7 @@ func (s *Server) claimRoutes(r chi.Router) {
 	r.Get("/careers/{id}/sign", s.adapt(s.signPage))
 	r.Post("/careers/{id}/sign", s.adapt(s.signClaim))
 	r.Post("/careers/{id}/pay", s.adapt(s.payClaim))
+	r.Get("/careers/{id}/checkout", s.adapt(s.checkoutPage))
 	r.Get("/careers/{id}/paid", s.adapt(s.payReturn))
 	r.Get("/careers/{id}/revoke", s.adapt(s.revokePage))
 	r.Post("/careers/{id}/revoke", s.adapt(s.revokeClaim))
@@ -59,7 +60,7 @@ func (s *Server) claimRoutes(r chi.Router) {
 }
 
 // claimPages are the claim flow's templates.
-var claimPages = []string{"careers", "claimform", "claim", "sign", "revoke", "review", "reviewclaim"}
+var claimPages = []string{"careers", "claimform", "claim", "sign", "checkout", "revoke", "review", "reviewclaim"}
 
 // Evidence types accepted, by what the bytes are (http.DetectContentType)
 // and the file name's extension.

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"html"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -246,8 +247,15 @@ func (h *holder) sign(ce *claimEnv, id string) {
 var formActionRe = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
 
 // payAt begins the payment with a provider and returns the provider's page.
+// The checkout page's way on, which a browser follows by itself.
+var toProviderRe = regexp.MustCompile(`id="to-provider" href="([^"]+)"`)
+
 func (h *holder) payAt(id, provider string) (*http.Response, string) {
-	return h.post("/careers/"+id+"/pay", url.Values{"csrf": {h.csrf}, "provider": {provider}})
+	resp, body := h.post("/careers/"+id+"/pay", url.Values{"csrf": {h.csrf}, "provider": {provider}})
+	if resp.Request.URL.Path != "/careers/"+id+"/checkout" {
+		return resp, body
+	}
+	return h.get(html.UnescapeString(find(h.e.t, toProviderRe, body)))
 }
 
 // choose presses a button on the provider's page (a sandbox or KakaoPay

@@ -73,9 +73,12 @@ func (s *Server) payClaim(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if c.Payment.RedirectURL != "" {
-		http.Redirect(w, r, c.Payment.RedirectURL, http.StatusSeeOther)
+	toCheckout := func() error {
+		http.Redirect(w, r, "/careers/"+c.ID+"/checkout", http.StatusSeeOther)
 		return nil
+	}
+	if c.Payment.RedirectURL != "" {
+		return toCheckout()
 	}
 	ck, err := prov.Begin(r.Context(), s.orderOf(c))
 	if err != nil {
@@ -97,11 +100,37 @@ func (s *Server) payClaim(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	to := ck.RedirectURL
-	if ck.MobileURL != "" && strings.Contains(r.UserAgent(), "Mobile") {
-		to = ck.MobileURL
+	return toCheckout()
+}
+
+// checkoutPage sends the browser on to the provider's page. It is a page
+// of its own (not a redirect from the pay form) because the
+// Content-Security-Policy's form-action 'self' also covers the redirects
+// that follow a form post: a link or a refresh from here is a new
+// navigation.
+func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) error {
+	u, err := requireUser(r)
+	if err != nil {
+		return err
 	}
-	http.Redirect(w, r, to, http.StatusSeeOther)
+	c, err := s.ownClaim(r, u)
+	if err != nil {
+		return err
+	}
+	if c.State != store.StatePaying || c.Payment == nil || c.Payment.RedirectURL == "" || c.Payment.Failed != "" {
+		http.Redirect(w, r, "/careers/"+c.ID, http.StatusSeeOther)
+		return nil
+	}
+	to := c.Payment.RedirectURL
+	if c.Payment.MobileURL != "" && strings.Contains(r.UserAgent(), "Mobile") {
+		to = c.Payment.MobileURL
+	}
+	s.render(w, r, http.StatusOK, "checkout", struct {
+		C        store.Claim
+		URL      string
+		Provider string
+		Fee      string
+	}{c, to, c.Payment.Provider, s.fee()})
 	return nil
 }
 

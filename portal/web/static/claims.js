@@ -159,6 +159,12 @@ function initRevoke(form) {
 }
 
 export function initClaims() {
+  // Logging out forgets every key kept open in this browser.
+  for (const f of document.querySelectorAll('form[action="/logout"]')) {
+    f.addEventListener("submit", () => {
+      for (const k of Object.keys(sessionStorage)) if (k.startsWith("cc-key-")) sessionStorage.removeItem(k);
+    });
+  }
   const form = document.getElementById("claim-form");
   if (form) initForm(form);
   const s = document.getElementById("sign-form");
