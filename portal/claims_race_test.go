@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/careerchain/careerchain/portal/store"
+	"github.com/careerchain/careerchain/sdk/chain"
 )
 
 // parallel runs fn n times at once.
@@ -186,5 +187,76 @@ func TestSubmissionResumesAfterRestart(t *testing.T) {
 	}
 	if got := ce.sub.committed(); len(got) != 1 || got[c.TxID] != 1 {
 		t.Fatalf("committed %v", got)
+	}
+}
+
+// restart is a crash of the portal process: the store is closed as it is
+// (bbolt's commits are on disk; nothing is flushed by a graceful stop)
+// and a new Server opens it, as the next start would.
+func (ce *claimEnv) restart() {
+	ce.t.Helper()
+	o := ce.srv.o
+	ce.store.Close()
+	st, err := store.Open(ce.dbPath, nil)
+	if err != nil {
+		ce.t.Fatal(err)
+	}
+	ce.t.Cleanup(func() { st.Close() })
+	ce.store, o.Store = st, st
+	if ce.srv, err = New(o); err != nil {
+		ce.t.Fatal(err)
+	}
+	ce.handler.Store(ce.srv)
+}
+
+// A restart after each step of the journey (after signing, after the
+// payment's confirmation, after approval, during the submission) loses
+// nothing: the claim goes on from where it was, the person's page shows
+// the right state, and the chain gets one transaction.
+func TestRestartAtEveryStep(t *testing.T) {
+	ce := newClaimEnv(t)
+	alice := ce.holder("alice@example.com", "alice")
+	admin := ce.admin()
+	id := alice.draft("Backend engineer")
+	alice.sign(ce, id)
+	ce.restart()
+	if _, body := alice.get("/careers/" + id); !strings.Contains(body, "Pay the fee") {
+		t.Fatalf("after a restart past signing:\n%s", body)
+	}
+	alice.paySandbox(id, "approve")
+	ce.restart()
+	if _, body := alice.get("/careers/" + id); !strings.Contains(body, "Paid: waiting for review") {
+		t.Fatalf("after a restart past payment:\n%s", body)
+	}
+	if _, body := admin.get("/review"); !strings.Contains(body, "/review/"+id) {
+		t.Fatal("a paid claim is missing from the queue after a restart")
+	}
+	admin.post("/review/"+id+"/approve", url.Values{"csrf": {admin.csrf}})
+	txid := ce.claim(id).TxID
+	ce.restart()
+	if _, body := alice.get("/careers/" + id); !strings.Contains(body, "Approved: being recorded on the chain") {
+		t.Fatalf("after a restart past approval:\n%s", body)
+	}
+	// During the submission: the chain committed it, but the portal died
+	// before it recorded the outcome. The next start sends it again.
+	tx := ce.claim(id).Tx
+	decoded, err := chain.DecodeTx(tx, len(tx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ce.sub.Submit(context.Background(), decoded); err != nil {
+		t.Fatal(err)
+	}
+	ce.restart()
+	ce.srv.Work(context.Background())
+	c := ce.claim(id)
+	if c.State != store.StateCommitted || c.TxID != txid {
+		t.Fatalf("after a restart during the submission: %s %s", c.State, c.TxID)
+	}
+	if got := ce.sub.committed(); len(got) != 1 || got[txid] != 1 {
+		t.Fatalf("committed %v, want %s once", got, txid)
+	}
+	if _, body := alice.get("/careers/" + id); !strings.Contains(body, txid) {
+		t.Fatal("the committed TxID is not shown after the restarts")
 	}
 }

@@ -5,6 +5,12 @@
 // (Google in production, the in-process dev issuer in `careerd dev` and
 // the tests), server-side sessions, and the wallet page where keys are
 // made or imported in the browser and the address is linked to the account.
+// With Options.Claims it also takes career claims (claim.go, pay.go,
+// review.go, revoke.go, submit.go): the new-career form with evidence
+// files, consent and the holder's signature made in the browser, payment
+// through the payment.Provider interface with the Receipt signed by the
+// payment key, the admins' review queue, attestation and submission
+// through sdk/middleware, and the holder's amend and revoke.
 //
 // Shape: one chi router (server.go); handlers return errors that one table
 // (errors.go) turns into a page in plain words; html/template parsed once
@@ -27,5 +33,10 @@
 //     the issuer says it is verified.
 //   - Every page is sent with a strict Content-Security-Policy (no inline
 //     script or style), nosniff, a Referrer-Policy and frame-ancestors none.
-//   - A Server is safe for concurrent use; it owns no goroutines.
+//   - A claim changes state only inside store.UpdateClaim, so every step
+//     (sign, pay, return, webhook, approve, reject, revoke) takes effect
+//     once however often it is requested; a transaction's bytes are stored
+//     before it is first sent, so a resumed submission sends the same TxID.
+//   - A Server is safe for concurrent use; it owns no goroutines: Run,
+//     called by its owner, does the claims' background steps.
 package portal
