@@ -328,20 +328,28 @@ func (s *Server) editClaimPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.ownClaim(r, u)
+	_, f, err := s.ownDraft(r, u)
 	if err != nil {
 		return err
 	}
-	if c.State != store.StateDraft {
-		return userErr(ErrWrongState, "err.claim.notdraft")
-	}
-	f, err := s.formData(r, u)
-	if err != nil {
-		return err
-	}
-	fillForm(&f, c)
 	s.render(w, r, http.StatusOK, "claimform", f)
 	return nil
+}
+
+// ownDraft loads the user's draft and the form filled with it.
+func (s *Server) ownDraft(r *http.Request, u *user) (store.Claim, claimForm, error) {
+	c, err := s.ownClaim(r, u)
+	if err != nil {
+		return c, claimForm{}, err
+	}
+	if c.State != store.StateDraft {
+		return c, claimForm{}, userErr(ErrWrongState, "err.claim.notdraft")
+	}
+	f, err := s.formData(r, u)
+	if err == nil {
+		fillForm(&f, c)
+	}
+	return c, f, err
 }
 
 func fillForm(f *claimForm, c store.Claim) {
@@ -355,18 +363,10 @@ func (s *Server) editClaim(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.ownClaim(r, u)
+	c, f, err := s.ownDraft(r, u)
 	if err != nil {
 		return err
 	}
-	if c.State != store.StateDraft {
-		return userErr(ErrWrongState, "err.claim.notdraft")
-	}
-	f, err := s.formData(r, u)
-	if err != nil {
-		return err
-	}
-	fillForm(&f, c)
 	removed := r.PostForm["remove"]
 	f.Files = slices.DeleteFunc(slices.Clone(c.Files), func(fr store.FileRef) bool { return slices.Contains(removed, fr.ID) })
 	files, ue := s.readClaimForm(r, &f, c.ID, u.account.ID)
