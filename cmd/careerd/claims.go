@@ -146,24 +146,24 @@ func newClaimOptions(ctx context.Context, s claimSetup, log *slog.Logger) (*port
 		if err != nil {
 			return nil, nil, err
 		}
-		loaded := true
-		for _, ref := range g.Config.Plugins {
-			mod, err := os.ReadFile(filepath.Join(s.plugins, ref.Name+".wasm"))
-			if err == nil {
-				err = host.Load(ctx, ref, mod)
+		// The modules compile in the background so the portal starts at
+		// once; until one is loaded its check abstains and the page says
+		// the network runs it (the replicas always do).
+		loaded := make(chan struct{})
+		go func() {
+			defer close(loaded)
+			for _, ref := range g.Config.Plugins {
+				mod, err := os.ReadFile(filepath.Join(s.plugins, ref.Name+".wasm"))
+				if err == nil {
+					err = host.Load(ctx, ref, mod)
+				}
+				if err != nil && ctx.Err() == nil {
+					log.Warn("portal: plugin not available here; the replicas still check it", "plugin", ref.Name, "err", err)
+				}
 			}
-			if err != nil {
-				log.Warn("portal: plugin not available here; claims are checked by the replicas only", "plugin", ref.Name, "err", err)
-				loaded = false
-				break
-			}
-		}
-		if loaded {
-			mo.Plugins, mo.Refs = wasm.MiddlewarePlugins{Host: host}, g.Config.Plugins
-			closeHost = func() { host.Close(context.Background()) }
-		} else {
-			host.Close(ctx)
-		}
+		}()
+		mo.Plugins, mo.Refs = wasm.MiddlewarePlugins{Host: host}, g.Config.Plugins
+		closeHost = func() { <-loaded; host.Close(context.Background()) }
 	}
 	pipe, err := middleware.New(mo)
 	if err != nil {
