@@ -85,7 +85,7 @@ func (b *tab) logout() {
 // a second claim the same way through the KakaoPay fake, signed with the
 // key kept open for the session. Every step is saved at 390 and 1280 px.
 func TestClaimJourneyInBrowser(t *testing.T) {
-	ctx := browsertest.New(t, browsertest.Phone, 8*time.Minute)
+	ctx := browsertest.New(t, browsertest.Phone, 12*time.Minute)
 	b := &tab{t: t, ctx: ctx, shots: browsertest.ScreenshotDir(t)}
 	plugins := t.TempDir()
 	for _, name := range []string{"career-validator", "authenticity-scorer", "payment-sandbox", "payment-kakaopay"} {
