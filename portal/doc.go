@@ -13,6 +13,12 @@
 // Verifiable Credential (sdk/vc) and a page that checks proofs and
 // credentials; and the live network picture by server-sent events with
 // the operator controls for admins.
+// With Options.Claims it also takes career claims (claim.go, pay.go,
+// review.go, revoke.go, submit.go): the new-career form with evidence
+// files, consent and the holder's signature made in the browser, payment
+// through the payment.Provider interface with the Receipt signed by the
+// payment key, the admins' review queue, attestation and submission
+// through sdk/middleware, and the holder's amend and revoke.
 //
 // Shape: one chi router (server.go); handlers return errors that one table
 // (errors.go) turns into a page in plain words; html/template parsed once
@@ -38,5 +44,10 @@
 //     only the verifier's pages add 'wasm-unsafe-eval', nothing else.
 //   - The portal never decides whether a record verifies: the browser does,
 //     from the bundle and a genesis whose chain id and hash it shows.
-//   - A Server is safe for concurrent use; it owns no goroutines.
+//   - A claim changes state only inside store.UpdateClaim, so every step
+//     (sign, pay, return, webhook, approve, reject, revoke) takes effect
+//     once however often it is requested; a transaction's bytes are stored
+//     before it is first sent, so a resumed submission sends the same TxID.
+//   - A Server is safe for concurrent use; it owns no goroutines: Run,
+//     called by its owner, does the claims' background steps.
 package portal

@@ -71,6 +71,12 @@ var errorPages = []errorPage{
 	{ErrNoCredentials, http.StatusNotFound, "vc.unavailable.title", "vc.unavailable", "home"},
 	{ErrNoNetwork, http.StatusNotFound, "net.unconfigured.title", "net.unconfigured", "home"},
 	{ErrNotAdmin, http.StatusForbidden, "net.notadmin.title", "net.notadmin", "home"},
+	// The claim flow's (claim.go, pay.go, review.go, revoke.go).
+	{ErrBadClaim, http.StatusBadRequest, "err.claim.title", "err.claim.body", "careers"},
+	{ErrBadSignature, http.StatusBadRequest, "err.sign.title", "err.sign.bad", "careers"},
+	{ErrWrongState, http.StatusConflict, "err.state.title", "err.state.body", "careers"},
+	{ErrPayment, http.StatusBadRequest, "err.pay.title", "err.pay.body", "careers"},
+	{ErrForbidden, http.StatusForbidden, "err.admin.title", "err.admin.body", "home"},
 }
 
 // internalPage is shown for every error the table does not know.

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -87,13 +88,17 @@ type env struct {
 	srv    *Server
 	store  *store.Bolt
 	chain  *fakeChain
+	// handler is the Server the portal's httptest server calls (a test
+	// may swap in a restarted one); dbPath is the store's file.
+	handler atomic.Pointer[Server]
+	dbPath  string
 }
 
 func newEnv(t *testing.T, tweak func(*Options)) *env {
 	t.Helper()
 	e := &env{t: t, chain: newFakeChain()}
-	var ph, ih http.Handler
-	e.portal = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ph.ServeHTTP(w, r) }))
+	var ih http.Handler
+	e.portal = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.handler.Load().ServeHTTP(w, r) }))
 	e.issuer = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ih.ServeHTTP(w, r) }))
 	t.Cleanup(e.portal.Close)
 	t.Cleanup(e.issuer.Close)
@@ -103,7 +108,8 @@ func newEnv(t *testing.T, tweak func(*Options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.store, err = store.Open(filepath.Join(t.TempDir(), "portal.db"), nil)
+	e.dbPath = filepath.Join(t.TempDir(), "portal.db")
+	e.store, err = store.Open(e.dbPath, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +123,7 @@ func newEnv(t *testing.T, tweak func(*Options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ph = e.srv
+	e.handler.Store(e.srv)
 	return e
 }
 

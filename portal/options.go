@@ -52,8 +52,10 @@ type Options struct {
 	MSP         string
 	OperatorKey ed25519.PrivateKey
 
-	Chain Chain       // required
-	Store store.Store // required; the Server does not close it
+	Chain Chain // required
+	// Claims turns on career claims, payment and review (nil: off).
+	Claims *ClaimOptions
+	Store  store.Store // required; the Server does not close it
 	// HTTPClient talks to the issuer (default: 15 s timeout).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
@@ -106,6 +108,7 @@ func (o Options) withDefaults() Options {
 		o.SearchGlobal = 600
 	}
 	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
+	o.Claims = o.Claims.withDefaults()
 	return o
 }
 
@@ -120,7 +123,7 @@ func (o Options) validate() error {
 	if o.Chain == nil || o.Store == nil {
 		return errors.New("portal: Chain and Store are required")
 	}
-	return nil
+	return o.Claims.validate()
 }
 
 func (o Options) secure() bool { return strings.HasPrefix(o.PublicURL, "https://") }

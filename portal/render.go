@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,8 +46,12 @@ func parseTemplates(fsys fs.FS, cats map[string]catalog, a *assets) (templates, 
 			"slug":  func(s string) string { return strings.ReplaceAll(s, " ", "_") },
 		}
 		out[lang] = map[string]*template.Template{}
-		for _, p := range pageNames {
-			t, err := template.New(p).Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/partials/*.html", "templates/"+p+".html")
+		for _, p := range append(slices.Clone(pageNames), claimPages...) {
+			files := []string{"templates/layout.html", "templates/partials/*.html", "templates/" + p + ".html"}
+			if slices.Contains(claimPages, p) {
+				files = append(files, "templates/claimparts.html")
+			}
+			t, err := template.New(p).Funcs(funcs).ParseFS(fsys, files...)
 			if err != nil {
 				return nil, fmt.Errorf("portal: template %s: %w", p, err)
 			}
@@ -85,6 +90,7 @@ type view struct {
 	CSRF       string
 	Here       string // this page's path and query, for the language switch
 	IssuerName string
+	Claims     bool // claims are on: the nav links My careers (and Review for admins)
 	D          any
 }
 
@@ -92,7 +98,7 @@ type view struct {
 // never leaves half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
 	lang := pickLang(r)
-	v := view{Lang: lang, Page: page, Here: r.URL.RequestURI(), IssuerName: s.o.IssuerName, D: data}
+	v := view{Lang: lang, Page: page, Here: r.URL.RequestURI(), IssuerName: s.o.IssuerName, Claims: s.o.Claims != nil, D: data}
 	if u := userFrom(r.Context()); u != nil {
 		v.User, v.CSRF, v.Admin = &u.account, u.session.CSRF, u.admin
 	}

@@ -22,9 +22,10 @@ type Server struct {
 	search *searchLimiter
 	router chi.Router
 
-	trust         *trustRoot // Options.Genesis, for the in-browser verifier; nil without one
-	verifierReady bool       // the verifier's Wasm module is installed
-	pub           *public    // sharing, credentials and the network picture (public.go's part 3)
+	trust         *trustRoot    // Options.Genesis, for the in-browser verifier; nil without one
+	verifierReady bool          // the verifier's Wasm module is installed
+	pub           *public       // sharing, credentials and the network picture (public.go's part 3)
+	kick          chan struct{} // wakes Run (claims' background steps)
 }
 
 // New returns the portal for o.
@@ -54,7 +55,7 @@ func New(o Options) (*Server, error) {
 	s := &Server{o: o, tmpl: t, cats: cats, assets: a,
 		oidc:   newOIDCClient(o),
 		search: newSearchLimiter(o.SearchPerClient, o.SearchBurst, o.SearchGlobal, o.Now),
-		trust:  trust, verifierReady: ready}
+		trust:  trust, verifierReady: ready, kick: make(chan struct{}, 1)}
 	if !ready {
 		o.Logger.Warn("portal: the in-browser verifier is not built (run make verifier): career pages offer the proof file only")
 	}
@@ -87,6 +88,7 @@ func (s *Server) routes() chi.Router {
 	r.Post("/wallet/link", s.adapt(s.walletLink))
 	r.Post("/account/findable", s.adapt(s.setFindable))
 	s.publicRoutes(r)
+	s.claimRoutes(r)
 	r.NotFound(s.adapt(func(w http.ResponseWriter, r *http.Request) error {
 		return userErr(ErrNotFound, "err.notfound.page")
 	}))

@@ -116,13 +116,8 @@ func requireUser(r *http.Request) (*user, error) {
 // checkPost authorises a state-changing request: a session, its CSRF token
 // in the form, and (where the browser says) a same-origin request.
 func (s *Server) checkPost(r *http.Request) (*user, error) {
-	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
-		return nil, userErr(ErrCSRF, "err.csrf.site")
-	}
-	if o := r.Header.Get("Origin"); o != "" && o != "null" {
-		if pu, err := url.Parse(s.o.PublicURL); err == nil && o != pu.Scheme+"://"+pu.Host {
-			return nil, userErr(ErrCSRF, "err.csrf.site")
-		}
+	if err := sameOrigin(r, s.o.PublicURL); err != nil {
+		return nil, err
 	}
 	r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
@@ -137,6 +132,20 @@ func (s *Server) checkPost(r *http.Request) (*user, error) {
 		return nil, userErr(ErrCSRF, "err.csrf.body")
 	}
 	return u, nil
+}
+
+// sameOrigin refuses a request that the browser says comes from another
+// site or origin.
+func sameOrigin(r *http.Request, publicURL string) error {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return userErr(ErrCSRF, "err.csrf.site")
+	}
+	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		if pu, err := url.Parse(publicURL); err == nil && o != pu.Scheme+"://"+pu.Host {
+			return userErr(ErrCSRF, "err.csrf.site")
+		}
+	}
+	return nil
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {

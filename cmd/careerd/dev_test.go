@@ -121,7 +121,7 @@ func TestDevNetworkEndToEnd(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	base := freeBase(t)
 	mspAddr := "127.0.0.1:" + itoa(base+99)
-	args := []string{"--data", dir, "--base-port", itoa(base), "--msp", mspAddr, "--plugins", plugins, "--portal", freeTCP(t), "--issuer", freeTCP(t)}
+	args := []string{"--data", dir, "--base-port", itoa(base), "--msp", mspAddr, "--plugins", plugins, "--portal", freeTCP(t), "--issuer", freeTCP(t), "--payments", freeTCP(t)}
 	stop, out := startDev(t, args)
 	if !strings.Contains(out.String(), "pinning 2 plugins") {
 		t.Fatalf("plugins not pinned:\n%s", out.String())

@@ -143,6 +143,7 @@ func runDev(ctx context.Context, args []string, log *slog.Logger, out io.Writer)
 	pluginDir := fs.String("plugins", "plugins/build", "directory of built Wasm plugins to pin in a new genesis (make plugins)")
 	portalAddr := fs.String("portal", "127.0.0.1:7300", "address of the web portal")
 	issuerAddr := fs.String("issuer", "127.0.0.1:7380", "address of the dev OpenID Connect issuer")
+	paymentsAddr := fs.String("payments", "127.0.0.1:7370", "address of the payment providers' local fakes")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -239,7 +240,7 @@ func runDev(ctx context.Context, args []string, log *slog.Logger, out io.Writer)
 		wg.Wait()
 		return err
 	}
-	portalLines, closePortal, err := devPortal(ctx, &wg, *dir, *portalAddr, *issuerAddr, "http://"+*mspAddr, urls, log)
+	portalLines, closePortal, err := devPortal(ctx, &wg, *dir, *portalAddr, *issuerAddr, *paymentsAddr, *pluginDir, "http://"+*mspAddr, urls, log)
 	if err != nil {
 		cancel()
 		wg.Wait()

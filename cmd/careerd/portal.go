@@ -21,7 +21,9 @@ import (
 	"github.com/careerchain/careerchain/internal/httpkit"
 	"github.com/careerchain/careerchain/portal"
 	"github.com/careerchain/careerchain/portal/devissuer"
+	"github.com/careerchain/careerchain/portal/payment/fake"
 	"github.com/careerchain/careerchain/portal/store"
+	"github.com/careerchain/careerchain/sdk/middleware"
 )
 
 // portalConfig is the file `careerd portal --config FILE` reads.
@@ -49,6 +51,9 @@ type portalConfig struct {
 	// seed of a credential issuer the genesis names. Both optional.
 	Genesis       string `json:"genesis"`
 	CredentialKey string `json:"credential_key"`
+	// Claims turns on career claims, payment and review (claims.go);
+	// without it the portal only looks records up and links wallets.
+	Claims *claimsConfig `json:"claims"`
 }
 
 func loadPortalConfig(path string) (portalConfig, error) {
@@ -106,8 +111,30 @@ func runPortal(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
+	var claims *portal.ClaimOptions
+	if cc := c.Claims; cc != nil {
+		provs, err := cc.providers()
+		if err != nil {
+			return err
+		}
+		var leaders middleware.LeaderSource = middleware.Replicas{URLs: c.Chain.Replicas}
+		if c.Chain.MSP != "" {
+			leaders = middleware.MSP{URL: c.Chain.MSP}
+		}
+		if cc.Plugins == "" {
+			cc.Plugins = "plugins/build"
+		}
+		var closeHost func()
+		claims, closeHost, err = newClaimOptions(ctx, claimSetup{genesis: cc.Genesis, plugins: cc.Plugins, paymentKey: cc.PaymentKeyFile,
+			attesterKey: cc.AttesterKeyFile, cacheDir: filepath.Join(c.DataDir, "wasm-cache"), fee: cc.Fee, currency: cc.Currency,
+			providers: provs, leaders: leaders}, log)
+		if err != nil {
+			return err
+		}
+		defer closeHost()
+	}
 	o := portal.Options{PublicURL: c.PublicURL, Issuer: c.OIDC.Issuer, IssuerName: c.OIDC.Name,
-		ClientID: c.OIDC.ClientID, ClientSecret: c.OIDC.ClientSecret, Admins: c.Admins, Chain: ch, Store: st, Logger: log.With("role", "portal")}
+		ClientID: c.OIDC.ClientID, ClientSecret: c.OIDC.ClientSecret, Admins: c.Admins, Chain: ch, Store: st, Claims: claims, Logger: log.With("role", "portal")}
 	if c.Genesis != "" {
 		if o.Genesis, err = os.ReadFile(c.Genesis); err != nil {
 			return fmt.Errorf("genesis: %w", err)
@@ -132,6 +159,7 @@ func runPortal(ctx context.Context, args []string, log *slog.Logger) error {
 	if err := serveHTTP(ctx, &wg, c.Listen, p, log); err != nil {
 		return err
 	}
+	wg.Go(func() { p.Run(ctx) })
 	log.Info("portal running", "url", c.PublicURL, "listen", c.Listen, "issuer", c.OIDC.Issuer)
 	<-ctx.Done()
 	wg.Wait()
@@ -174,7 +202,7 @@ func serveHTTP(ctx context.Context, wg *sync.WaitGroup, addr string, h http.Hand
 // devPortal starts the dev OIDC issuer and the portal for `careerd dev`
 // and returns the lines that introduce them.
 // The returned close releases the portal's store; call it after wg.Wait.
-func devPortal(ctx context.Context, wg *sync.WaitGroup, dir, portalAddr, issuerAddr, mspURL string, replicas []string, log *slog.Logger) (lines []string, close func(), err error) {
+func devPortal(ctx context.Context, wg *sync.WaitGroup, dir, portalAddr, issuerAddr, paymentsAddr, pluginDir, mspURL string, replicas []string, log *slog.Logger) (lines []string, close func(), err error) {
 	var b [16]byte
 	rand.Read(b[:])
 	secret := hex.EncodeToString(b[:])
@@ -224,21 +252,52 @@ func devPortal(ctx context.Context, wg *sync.WaitGroup, dir, portalAddr, issuerA
 		st.Close()
 		return nil, nil, err
 	}
+	// The payment providers' fakes, the real clients pointed at them, the
+	// testnet's payment and attester keys, and the submission pipeline.
+	paymentsURL := "http://" + paymentsAddr
+	fakes := fake.New(fake.Options{CardWebhookURL: portalURL + "/pay/webhook/card", Log: log.With("role", "payment-fakes")})
+	closeAll := func(more ...func()) func() {
+		return func() {
+			for _, f := range more {
+				f()
+			}
+			fakes.Close()
+			st.Close()
+		}
+	}
+	if err := serveHTTP(ctx, wg, paymentsAddr, fakes, log.With("role", "payment-fakes")); err != nil {
+		closeAll()()
+		return nil, nil, fmt.Errorf("payment fakes: %w", err)
+	}
+	clients, err := fake.NewClients(paymentsURL, nil)
+	if err != nil {
+		closeAll()()
+		return nil, nil, err
+	}
+	claims, closeHost, err := newClaimOptions(ctx, claimSetup{genesis: filepath.Join(dir, "genesis.json"), plugins: pluginDir,
+		paymentKey: filepath.Join(dir, "keys", "payment.key"), attesterKey: filepath.Join(dir, "keys", "attester.key"),
+		cacheDir: filepath.Join(dir, "portal", "wasm-cache"), providers: clients.All(), leaders: middleware.Replicas{URLs: replicas}}, log)
+	if err != nil {
+		closeAll()()
+		return nil, nil, err
+	}
 	p, err := portal.New(portal.Options{PublicURL: portalURL, Issuer: issuerURL, IssuerName: "the dev login", ClientID: "careerchain-portal",
-		ClientSecret: secret, Admins: admins, Chain: ch, Store: st, Logger: log.With("role", "portal"),
+		ClientSecret: secret, Admins: admins, Chain: ch, Store: st, Claims: claims, Logger: log.With("role", "portal"),
 		Genesis: gen, CredentialKey: credKey, MSP: mspURL, OperatorKey: opKey})
 	if err != nil {
-		st.Close()
+		closeAll(closeHost)()
 		return nil, nil, err
 	}
 	if err := serveHTTP(ctx, wg, portalAddr, p, log.With("role", "portal")); err != nil {
-		st.Close()
+		closeAll(closeHost)()
 		return nil, nil, fmt.Errorf("portal: %w", err)
 	}
+	wg.Go(func() { p.Run(ctx) })
 	lines = []string{fmt.Sprintf("  Portal:    %s   (open it in a browser)", portalURL),
 		"             log in as: " + strings.Join(users, "; "),
+		fmt.Sprintf("  Payments:  %s   (local stand-ins for the sandbox, KakaoPay and the card processor; no money moves)", paymentsURL),
 		fmt.Sprintf("  Login:     %s   (the dev OpenID Connect issuer the portal logs in with)", issuerURL)}
-	return lines, func() { st.Close() }, nil
+	return lines, closeAll(closeHost), nil
 }
 
 // readSeedKey reads an Ed25519 key file as careerd init writes them: the

@@ -44,7 +44,7 @@ func TestPortalInBrowser(t *testing.T) {
 	mspAddr := "127.0.0.1:" + itoa(base+99)
 	portalAddr, issuerAddr := freeTCP(t), freeTCP(t)
 	stop, out := startDev(t, []string{"--data", dir, "--base-port", itoa(base), "--msp", mspAddr, "--plugins", t.TempDir(),
-		"--portal", portalAddr, "--issuer", issuerAddr})
+		"--portal", portalAddr, "--issuer", issuerAddr, "--payments", freeTCP(t)})
 	defer stop()
 	printed := out.String()
 	if p, m := strings.Index(printed, "Portal:    http://"+portalAddr), strings.Index(printed, "MSP:"); p < 0 || m < 0 || p > m || !strings.Contains(printed, "alice@example.com / alice") {

@@ -39,7 +39,7 @@ func Open(path string, now func() time.Time) (*Bolt, error) {
 		return nil, fmt.Errorf("store: open %s: %w (is another portal using it?)", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bAccounts, bEmails, bWallets, bSessions, bLogins} {
+		for _, b := range [][]byte{bAccounts, bEmails, bWallets, bSessions, bLogins, bClaims, bFiles, bEvents} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 // Package store holds the portal's own data — accounts, the links between
-// an account's verified e-mail and its wallet addresses, sessions and
-// login attempts — behind the Store interface, so that the embedded bbolt
+// an account's verified e-mail and its wallet addresses, sessions, login
+// attempts, career claims with their evidence files and payments, and the
+// payment webhooks already handled — behind the Store interface, so that the embedded bbolt
 // store (Open) can be joined later by a PostgreSQL one for several portal
 // instances without touching a handler.
 //
@@ -12,6 +13,9 @@
 //   - FindByEmail answers only for accounts that are findable and whose
 //     e-mail the issuer verified.
 //   - A login attempt is taken once: TakeLogin deletes it.
+//   - A claim changes state only inside UpdateClaim, which sees the
+//     latest version: two requests racing for one step cannot both take it.
+//   - A webhook event ID is recorded once (FirstEvent).
 //   - Every method is safe for concurrent use.
 package store
 
@@ -103,6 +107,8 @@ type Store interface {
 	// TakeLogin returns the attempt and deletes it; ErrNotFound if it is
 	// unknown, taken or expired.
 	TakeLogin(ctx context.Context, id string) (LoginAttempt, error)
+
+	Claims // claims, evidence files and webhook events (claims.go)
 
 	Close() error
 }
