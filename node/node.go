@@ -43,17 +43,19 @@ type Node struct {
 	ln      net.Listener
 	api     http.Handler
 
-	state     atomic.Pointer[chainState]    // configuration in force, replaced on change
-	responder httpkit.Responder             // answers the API's errors
-	status    atomic.Pointer[client.Status] // published by the loop
-	proposeC  chan proposal
-	fetchedC  chan fetchedBlock
-	hintC     chan uint64         // heights the catch-up poller saw (learner.go)
-	checkC    chan pbft.Message   // forwarded requests waiting for their checks
-	checkedC  chan []pbft.Message // forwarded requests that passed them, a batch at a time
-	admitC    chan admitJob       // submissions waiting for their checks (runAdmissions)
-	relayC    chan []byte         // submissions to broadcast to the other replicas (runRelay)
-	signer    *presigner          // the core's ML-DSA signer, which can sign COMMITs ahead
+	state      atomic.Pointer[chainState]    // configuration in force, replaced on change
+	responder  httpkit.Responder             // answers the API's errors
+	status     atomic.Pointer[client.Status] // published by the loop
+	proposeC   chan proposal
+	fetchedC   chan fetchedBlock
+	hintC      chan uint64          // heights the catch-up poller saw (learner.go)
+	checkC     chan pbft.Message    // forwarded requests waiting for their checks
+	checkedC   chan []pbft.Message  // forwarded requests that passed them, a batch at a time
+	admitC     chan admitJob        // submissions waiting for their checks (runAdmissions)
+	relayC     chan []byte          // submissions to broadcast to the other replicas (runRelay)
+	signer     *presigner           // the core's ML-DSA signer, which can sign COMMITs ahead
+	validateC  chan pbft.Validation // blocks for runValidations to judge
+	validatedC chan validated       // its verdicts, for the loop to hand to the core
 
 	statusMembers []client.StatusMember // the published member list (loop-owned) ...
 	statusEpoch   uint64                // ... and the membership epoch it lists
@@ -74,11 +76,13 @@ type Node struct {
 
 	// applied is the height of the last block the loop applied to the
 	// ledger and the chain state (the core executes blocks a Ready
-	// earlier). configPP is the last reconfiguration pre-prepare a peer
-	// sent, kept to step again if the validator judged it before the
-	// chain under it was applied (validator.deferred). Loop-owned.
-	applied  uint64
-	configPP *pbft.Message
+	// earlier). toValidate holds the blocks the core asked about that
+	// runValidations has not taken yet; configWait the reconfiguration
+	// blocks, which the loop judges itself once the chain before each is
+	// applied and durable (judgeConfigs). Loop-owned.
+	applied    uint64
+	toValidate []pbft.Validation
+	configWait []pbft.Validation
 
 	runMu     sync.Mutex
 	running   bool
@@ -99,6 +103,13 @@ type proposal struct {
 	resp       chan error
 }
 
+// validated is runValidations' verdict on a block the core asked about.
+type validated struct {
+	seq     uint64
+	digest  pbft.Hash
+	verdict pbft.Verdict
+}
+
 // fetchedBlock is a block a peer served during state transfer.
 type fetchedBlock struct {
 	seq   uint64
@@ -117,7 +128,7 @@ func New(cfg Config) (*Node, error) {
 	n := &Node{cfg: cfg, log: cfg.Logger.With("replica", cfg.ID), chainID: cfg.Genesis.ChainID,
 		proposeC: make(chan proposal), fetchedC: make(chan fetchedBlock), hintC: make(chan uint64),
 		checkC: make(chan pbft.Message, 4096), checkedC: make(chan []pbft.Message, 16), admitC: make(chan admitJob, 1024),
-		relayC: make(chan []byte, 4096)}
+		relayC: make(chan []byte, 4096), validateC: make(chan pbft.Validation), validatedC: make(chan validated)}
 	n.waiters.m = make(map[[32]byte][]chan committedTx)
 	ok := false
 	defer func() {
@@ -158,12 +169,11 @@ func New(cfg Config) (*Node, error) {
 		timeout: func() (context.Context, context.CancelFunc) {
 			return context.WithTimeout(context.Background(), cfg.PluginTimeout)
 		}}
-	n.val.chainBefore = n.chainBefore
 	n.applied = restore.Executed
 	n.signer = newPresigner(mldsa)
 	n.core, err = pbft.New(pbft.Config{ID: cfg.ID, ChainID: n.chainID, Membership: ms, Signer: n.signer, Verifier: &pbft.MLDSAVerifier{},
 		VoteSigner: pbft.NewEd25519VoteSigner(cfg.Keys.NetKey), VoteVerifier: pbft.Ed25519VoteVerifier{},
-		Validator: n.val, CheckpointInterval: cfg.CheckpointInterval, MaxBatch: cfg.MaxBatch,
+		ValidateBlocks: true, CheckpointInterval: cfg.CheckpointInterval, MaxBatch: cfg.MaxBatch,
 		MaxInFlight: cfg.MaxInFlight, RequestTimeout: cfg.RequestTimeout, MaxRequestBytes: cfg.maxTx(), MaxPending: cfg.MaxPending, Restore: restore})
 	if err != nil {
 		return nil, err
@@ -359,6 +369,7 @@ func (n *Node) Run(ctx context.Context) error {
 	wg.Go(func() { n.runCatchUp(ctx, n.hintC) })
 	wg.Go(func() { n.runChecks(ctx) })
 	wg.Go(func() { n.runRelay(ctx) })
+	wg.Go(func() { n.runValidations(ctx) })
 	n.runCtx, n.runWG = ctx, &wg // for the loop's preloads after a plugin-set change
 	n.preload(ctx, &wg, n.state.Load().cfg.Plugins)
 	// The loop sends pre-prepares before persisting them (Ready.Proposals):
@@ -429,6 +440,11 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 	}
 	recv := n.tr.Receive()
 	for {
+		var validateC chan<- pbft.Validation // nil (never ready) while nothing waits
+		var next pbft.Validation
+		if len(n.toValidate) > 0 {
+			validateC, next = n.validateC, n.toValidate[0]
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -481,6 +497,10 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 			}
 		case msgs := <-n.checkedC:
 			n.stepChecked(msgs)
+		case validateC <- next:
+			n.toValidate = n.toValidate[1:]
+		case v := <-n.validatedC:
+			n.core.Validated(v.seq, v.digest, v.verdict)
 		case <-fetchDone(fetch.done):
 			fetch.cancel, fetch.done = nil, nil
 			if n.core.Progress().Executed < fetch.want {
@@ -492,7 +512,7 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 			n.log.Error("stopping: cannot persist", "err", err)
 			return err
 		}
-		if n.retryConfigPP() {
+		if n.judgeConfigs() {
 			if err := n.handleReadies(&fetches); err != nil {
 				n.log.Error("stopping: cannot persist", "err", err)
 				return err
@@ -581,53 +601,69 @@ func (n *Node) stepFrame(f quicnet.Message) {
 		}
 		return
 	}
-	if m.Type == pbft.MsgPrePrepare && m.Block != nil && m.Block.Config != nil {
-		n.configPP = m
-	}
 	if err := n.core.Step(*m); err != nil {
 		n.metrics.badFrames.Add(1)
 		n.log.Debug("core refused a message", "peer", f.From, "type", m.Type.String(), "err", err)
 	}
 }
 
-// chainBefore implements validator.chainBefore: fn runs on the ledger at
-// height seq-1 once the loop has applied every block below seq and the
-// ledger transaction that applied them is durable (not committing in the
-// background), so the ledger and n.state are the chain before seq.
-func (n *Node) chainBefore(seq uint64, fn func(t *ledger.Tx) error) (bool, error) {
-	if n.applied+1 != seq || n.commitDone != nil {
-		return false, nil
-	}
-	return true, n.led.View(func(t *ledger.Tx) error {
-		if h := t.Height(); h != n.applied {
-			return fmt.Errorf("%w: the ledger is at height %d, the loop applied %d", ledger.ErrCorrupt, h, n.applied)
+// runValidations judges, one at a time and in the order the core asked,
+// the blocks the loop hands it (pbft.Ready.Validate, but for
+// reconfiguration blocks: judgeConfigs), and hands the verdicts back to
+// the loop, which gives them to the core (Core.Validated). Judging runs
+// here so that the loop goes on stepping messages while a block's
+// signatures are verified and its plugins run.
+func (n *Node) runValidations(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case v := <-n.validateC:
+			r := validated{seq: v.Seq, digest: v.Digest, verdict: n.val.ValidateBlock(v.Seq, v.Block)}
+			select {
+			case n.validatedC <- r:
+			case <-ctx.Done():
+				return
+			}
 		}
-		return fn(t)
-	})
+	}
 }
 
-// retryConfigPP steps again the reconfiguration pre-prepare the validator
-// judged too early, once the chain before it is applied. It reports
-// whether it stepped one (the core then has a Ready).
-func (n *Node) retryConfigPP() bool {
-	seq := n.val.deferred
-	if seq == 0 {
-		return false
+// judgeConfigs judges the reconfiguration blocks the core asked about
+// whose chain before is now applied and durable (not committing in the
+// background): the ledger and n.state are then the chain at seq-1, which
+// is what the block must be judged against. It runs on the loop, between
+// Readies. A block at or below the applied height was decided without
+// this replica: the core is told Abstain, which it ignores. It reports
+// whether it gave the core a verdict (the core may then have a Ready).
+func (n *Node) judgeConfigs() bool {
+	answered := false
+	rest := n.configWait[:0]
+	for _, v := range n.configWait {
+		verdict := pbft.Abstain
+		switch {
+		case v.Seq > n.applied+1 || (v.Seq == n.applied+1 && n.commitDone != nil):
+			rest = append(rest, v) // the chain before it is not applied (or not durable) yet
+			continue
+		case v.Seq == n.applied+1:
+			err := n.led.View(func(t *ledger.Tx) error {
+				if h := t.Height(); h != n.applied {
+					return fmt.Errorf("%w: the ledger is at height %d, the loop applied %d", ledger.ErrCorrupt, h, n.applied)
+				}
+				verdict = n.val.ValidateConfigBlock(t, v.Seq, v.Block)
+				return nil
+			})
+			if err != nil {
+				n.log.Warn("cannot judge a reconfiguration block", "seq", v.Seq, "err", err)
+				verdict = pbft.Abstain
+			}
+		}
+		n.core.Validated(v.Seq, v.Digest, verdict)
+		answered = true
 	}
-	if seq <= n.applied || n.configPP == nil || n.configPP.Seq != seq {
-		n.val.deferred = 0 // decided without this replica, or a pre-prepare this replica does not hold
-		return false
-	}
-	if n.applied+1 != seq || n.commitDone != nil {
-		return false
-	}
-	n.val.deferred = 0
-	pp := *n.configPP
-	n.configPP = nil
-	if err := n.core.Step(pp); err != nil {
-		n.log.Debug("core refused a reconfiguration pre-prepare", "seq", seq, "err", err)
-	}
-	return true
+	clear(n.configWait[len(rest):])
+	n.configWait = rest
+	return answered
 }
 
 func (n *Node) maxFrame() int { return pbft.MaxMessageSize }
@@ -762,7 +798,7 @@ func (n *Node) checkRequests(st *chainState, reqs [][]byte) []bool {
 		if r.executed {
 			continue // a late copy: the loop would drop it
 		}
-		if pass[i] = r.verdict.Decision != Reject && r.tx != nil && !isMembershipTx(r.tx); !pass[i] {
+		if pass[i] = r.verdict.Verdict != pbft.Reject && r.tx != nil && !isMembershipTx(r.tx); !pass[i] {
 			n.metrics.badRequests.Add(1)
 		}
 	}
@@ -895,6 +931,13 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 		if rd.Fetch != nil {
 			f := *rd.Fetch
 			*fetches = append(*fetches, &f)
+		}
+		for _, v := range rd.Validate {
+			if v.Block.Config != nil {
+				n.configWait = append(n.configWait, v)
+			} else {
+				n.toValidate = append(n.toValidate, v)
+			}
 		}
 		n.core.Advance()
 		if fx.leader != nil {

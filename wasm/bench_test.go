@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 )
 
@@ -68,7 +69,7 @@ func benchEvaluateRef(b *testing.B, ref chain.PluginRef, module []byte, interrup
 	mustLoad(b, h, ref, module)
 	in := benchInput(b)
 	want := h.Evaluate(ctx, name, in)
-	if want.Verdict != VerdictAccept {
+	if want.Verdict != pbft.Accept {
 		b.Fatalf("%+v", want)
 	}
 	b.ReportAllocs()
@@ -104,7 +105,7 @@ func BenchmarkColdStart(b *testing.B) {
 					b.Fatal(err)
 				}
 				mustLoad(b, h, ref, modules[name])
-				if r := h.Evaluate(ctx, name, in); r.Verdict != VerdictAccept {
+				if r := h.Evaluate(ctx, name, in); r.Verdict != pbft.Accept {
 					b.Fatal(r)
 				}
 				_ = h.Close(ctx)
@@ -177,7 +178,7 @@ func BenchmarkPluginShare(b *testing.B) {
 		}
 		t1 := time.Now()
 		for _, ref := range refs {
-			if r := h.Evaluate(ctx, ref.Name, in); r.Verdict != VerdictAccept {
+			if r := h.Evaluate(ctx, ref.Name, in); r.Verdict != pbft.Accept {
 				b.Fatalf("%s: %+v", ref.Name, r)
 			}
 		}

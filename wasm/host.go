@@ -219,8 +219,8 @@ func (h *Host) Load(ctx context.Context, ref chain.PluginRef, module []byte) err
 }
 
 // Evaluate runs the plugin loaded as name on in. It never returns an error:
-// every failure is a Result with VerdictFault (the plugin's fault) or
-// VerdictAbstain (this host's trouble).
+// every failure is a Result with Fault set (a Reject: the plugin's fault)
+// or an Abstain (this host's trouble).
 func (h *Host) Evaluate(ctx context.Context, name string, in Input) Result {
 	h.mu.RLock()
 	if h.closed {
@@ -248,7 +248,7 @@ func (h *Host) Evaluate(ctx context.Context, name string, in Input) Result {
 		return abstain(name, CodeInputTooLarge, fmt.Sprintf("input is %d bytes, limit %d", len(input), h.opts.MaxInput))
 	}
 	r := p.evaluate(ctx, input)
-	if r.Verdict == VerdictFault {
+	if r.Fault {
 		h.log.Warn("plugin fault", "plugin", name, "code", r.Code, "reason", r.Reason)
 	}
 	return r

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 	"github.com/careerchain/careerchain/sdk/middleware"
 	"github.com/careerchain/careerchain/wasm"
@@ -56,7 +57,7 @@ func TestMiddlewarePluginsFailFast(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := p.Submit(context.Background(), chain.NewCareerTx(s, sig, r, a))
-	if !errors.Is(err, middleware.ErrRejected) || res == nil || len(res.Plugins) != 1 || !res.Plugins[0].Rejects() {
+	if !errors.Is(err, middleware.ErrRejected) || res == nil || len(res.Plugins) != 1 || res.Plugins[0].Verdict != pbft.Reject {
 		t.Fatalf("end before start: %+v %v", res, err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 )
 
@@ -55,9 +56,9 @@ type fakePlugins struct{}
 func (fakePlugins) Evaluate(_ context.Context, name string, in PluginInput) PluginResult {
 	c := in.Tx.Career.Statement.Claim
 	if c.End != "" && c.End < c.Start {
-		return PluginResult{Plugin: name, Verdict: VerdictReject, Code: "dates", Reason: "the end precedes the start"}
+		return PluginResult{Plugin: name, Verdict: pbft.Reject, Code: "dates", Reason: "the end precedes the start"}
 	}
-	return PluginResult{Plugin: name, Verdict: VerdictAccept}
+	return PluginResult{Plugin: name, Verdict: pbft.Accept}
 }
 
 func TestPluginsFailFast(t *testing.T) {
