@@ -106,6 +106,10 @@ type timedPlugins struct {
 	stats *pluginStats
 }
 
+// SigVerifier passes on the wrapped plugins' (WasmPlugins'), so that the
+// benchmark's replicas note signatures for their hosts as careerd's do.
+func (t *timedPlugins) SigVerifier() chain.SigVerifier { return sigVerifier(t.next) }
+
 func (t *timedPlugins) CheckTx(ctx context.Context, tx *chain.Tx, bctx BlockContext) Judgement {
 	s := t.stats
 	s.first.Do(func() { s.firstCPU.Store(int64(processCPU())) })

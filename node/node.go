@@ -18,6 +18,7 @@ import (
 
 	"github.com/careerchain/careerchain/internal/httpkit"
 	"github.com/careerchain/careerchain/node/ledger"
+	"github.com/careerchain/careerchain/node/statesync"
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/quicnet"
 	"github.com/careerchain/careerchain/sdk/chain"
@@ -26,10 +27,9 @@ import (
 )
 
 // Node is a running replica. New opens its ledger and transport; Run drives
-// it; Close releases everything. All concurrency of the package is in this
-// file: the loop goroutine (owner of the core and of ledger writes), the
-// API server, the state-transfer goroutine, and short-lived workers that
-// verify signatures in parallel.
+// it; Close releases everything. The package doc names every goroutine and
+// its owner: Run owns the long-lived ones, the loop the core and the
+// ledger's writes.
 type Node struct {
 	runCtx  context.Context // Run's context and goroutines, for the loop
 	runWG   *sync.WaitGroup
@@ -47,8 +47,8 @@ type Node struct {
 	responder  httpkit.Responder             // answers the API's errors
 	status     atomic.Pointer[client.Status] // published by the loop
 	proposeC   chan proposal
-	fetchedC   chan fetchedBlock
-	hintC      chan uint64          // heights the catch-up poller saw (learner.go)
+	fetchedC   chan statesync.Block
+	hintC      chan uint64          // heights the catch-up poller saw (statesync.CatchUp)
 	checkC     chan pbft.Message    // forwarded requests waiting for their checks
 	checkedC   chan []pbft.Message  // forwarded requests that passed them, a batch at a time
 	admitC     chan admitJob        // submissions waiting for their checks (runAdmissions)
@@ -110,14 +110,6 @@ type validated struct {
 	verdict pbft.Verdict
 }
 
-// fetchedBlock is a block a peer served during state transfer.
-type fetchedBlock struct {
-	seq   uint64
-	block *pbft.Block
-	cert  *pbft.Certificate
-	peer  string
-}
-
 // New opens the replica's ledger (refusing a corrupted one), restores its
 // consensus state and starts its transport. It does not start the loop.
 func New(cfg Config) (*Node, error) {
@@ -126,7 +118,7 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger.With("replica", cfg.ID), chainID: cfg.Genesis.ChainID,
-		proposeC: make(chan proposal), fetchedC: make(chan fetchedBlock), hintC: make(chan uint64),
+		proposeC: make(chan proposal), fetchedC: make(chan statesync.Block), hintC: make(chan uint64),
 		checkC: make(chan pbft.Message, 4096), checkedC: make(chan []pbft.Message, 16), admitC: make(chan admitJob, 1024),
 		relayC: make(chan []byte, 4096), validateC: make(chan pbft.Validation), validatedC: make(chan validated)}
 	n.waiters.m = make(map[[32]byte][]chan committedTx)
@@ -366,7 +358,9 @@ func (n *Node) Run(ctx context.Context) error {
 			_ = srv.Shutdown(sctx)
 		})
 	}
-	wg.Go(func() { n.runCatchUp(ctx, n.hintC) })
+	catchUp := statesync.CatchUp{HTTPClient: n.cfg.HTTPClient, Every: catchUpEvery * n.cfg.TickInterval,
+		CheckpointInterval: n.cfg.CheckpointInterval, Status: n.status.Load}
+	wg.Go(func() { catchUp.Run(ctx, n.hintC) })
 	wg.Go(func() { n.runChecks(ctx) })
 	wg.Go(func() { n.runRelay(ctx) })
 	wg.Go(func() { n.runValidations(ctx) })
@@ -423,7 +417,15 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 		to := fetch.want // the loop may raise fetch.want while this fetch runs
 		wg.Go(func() {
 			defer close(done)
-			n.runFetch(fctx, from, to, urls)
+			statesync.Fetch(fctx, n.cfg.HTTPClient, n.log, from, to, urls, func(b statesync.Block) bool {
+				select {
+				case n.fetchedC <- b:
+					n.metrics.fetched.Add(1)
+					return true
+				case <-fctx.Done():
+					return false
+				}
+			})
 		})
 	}
 	// The core's first Ready may hold state it must not lose before this
@@ -481,8 +483,8 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 				}
 			}
 		case fb := <-n.fetchedC:
-			if err := n.core.Install(fb.seq, fb.block, fb.cert); err != nil {
-				n.log.Warn("state transfer: block refused", "seq", fb.seq, "peer", fb.peer, "err", err)
+			if err := n.core.Install(fb.Seq, fb.Block, fb.Cert); err != nil {
+				n.log.Warn("state transfer: block refused", "seq", fb.Seq, "peer", fb.Peer, "err", err)
 				n.metrics.fetchErrors.Add(1)
 				stopFetch()
 			}
@@ -531,49 +533,8 @@ func fetchDone(c chan struct{}) <-chan struct{} {
 	return c
 }
 
-// runFetch asks peers for blocks from..to in order and hands each to the
-// loop, which installs it through the core (certificate check). It gives up
-// after a few rounds without progress; the core asks again at its next
-// stable checkpoint.
-func (n *Node) runFetch(ctx context.Context, from, to uint64, urls []string) {
-	if len(urls) == 0 {
-		return
-	}
-	next := 0
-	for h := from; h <= to; h++ {
-		var fb *fetchedBlock
-		for attempt := 0; fb == nil; attempt++ {
-			if attempt >= 5*len(urls) {
-				n.log.Warn("state transfer: no peer served the block", "seq", h)
-				return
-			}
-			url := urls[next%len(urls)]
-			b, err := fetchBlock(ctx, n.cfg.HTTPClient, url, h)
-			if err != nil {
-				next++
-				if ctx.Err() != nil {
-					return
-				}
-				n.log.Debug("state transfer: fetch failed", "seq", h, "peer", url, "err", err)
-				if attempt%len(urls) == len(urls)-1 {
-					select {
-					case <-ctx.Done():
-						return
-					case <-time.After(200 * time.Millisecond):
-					}
-				}
-				continue
-			}
-			fb = b
-		}
-		select {
-		case n.fetchedC <- *fb:
-			n.metrics.fetched.Add(1)
-		case <-ctx.Done():
-			return
-		}
-	}
-}
+// catchUpEvery is how often, in ticks, the catch-up poller asks the members.
+const catchUpEvery = 20
 
 // stepFrame decodes a peer's frame and steps the core. Requests forwarded
 // by peers pass the same checks as submissions first, so the primary never

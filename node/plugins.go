@@ -40,6 +40,12 @@ func NewWasmPlugins(ctx context.Context, dir string, opts wasm.Options) (*WasmPl
 	return &WasmPlugins{host: h, dir: dir, loaded: make(map[string]string)}, nil
 }
 
+// SigVerifier verifies a signature and notes it for the host's function
+// careerchain.ed25519_verify (wasm.SigNotes): the payment plugin's check of
+// a receipt signature the stateless checks have just verified is then
+// answered without verifying it again.
+func (p *WasmPlugins) SigVerifier() chain.SigVerifier { return p.host.SigNotes().VerifyAndNote }
+
 // Close stops the host.
 func (p *WasmPlugins) Close(ctx context.Context) error { return p.host.Close(ctx) }
 

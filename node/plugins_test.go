@@ -9,6 +9,7 @@ import (
 
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
+	"github.com/careerchain/careerchain/sdk/genesis"
 	"github.com/careerchain/careerchain/wasm"
 	"github.com/careerchain/careerchain/wasm/wasmtest"
 )
@@ -67,6 +68,19 @@ func TestWasmPluginsJudgeCareerTransactions(t *testing.T) {
 	// Revocations carry no claim: plugins do not apply.
 	if v := p.CheckTx(ctx, &chain.Tx{Type: chain.TypeRevoke, Revoke: &chain.Revoke{}}, bctx); v.Verdict != pbft.Accept {
 		t.Fatalf("revoke: %v", v.Verdict)
+	}
+	// The checks verify through the host's notes: the payment plugin's
+	// check of the receipt signature uses up its note, and the holder's and
+	// the attester's stay (without the notes, none would be there).
+	st := newChainState(testChainID, genesis.ChainConfig{Attesters: []string{attester.KeyHex()}, PaymentIssuers: []string{payment.KeyHex()}}, 64<<10, 0)
+	notes := p.host.SigNotes()
+	before := notes.Len()
+	fresh := careerTx(t, testChainID, holder, payment, attester, 2, "pay-2", 0)
+	if r := checkTx(ctx, encode(t, fresh), st, p, bctx); r.verdict.Verdict != pbft.Accept {
+		t.Fatalf("checks of a valid transaction: %+v", r.verdict)
+	}
+	if got := notes.Len() - before; got != 2 {
+		t.Fatalf("%d signatures left noted after the checks and the plugins, want 2 (holder, attester)", got)
 	}
 	// A module whose bytes do not match the pin: this replica abstains.
 	bad := refs[0]

@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -43,6 +44,23 @@ type Plugins interface {
 	CheckTx(ctx context.Context, tx *chain.Tx, bctx BlockContext) Judgement
 }
 
+// sigNoter is implemented by Plugins whose host can use the signatures the
+// checks verified (WasmPlugins): a plugin's check of the same signature then
+// costs no second verification.
+type sigNoter interface {
+	SigVerifier() chain.SigVerifier
+}
+
+// sigVerifier is the signature check of a transaction's stateless checks
+// before plugins: one that notes what it verified for their host, or
+// crypto/ed25519.Verify.
+func sigVerifier(p Plugins) chain.SigVerifier {
+	if n, ok := p.(sigNoter); ok {
+		return n.SigVerifier()
+	}
+	return ed25519.Verify
+}
+
 // NopPlugins accepts every transaction.
 type NopPlugins struct{}
 
@@ -80,7 +98,7 @@ func checkTx(ctx context.Context, raw []byte, st *chainState, plugins Plugins, b
 		return r
 	}
 	r.tx = tx
-	if err := tx.CheckStateless(st.params); err != nil {
+	if err := tx.CheckStatelessWith(st.params, sigVerifier(plugins)); err != nil {
 		r.verdict, r.err = Judgement{Verdict: pbft.Reject, Reason: err.Error()}, err
 		return r
 	}

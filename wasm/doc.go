@@ -37,8 +37,9 @@
 // are a valid Ed25519 signature (crypto/ed25519.Verify) of the msg_len
 // bytes at msg under the 32-byte key at pub, else 0; a range outside the
 // guest's memory is a fault (CodeBadPointer). It is pure and runs natively,
-// through chain.VerifyEd25519, which answers for a signature this
-// replica's CheckStateless has just verified without verifying it again.
+// through the host's SigNotes, which answer for a signature this
+// replica's CheckStateless has just verified (through
+// SigNotes.VerifyAndNote) without verifying it again.
 // docs/PLUGINS.md is the guide; sdk/plugin hides all of this from Go authors.
 //
 // # Invariants
