@@ -2,7 +2,6 @@ package middleware
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -10,18 +9,14 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/careerchain/careerchain/internal/testkit"
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 )
 
 func wallet(t *testing.T, label string) chain.Wallet {
 	t.Helper()
-	seed := sha256.Sum256([]byte(label))
-	w, err := chain.WalletFromSeed(seed[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return w
+	return testkit.Keys{}.Wallet(t, label)
 }
 
 func careerTx(t *testing.T, claim chain.Claim) *chain.Tx {
