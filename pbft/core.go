@@ -879,6 +879,12 @@ func (c *Core) propose() bool {
 				for _, tx := range b.Txs {
 					c.dropPending(reqHash(tx))
 				}
+				if len(c.pending) == 0 {
+					// Nothing left to wait for: a timer left running would
+					// take this primary alone into a view change, since the
+					// backups never held the dropped requests.
+					c.waitSince = -1
+				}
 				c.event("rejected-block", c.view, seq, c.id, "the application rejected this replica's reconfiguration")
 				return true
 			}

@@ -572,3 +572,35 @@ func TestPrimaryJudgesItsOwnReconfiguration(t *testing.T) {
 		}
 	}
 }
+
+// TestRejectedReconfigurationStopsThePrimarysTimer: a primary that drops
+// its own reconfiguration (its validator rejects it) and has nothing else
+// to do must not time out into a view change of its own. The backups never
+// held the reconfiguration, so they would not follow, and the primary would
+// sit alone in a view change while they wait in the old view for it.
+func TestRejectedReconfigurationStopsThePrimarysTimer(t *testing.T) {
+	cfg := simConfig()
+	cfg.Validator = rejectConfigs{}
+	s := newSim(t, 1, 4, cfg)
+	m2 := s.genesis.Clone()
+	m2.Epoch++
+	m2.Members = m2.Members[:3]
+	if err := s.nodes[1].core.ProposeConfig(m2, [][]byte{[]byte("config:del=4")}); err != nil {
+		t.Fatal(err)
+	}
+	s.handle(s.nodes[1])
+	for range 10 * cfg.RequestTimeout {
+		s.step()
+	}
+	for _, nd := range s.nodes {
+		if nd.core.view != 0 || nd.core.inVC {
+			s.dump()
+			t.Fatalf("replica %d: view %d, in view change %v; want view 0 and none", nd.id, nd.core.view, nd.core.inVC)
+		}
+	}
+	s.submit(1)
+	if !s.settle(3000, 0) {
+		s.dump()
+		t.Fatal("not executed")
+	}
+}
