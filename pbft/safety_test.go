@@ -580,8 +580,9 @@ func TestPrimaryJudgesItsOwnReconfiguration(t *testing.T) {
 // sit alone in a view change while they wait in the old view for it.
 func TestRejectedReconfigurationStopsThePrimarysTimer(t *testing.T) {
 	cfg := simConfig()
-	cfg.Validator = rejectConfigs{}
+	cfg.ValidateBlocks = true
 	s := newSim(t, 1, 4, cfg)
+	s.judge = rejectConfigs
 	m2 := s.genesis.Clone()
 	m2.Epoch++
 	m2.Members = m2.Members[:3]
