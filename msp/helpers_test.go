@@ -31,8 +31,6 @@ const testChain = "careerchain-msp-test"
 // keys derives the tests' deterministic identities (internal/testkit).
 var keys = testkit.Keys{Domain: "careerchain msp test"}
 
-func seed(label string) []byte { return keys.Seed(label) }
-
 func wallet(t testing.TB, label string) chain.Wallet { t.Helper(); return keys.Wallet(t, label) }
 
 func nodeKeys(i int) node.NodeKeys {
