@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/careerchain/careerchain/internal/testkit"
 	"github.com/careerchain/careerchain/node"
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/quicnet"
@@ -28,24 +28,14 @@ import (
 
 const testChain = "careerchain-msp-test"
 
-func seed(label string) []byte {
-	s := sha256.Sum256([]byte("careerchain msp test " + label))
-	return s[:]
-}
+// keys derives the tests' deterministic identities (internal/testkit).
+var keys = testkit.Keys{Domain: "careerchain msp test"}
 
-func wallet(t testing.TB, label string) chain.Wallet {
-	t.Helper()
-	w, err := chain.WalletFromSeed(seed(label))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return w
-}
+func wallet(t testing.TB, label string) chain.Wallet { t.Helper(); return keys.Wallet(t, label) }
 
 func nodeKeys(i int) node.NodeKeys {
-	k := node.NodeKeys{NetKey: ed25519.NewKeyFromSeed(seed(fmt.Sprintf("net %d", i)))}
-	copy(k.SignSeed[:], seed(fmt.Sprintf("sign %d", i)))
-	return k
+	net, sign := keys.Replica(i)
+	return node.NodeKeys{NetKey: net, SignSeed: sign}
 }
 
 func testLogger(t testing.TB, name string) *slog.Logger {
@@ -80,13 +70,7 @@ type replica struct {
 	done chan error
 }
 
-func listen(t testing.TB) net.Listener {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ln
-}
+func listen(t testing.TB) net.Listener { return testkit.Listen(t) }
 
 func newCluster(t testing.TB, n int, tune func(*Config)) *cluster {
 	c := &cluster{t: t, mem: quicnet.NewMemNetwork(quicnet.MemQueueLen(8192)), root: t.TempDir(), nodes: map[uint64]*replica{},
@@ -257,24 +241,7 @@ func (c *cluster) join(t testing.TB, k int) uint64 {
 func (c *cluster) careerTx(t testing.TB, k int) []byte {
 	t.Helper()
 	holder := wallet(t, fmt.Sprintf("holder %d", k))
-	s := chain.NewStatement(holder, testChain, uint64(k), chain.Claim{Role: "Engineer", Organisation: "Acme", Start: "2021-01-01", Skills: []string{"Go"}})
-	sig, err := chain.SignStatement(holder, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := chain.SignReceipt(c.payment.PrivateKey(), chain.NewReceipt("sandbox", fmt.Sprintf("pay_%d", k), 5000, "KRW", s.Digest()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := chain.Attest(c.attester.PrivateKey(), s, r, 1700000000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := chain.EncodeTx(chain.NewCareerTx(s, sig, r, a))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return testkit.Encode(t, testkit.CareerTx(t, testChain, holder, c.payment, c.attester, uint64(k), fmt.Sprintf("pay_%d", k), 0))
 }
 
 // submit posts a transaction to some running member with ?wait=1,

@@ -184,10 +184,10 @@ func (n *Node) admit(ctx context.Context, raw []byte) (proposal, error) {
 		return proposal{}, ctx.Err()
 	}
 	res := a.res
-	switch res.verdict.Decision {
-	case Reject:
+	switch res.verdict.Verdict {
+	case pbft.Reject:
 		return proposal{}, res.err
-	case Abstain:
+	case pbft.Abstain:
 		return proposal{}, fmt.Errorf("%w: the plugins could not judge the transaction (%s); retry later", ErrNotReady, res.verdict.Reason)
 	}
 	if err := n.precheck(res.id, res.tx); err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 	"github.com/careerchain/careerchain/wasm"
 	"golang.org/x/sys/unix"
@@ -105,7 +106,11 @@ type timedPlugins struct {
 	stats *pluginStats
 }
 
-func (t *timedPlugins) CheckTx(ctx context.Context, tx *chain.Tx, bctx BlockContext) Verdict {
+// SigVerifier passes on the wrapped plugins' (WasmPlugins'), so that the
+// benchmark's replicas note signatures for their hosts as careerd's do.
+func (t *timedPlugins) SigVerifier() chain.SigVerifier { return sigVerifier(t.next) }
+
+func (t *timedPlugins) CheckTx(ctx context.Context, tx *chain.Tx, bctx BlockContext) Judgement {
 	s := t.stats
 	s.first.Do(func() { s.firstCPU.Store(int64(processCPU())) })
 	// The call runs on this goroutine, which the locked thread runs alone:
@@ -116,12 +121,12 @@ func (t *timedPlugins) CheckTx(ctx context.Context, tx *chain.Tx, bctx BlockCont
 	s.inCalls.Add(int64(time.Since(t0)))
 	s.cpuInCalls.Add(int64(threadCPU() - c0))
 	runtime.UnlockOSThread()
-	switch v.Decision {
-	case Reject:
+	switch v.Verdict {
+	case pbft.Reject:
 		if s.rejects.Add(1) == 1 {
 			s.firstReject.Store(&v.Reason)
 		}
-	case Abstain:
+	case pbft.Abstain:
 		s.abstains.Add(1)
 	}
 	s.calls.Add(1)

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/careerchain/careerchain/internal/gctune"
 	"github.com/careerchain/careerchain/sdk/chain"
 )
 
@@ -65,7 +66,7 @@ func benchClusterTuned(b *testing.B, useQUIC bool, tune func(*Config)) {
 // closed-loop clients; with pace > 0, the k-th transaction is not submitted
 // before k×pace after the start.
 func benchClusterClients(b *testing.B, useQUIC bool, clients int, pace time.Duration, tune func(*Config)) {
-	defer debug.SetGCPercent(debug.SetGCPercent(GCPercent)) // as careerd runs a replica
+	defer debug.SetGCPercent(debug.SetGCPercent(gctune.Percent)) // as careerd runs a replica
 	c := newCluster(b, 4, useQUIC, func(cfg *Config) {
 		cfg.RequestTimeout = 1000
 		cfg.CheckpointInterval = 0 // careerd's default, not the tests' short one

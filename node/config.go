@@ -177,15 +177,6 @@ func LoadConfig(path string) (Config, error) {
 // fields and trailing data: the rule for every config file and request body.
 func StrictJSON(b []byte, v any) error { return configfile.Strict(b, v) }
 
-// GCPercent is the garbage collector's target that careerd sets for a
-// replica process unless GOGC is in the environment (and the cluster
-// benchmarks use). A replica's live heap is small (about 10 MiB with a
-// million records, docs/BENCHMARKS.md) and its allocation rate high, so
-// letting the heap grow to five times the live data before a collection
-// costs tens of MB and saves about a tenth of the CPU per committed
-// transaction.
-const GCPercent = 400
-
 // ReadConfigFile decodes the JSON config file at path into v strictly (no
 // unknown fields, no trailing data) and returns a function that resolves
 // a path written in the file against the file's directory; see

@@ -477,7 +477,7 @@ func buildHeapLedgers(t *testing.T, s heapSetup) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r := checkTx(context.Background(), raw, st, NopPlugins{}, BlockContext{ChainID: st.chainID}); r.verdict.Decision != Accept {
+		if r := checkTx(context.Background(), raw, st, NopPlugins{}, BlockContext{ChainID: st.chainID}); r.verdict.Verdict != pbft.Accept {
 			t.Fatalf("record %d fails its checks: %v", k, r.err)
 		}
 		id := sha256.Sum256(raw)

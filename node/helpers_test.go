@@ -3,8 +3,6 @@ package node
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -18,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/careerchain/careerchain/internal/testkit"
 	"github.com/careerchain/careerchain/node/ledger"
 	"github.com/careerchain/careerchain/quicnet"
 	"github.com/careerchain/careerchain/sdk/chain"
@@ -27,24 +26,16 @@ import (
 
 const testChainID = "careerchain-test"
 
-func seed(label string) []byte {
-	s := sha256.Sum256([]byte("careerchain node test " + label))
-	return s[:]
-}
+// keys derives the tests' deterministic identities (internal/testkit).
+var keys = testkit.Keys{Domain: "careerchain node test"}
 
-func wallet(t testing.TB, label string) chain.Wallet {
-	t.Helper()
-	w, err := chain.WalletFromSeed(seed(label))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return w
-}
+func seed(label string) []byte { return keys.Seed(label) }
+
+func wallet(t testing.TB, label string) chain.Wallet { t.Helper(); return keys.Wallet(t, label) }
 
 func nodeKeys(i int) NodeKeys {
-	k := NodeKeys{NetKey: ed25519.NewKeyFromSeed(seed(fmt.Sprintf("net %d", i)))}
-	copy(k.SignSeed[:], seed(fmt.Sprintf("sign %d", i)))
-	return k
+	net, sign := keys.Replica(i)
+	return NodeKeys{NetKey: net, SignSeed: sign}
 }
 
 // cluster is n replicas of one chain, on the in-memory network or on QUIC
@@ -68,23 +59,9 @@ type cluster struct {
 	done  []chan error
 }
 
-func freeUDP(t testing.TB) string {
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().String()
-}
+func freeUDP(t testing.TB) string { return testkit.FreeUDP(t) }
 
-func freeTCP(t testing.TB) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+func freeTCP(t testing.TB) string { return testkit.FreeTCP(t) }
 
 func testGenesis(t testing.TB, keys []NodeKeys, netAddr, apiAddr []string, op, att, pay chain.Wallet) *genesis.Genesis {
 	g := &genesis.Genesis{ChainID: testChainID, Time: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Config: genesis.ChainConfig{
@@ -235,34 +212,10 @@ func (c *cluster) careerTx(t testing.TB, holder chain.Wallet, nonce uint64) *cha
 
 func careerTx(t testing.TB, chainID string, holder, payment, attester chain.Wallet, nonce uint64, payID string, difficulty uint8) *chain.Tx {
 	t.Helper()
-	s := chain.NewStatement(holder, chainID, nonce, chain.Claim{Role: "Engineer", Organisation: "Acme", Start: "2021-01-01", Skills: []string{"Go"}})
-	sig, err := chain.SignStatement(holder, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := chain.SignReceipt(payment.PrivateKey(), chain.NewReceipt("sandbox", payID, 5000, "KRW", s.Digest()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := chain.Attest(attester.PrivateKey(), s, r, 1700000000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx := chain.NewCareerTx(s, sig, r, a)
-	if err := chain.Mine(context.Background(), tx, difficulty); err != nil {
-		t.Fatal(err)
-	}
-	return tx
+	return testkit.CareerTx(t, chainID, holder, payment, attester, nonce, payID, difficulty)
 }
 
-func encode(t testing.TB, tx *chain.Tx) []byte {
-	t.Helper()
-	b, err := chain.EncodeTx(tx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func encode(t testing.TB, tx *chain.Tx) []byte { t.Helper(); return testkit.Encode(t, tx) }
 
 var httpClient = &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/careerchain/careerchain/internal/httpkit"
 	"github.com/careerchain/careerchain/node/ledger"
+	"github.com/careerchain/careerchain/node/statesync"
 	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/quicnet"
 	"github.com/careerchain/careerchain/sdk/chain"
@@ -26,10 +27,9 @@ import (
 )
 
 // Node is a running replica. New opens its ledger and transport; Run drives
-// it; Close releases everything. All concurrency of the package is in this
-// file: the loop goroutine (owner of the core and of ledger writes), the
-// API server, the state-transfer goroutine, and short-lived workers that
-// verify signatures in parallel.
+// it; Close releases everything. The package doc names every goroutine and
+// its owner: Run owns the long-lived ones, the loop the core and the
+// ledger's writes.
 type Node struct {
 	runCtx  context.Context // Run's context and goroutines, for the loop
 	runWG   *sync.WaitGroup
@@ -43,17 +43,19 @@ type Node struct {
 	ln      net.Listener
 	api     http.Handler
 
-	state     atomic.Pointer[chainState]    // configuration in force, replaced on change
-	responder httpkit.Responder             // answers the API's errors
-	status    atomic.Pointer[client.Status] // published by the loop
-	proposeC  chan proposal
-	fetchedC  chan fetchedBlock
-	hintC     chan uint64         // heights the catch-up poller saw (learner.go)
-	checkC    chan pbft.Message   // forwarded requests waiting for their checks
-	checkedC  chan []pbft.Message // forwarded requests that passed them, a batch at a time
-	admitC    chan admitJob       // submissions waiting for their checks (runAdmissions)
-	relayC    chan []byte         // submissions to broadcast to the other replicas (runRelay)
-	signer    *presigner          // the core's ML-DSA signer, which can sign COMMITs ahead
+	state      atomic.Pointer[chainState]    // configuration in force, replaced on change
+	responder  httpkit.Responder             // answers the API's errors
+	status     atomic.Pointer[client.Status] // published by the loop
+	proposeC   chan proposal
+	fetchedC   chan statesync.Block
+	hintC      chan uint64          // heights the catch-up poller saw (statesync.CatchUp)
+	checkC     chan pbft.Message    // forwarded requests waiting for their checks
+	checkedC   chan []pbft.Message  // forwarded requests that passed them, a batch at a time
+	admitC     chan admitJob        // submissions waiting for their checks (runAdmissions)
+	relayC     chan []byte          // submissions to broadcast to the other replicas (runRelay)
+	signer     *presigner           // the core's ML-DSA signer, which can sign COMMITs ahead
+	validateC  chan pbft.Validation // blocks for runValidations to judge
+	validatedC chan validated       // its verdicts, for the loop to hand to the core
 
 	statusMembers []client.StatusMember // the published member list (loop-owned) ...
 	statusEpoch   uint64                // ... and the membership epoch it lists
@@ -74,11 +76,13 @@ type Node struct {
 
 	// applied is the height of the last block the loop applied to the
 	// ledger and the chain state (the core executes blocks a Ready
-	// earlier). configPP is the last reconfiguration pre-prepare a peer
-	// sent, kept to step again if the validator judged it before the
-	// chain under it was applied (validator.deferred). Loop-owned.
-	applied  uint64
-	configPP *pbft.Message
+	// earlier). toValidate holds the blocks the core asked about that
+	// runValidations has not taken yet; configWait the reconfiguration
+	// blocks, which the loop judges itself once the chain before each is
+	// applied and durable (judgeConfigs). Loop-owned.
+	applied    uint64
+	toValidate []pbft.Validation
+	configWait []pbft.Validation
 
 	runMu     sync.Mutex
 	running   bool
@@ -99,12 +103,11 @@ type proposal struct {
 	resp       chan error
 }
 
-// fetchedBlock is a block a peer served during state transfer.
-type fetchedBlock struct {
-	seq   uint64
-	block *pbft.Block
-	cert  *pbft.Certificate
-	peer  string
+// validated is runValidations' verdict on a block the core asked about.
+type validated struct {
+	seq     uint64
+	digest  pbft.Hash
+	verdict pbft.Verdict
 }
 
 // New opens the replica's ledger (refusing a corrupted one), restores its
@@ -115,9 +118,9 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger.With("replica", cfg.ID), chainID: cfg.Genesis.ChainID,
-		proposeC: make(chan proposal), fetchedC: make(chan fetchedBlock), hintC: make(chan uint64),
+		proposeC: make(chan proposal), fetchedC: make(chan statesync.Block), hintC: make(chan uint64),
 		checkC: make(chan pbft.Message, 4096), checkedC: make(chan []pbft.Message, 16), admitC: make(chan admitJob, 1024),
-		relayC: make(chan []byte, 4096)}
+		relayC: make(chan []byte, 4096), validateC: make(chan pbft.Validation), validatedC: make(chan validated)}
 	n.waiters.m = make(map[[32]byte][]chan committedTx)
 	ok := false
 	defer func() {
@@ -158,12 +161,11 @@ func New(cfg Config) (*Node, error) {
 		timeout: func() (context.Context, context.CancelFunc) {
 			return context.WithTimeout(context.Background(), cfg.PluginTimeout)
 		}}
-	n.val.chainBefore = n.chainBefore
 	n.applied = restore.Executed
 	n.signer = newPresigner(mldsa)
 	n.core, err = pbft.New(pbft.Config{ID: cfg.ID, ChainID: n.chainID, Membership: ms, Signer: n.signer, Verifier: &pbft.MLDSAVerifier{},
 		VoteSigner: pbft.NewEd25519VoteSigner(cfg.Keys.NetKey), VoteVerifier: pbft.Ed25519VoteVerifier{},
-		Validator: n.val, CheckpointInterval: cfg.CheckpointInterval, MaxBatch: cfg.MaxBatch,
+		ValidateBlocks: true, CheckpointInterval: cfg.CheckpointInterval, MaxBatch: cfg.MaxBatch,
 		MaxInFlight: cfg.MaxInFlight, RequestTimeout: cfg.RequestTimeout, MaxRequestBytes: cfg.maxTx(), MaxPending: cfg.MaxPending, Restore: restore})
 	if err != nil {
 		return nil, err
@@ -356,9 +358,12 @@ func (n *Node) Run(ctx context.Context) error {
 			_ = srv.Shutdown(sctx)
 		})
 	}
-	wg.Go(func() { n.runCatchUp(ctx, n.hintC) })
+	catchUp := statesync.CatchUp{HTTPClient: n.cfg.HTTPClient, Every: catchUpEvery * n.cfg.TickInterval,
+		CheckpointInterval: n.cfg.CheckpointInterval, Status: n.status.Load}
+	wg.Go(func() { catchUp.Run(ctx, n.hintC) })
 	wg.Go(func() { n.runChecks(ctx) })
 	wg.Go(func() { n.runRelay(ctx) })
+	wg.Go(func() { n.runValidations(ctx) })
 	n.runCtx, n.runWG = ctx, &wg // for the loop's preloads after a plugin-set change
 	n.preload(ctx, &wg, n.state.Load().cfg.Plugins)
 	// The loop sends pre-prepares before persisting them (Ready.Proposals):
@@ -412,7 +417,15 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 		to := fetch.want // the loop may raise fetch.want while this fetch runs
 		wg.Go(func() {
 			defer close(done)
-			n.runFetch(fctx, from, to, urls)
+			statesync.Fetch(fctx, n.cfg.HTTPClient, n.log, from, to, urls, func(b statesync.Block) bool {
+				select {
+				case n.fetchedC <- b:
+					n.metrics.fetched.Add(1)
+					return true
+				case <-fctx.Done():
+					return false
+				}
+			})
 		})
 	}
 	// The core's first Ready may hold state it must not lose before this
@@ -429,6 +442,11 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 	}
 	recv := n.tr.Receive()
 	for {
+		var validateC chan<- pbft.Validation // nil (never ready) while nothing waits
+		var next pbft.Validation
+		if len(n.toValidate) > 0 {
+			validateC, next = n.validateC, n.toValidate[0]
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -465,8 +483,8 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 				}
 			}
 		case fb := <-n.fetchedC:
-			if err := n.core.Install(fb.seq, fb.block, fb.cert); err != nil {
-				n.log.Warn("state transfer: block refused", "seq", fb.seq, "peer", fb.peer, "err", err)
+			if err := n.core.Install(fb.Seq, fb.Block, fb.Cert); err != nil {
+				n.log.Warn("state transfer: block refused", "seq", fb.Seq, "peer", fb.Peer, "err", err)
 				n.metrics.fetchErrors.Add(1)
 				stopFetch()
 			}
@@ -481,6 +499,10 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 			}
 		case msgs := <-n.checkedC:
 			n.stepChecked(msgs)
+		case validateC <- next:
+			n.toValidate = n.toValidate[1:]
+		case v := <-n.validatedC:
+			n.core.Validated(v.seq, v.digest, v.verdict)
 		case <-fetchDone(fetch.done):
 			fetch.cancel, fetch.done = nil, nil
 			if n.core.Progress().Executed < fetch.want {
@@ -492,7 +514,7 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 			n.log.Error("stopping: cannot persist", "err", err)
 			return err
 		}
-		if n.retryConfigPP() {
+		if n.judgeConfigs() {
 			if err := n.handleReadies(&fetches); err != nil {
 				n.log.Error("stopping: cannot persist", "err", err)
 				return err
@@ -511,49 +533,8 @@ func fetchDone(c chan struct{}) <-chan struct{} {
 	return c
 }
 
-// runFetch asks peers for blocks from..to in order and hands each to the
-// loop, which installs it through the core (certificate check). It gives up
-// after a few rounds without progress; the core asks again at its next
-// stable checkpoint.
-func (n *Node) runFetch(ctx context.Context, from, to uint64, urls []string) {
-	if len(urls) == 0 {
-		return
-	}
-	next := 0
-	for h := from; h <= to; h++ {
-		var fb *fetchedBlock
-		for attempt := 0; fb == nil; attempt++ {
-			if attempt >= 5*len(urls) {
-				n.log.Warn("state transfer: no peer served the block", "seq", h)
-				return
-			}
-			url := urls[next%len(urls)]
-			b, err := fetchBlock(ctx, n.cfg.HTTPClient, url, h)
-			if err != nil {
-				next++
-				if ctx.Err() != nil {
-					return
-				}
-				n.log.Debug("state transfer: fetch failed", "seq", h, "peer", url, "err", err)
-				if attempt%len(urls) == len(urls)-1 {
-					select {
-					case <-ctx.Done():
-						return
-					case <-time.After(200 * time.Millisecond):
-					}
-				}
-				continue
-			}
-			fb = b
-		}
-		select {
-		case n.fetchedC <- *fb:
-			n.metrics.fetched.Add(1)
-		case <-ctx.Done():
-			return
-		}
-	}
-}
+// catchUpEvery is how often, in ticks, the catch-up poller asks the members.
+const catchUpEvery = 20
 
 // stepFrame decodes a peer's frame and steps the core. Requests forwarded
 // by peers pass the same checks as submissions first, so the primary never
@@ -581,53 +562,69 @@ func (n *Node) stepFrame(f quicnet.Message) {
 		}
 		return
 	}
-	if m.Type == pbft.MsgPrePrepare && m.Block != nil && m.Block.Config != nil {
-		n.configPP = m
-	}
 	if err := n.core.Step(*m); err != nil {
 		n.metrics.badFrames.Add(1)
 		n.log.Debug("core refused a message", "peer", f.From, "type", m.Type.String(), "err", err)
 	}
 }
 
-// chainBefore implements validator.chainBefore: fn runs on the ledger at
-// height seq-1 once the loop has applied every block below seq and the
-// ledger transaction that applied them is durable (not committing in the
-// background), so the ledger and n.state are the chain before seq.
-func (n *Node) chainBefore(seq uint64, fn func(t *ledger.Tx) error) (bool, error) {
-	if n.applied+1 != seq || n.commitDone != nil {
-		return false, nil
-	}
-	return true, n.led.View(func(t *ledger.Tx) error {
-		if h := t.Height(); h != n.applied {
-			return fmt.Errorf("%w: the ledger is at height %d, the loop applied %d", ledger.ErrCorrupt, h, n.applied)
+// runValidations judges, one at a time and in the order the core asked,
+// the blocks the loop hands it (pbft.Ready.Validate, but for
+// reconfiguration blocks: judgeConfigs), and hands the verdicts back to
+// the loop, which gives them to the core (Core.Validated). Judging runs
+// here so that the loop goes on stepping messages while a block's
+// signatures are verified and its plugins run.
+func (n *Node) runValidations(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case v := <-n.validateC:
+			r := validated{seq: v.Seq, digest: v.Digest, verdict: n.val.ValidateBlock(v.Seq, v.Block)}
+			select {
+			case n.validatedC <- r:
+			case <-ctx.Done():
+				return
+			}
 		}
-		return fn(t)
-	})
+	}
 }
 
-// retryConfigPP steps again the reconfiguration pre-prepare the validator
-// judged too early, once the chain before it is applied. It reports
-// whether it stepped one (the core then has a Ready).
-func (n *Node) retryConfigPP() bool {
-	seq := n.val.deferred
-	if seq == 0 {
-		return false
+// judgeConfigs judges the reconfiguration blocks the core asked about
+// whose chain before is now applied and durable (not committing in the
+// background): the ledger and n.state are then the chain at seq-1, which
+// is what the block must be judged against. It runs on the loop, between
+// Readies. A block at or below the applied height was decided without
+// this replica: the core is told Abstain, which it ignores. It reports
+// whether it gave the core a verdict (the core may then have a Ready).
+func (n *Node) judgeConfigs() bool {
+	answered := false
+	rest := n.configWait[:0]
+	for _, v := range n.configWait {
+		verdict := pbft.Abstain
+		switch {
+		case v.Seq > n.applied+1 || (v.Seq == n.applied+1 && n.commitDone != nil):
+			rest = append(rest, v) // the chain before it is not applied (or not durable) yet
+			continue
+		case v.Seq == n.applied+1:
+			err := n.led.View(func(t *ledger.Tx) error {
+				if h := t.Height(); h != n.applied {
+					return fmt.Errorf("%w: the ledger is at height %d, the loop applied %d", ledger.ErrCorrupt, h, n.applied)
+				}
+				verdict = n.val.ValidateConfigBlock(t, v.Seq, v.Block)
+				return nil
+			})
+			if err != nil {
+				n.log.Warn("cannot judge a reconfiguration block", "seq", v.Seq, "err", err)
+				verdict = pbft.Abstain
+			}
+		}
+		n.core.Validated(v.Seq, v.Digest, verdict)
+		answered = true
 	}
-	if seq <= n.applied || n.configPP == nil || n.configPP.Seq != seq {
-		n.val.deferred = 0 // decided without this replica, or a pre-prepare this replica does not hold
-		return false
-	}
-	if n.applied+1 != seq || n.commitDone != nil {
-		return false
-	}
-	n.val.deferred = 0
-	pp := *n.configPP
-	n.configPP = nil
-	if err := n.core.Step(pp); err != nil {
-		n.log.Debug("core refused a reconfiguration pre-prepare", "seq", seq, "err", err)
-	}
-	return true
+	clear(n.configWait[len(rest):])
+	n.configWait = rest
+	return answered
 }
 
 func (n *Node) maxFrame() int { return pbft.MaxMessageSize }
@@ -762,7 +759,7 @@ func (n *Node) checkRequests(st *chainState, reqs [][]byte) []bool {
 		if r.executed {
 			continue // a late copy: the loop would drop it
 		}
-		if pass[i] = r.verdict.Decision != Reject && r.tx != nil && !isMembershipTx(r.tx); !pass[i] {
+		if pass[i] = r.verdict.Verdict != pbft.Reject && r.tx != nil && !isMembershipTx(r.tx); !pass[i] {
 			n.metrics.badRequests.Add(1)
 		}
 	}
@@ -895,6 +892,13 @@ func (n *Node) handleReadies(fetches *[]*pbft.Fetch) error {
 		if rd.Fetch != nil {
 			f := *rd.Fetch
 			*fetches = append(*fetches, &f)
+		}
+		for _, v := range rd.Validate {
+			if v.Block.Config != nil {
+				n.configWait = append(n.configWait, v)
+			} else {
+				n.toValidate = append(n.toValidate, v)
+			}
 		}
 		n.core.Advance()
 		if fx.leader != nil {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 	"github.com/careerchain/careerchain/wasm"
 )
@@ -38,6 +39,12 @@ func NewWasmPlugins(ctx context.Context, dir string, opts wasm.Options) (*WasmPl
 	}
 	return &WasmPlugins{host: h, dir: dir, loaded: make(map[string]string)}, nil
 }
+
+// SigVerifier verifies a signature and notes it for the host's function
+// careerchain.ed25519_verify (wasm.SigNotes): the payment plugin's check of
+// a receipt signature the stateless checks have just verified is then
+// answered without verifying it again.
+func (p *WasmPlugins) SigVerifier() chain.SigVerifier { return p.host.SigNotes().VerifyAndNote }
 
 // Close stops the host.
 func (p *WasmPlugins) Close(ctx context.Context) error { return p.host.Close(ctx) }
@@ -100,9 +107,9 @@ func (p *WasmPlugins) Preload(ctx context.Context, refs []chain.PluginRef) error
 }
 
 // CheckTx implements Plugins.
-func (p *WasmPlugins) CheckTx(ctx context.Context, tx *chain.Tx, bctx BlockContext) Verdict {
+func (p *WasmPlugins) CheckTx(ctx context.Context, tx *chain.Tx, bctx BlockContext) Judgement {
 	if tx.Career == nil {
-		return Verdict{} // revocations and config changes carry no claim or payment
+		return Judgement{} // revocations and config changes carry no claim or payment
 	}
 	in := wasm.Input{ChainID: bctx.ChainID, Height: bctx.Height, Time: bctx.Time / 1000, Tx: *tx}
 	payment := "payment-" + tx.Career.Receipt.Provider
@@ -117,20 +124,20 @@ func (p *WasmPlugins) CheckTx(ctx context.Context, tx *chain.Tx, bctx BlockConte
 		}
 		name, err := p.ensure(ctx, ref)
 		if err != nil {
-			return Verdict{Decision: Abstain, Reason: err.Error()}
+			return Judgement{Verdict: pbft.Abstain, Reason: err.Error()}
 		}
 		r := p.host.Evaluate(ctx, name, in)
 		switch {
-		case r.Verdict == wasm.VerdictAbstain:
-			return Verdict{Decision: Abstain, Reason: fmt.Sprintf("plugin %s: %s", ref.Name, r.Reason)}
-		case r.Verdict.Rejects():
-			return Verdict{Decision: Reject, Reason: fmt.Sprintf("plugin %s rejected the transaction (%s): %s", ref.Name, r.Code, r.Reason)}
+		case r.Verdict == pbft.Abstain:
+			return Judgement{Verdict: pbft.Abstain, Reason: fmt.Sprintf("plugin %s: %s", ref.Name, r.Reason)}
+		case r.Verdict == pbft.Reject:
+			return Judgement{Verdict: pbft.Reject, Reason: fmt.Sprintf("plugin %s rejected the transaction (%s): %s", ref.Name, r.Code, r.Reason)}
 		}
 	}
 	if !paid && hasKind(bctx.Plugins, wasm.KindPayment) {
-		return Verdict{Decision: Reject, Reason: fmt.Sprintf("no payment plugin for provider %q is in the chain's plugin set", tx.Career.Receipt.Provider)}
+		return Judgement{Verdict: pbft.Reject, Reason: fmt.Sprintf("no payment plugin for provider %q is in the chain's plugin set", tx.Career.Receipt.Provider)}
 	}
-	return Verdict{}
+	return Judgement{}
 }
 
 func hasKind(refs []chain.PluginRef, kind string) bool {

@@ -84,16 +84,12 @@ func (p *presigner) stats() (hits, misses uint64) {
 	return p.hits, p.misses
 }
 
-// presignCommits starts signing this replica's COMMIT for every pre-prepare
-// a Ready logs that it has not committed to yet. What a COMMIT is signed
-// over is the core's to say (Core.CommitSigningBytes: chain ID, epoch,
-// format version): the node never rebuilds it field by field.
+// presignCommits starts signing this replica's COMMITs that the core
+// offers to presign (pbft.Ready.Presign: the pre-prepares a Ready logs that
+// it has not committed to yet). What a COMMIT is signed over is the core's
+// to say: the node never rebuilds it.
 func (n *Node) presignCommits(rd *pbft.Ready) {
-	for i := range rd.Entries {
-		e := &rd.Entries[i]
-		if e.PrePrepare == nil || e.Commit != nil || e.Prepared != nil {
-			continue
-		}
-		n.signer.Presign(n.core.CommitSigningBytes(e.PrePrepare))
+	for _, b := range rd.Presign {
+		n.signer.Presign(b)
 	}
 }

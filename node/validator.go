@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -15,33 +16,12 @@ import (
 	"github.com/careerchain/careerchain/sdk/genesis"
 )
 
-// Decision is a plugin's judgement of one transaction.
-type Decision uint8
-
-// Decisions. Abstain is for local trouble (a wall-clock limit, a module
+// Judgement is a verdict on one transaction with the reason shown to the
+// submitter. Abstain is for local trouble (a wall-clock limit, a module
 // that failed to load): the replica then does not vote for the block.
-const (
-	Accept Decision = iota
-	Reject
-	Abstain
-)
-
-func (d Decision) String() string {
-	switch d {
-	case Accept:
-		return "accept"
-	case Reject:
-		return "reject"
-	case Abstain:
-		return "abstain"
-	}
-	return fmt.Sprintf("decision(%d)", uint8(d))
-}
-
-// Verdict is a plugin's decision with the reason shown to the submitter.
-type Verdict struct {
-	Decision Decision
-	Reason   string
+type Judgement struct {
+	Verdict pbft.Verdict
+	Reason  string
 }
 
 // BlockContext is what a plugin may know about the block a transaction is
@@ -61,14 +41,31 @@ type BlockContext struct {
 // safe for concurrent use and deterministic for Accept and Reject; when ctx
 // ends it returns Abstain.
 type Plugins interface {
-	CheckTx(ctx context.Context, tx *chain.Tx, bctx BlockContext) Verdict
+	CheckTx(ctx context.Context, tx *chain.Tx, bctx BlockContext) Judgement
+}
+
+// sigNoter is implemented by Plugins whose host can use the signatures the
+// checks verified (WasmPlugins): a plugin's check of the same signature then
+// costs no second verification.
+type sigNoter interface {
+	SigVerifier() chain.SigVerifier
+}
+
+// sigVerifier is the signature check of a transaction's stateless checks
+// before plugins: one that notes what it verified for their host, or
+// crypto/ed25519.Verify.
+func sigVerifier(p Plugins) chain.SigVerifier {
+	if n, ok := p.(sigNoter); ok {
+		return n.SigVerifier()
+	}
+	return ed25519.Verify
 }
 
 // NopPlugins accepts every transaction.
 type NopPlugins struct{}
 
 // CheckTx accepts.
-func (NopPlugins) CheckTx(context.Context, *chain.Tx, BlockContext) Verdict { return Verdict{} }
+func (NopPlugins) CheckTx(context.Context, *chain.Tx, BlockContext) Judgement { return Judgement{} }
 
 // chainState is an immutable snapshot of the chain configuration; a config
 // change replaces it. Version counts replacements, for the check cache.
@@ -83,7 +80,7 @@ type chainState struct {
 type checkResult struct {
 	tx      *chain.Tx
 	id      [32]byte
-	verdict Verdict
+	verdict Judgement
 	err     error // set with Reject: wraps a chain sentinel
 	// executed: not checked, because it executed since it passed its
 	// checks (checkAll with skipExecuted only); verdict and tx are unset.
@@ -97,12 +94,12 @@ func checkTx(ctx context.Context, raw []byte, st *chainState, plugins Plugins, b
 	r := checkResult{id: sha256.Sum256(raw)}
 	tx, err := chain.DecodeTx(raw, st.params.MaxTxBytes)
 	if err != nil {
-		r.verdict, r.err = Verdict{Decision: Reject, Reason: err.Error()}, err
+		r.verdict, r.err = Judgement{Verdict: pbft.Reject, Reason: err.Error()}, err
 		return r
 	}
 	r.tx = tx
-	if err := tx.CheckStateless(st.params); err != nil {
-		r.verdict, r.err = Verdict{Decision: Reject, Reason: err.Error()}, err
+	if err := tx.CheckStatelessWith(st.params, sigVerifier(plugins)); err != nil {
+		r.verdict, r.err = Judgement{Verdict: pbft.Reject, Reason: err.Error()}, err
 		return r
 	}
 	return pluginCheck(ctx, r.id, tx, plugins, bctx)
@@ -113,10 +110,10 @@ func checkTx(ctx context.Context, raw []byte, st *chainState, plugins Plugins, b
 func pluginCheck(ctx context.Context, id [32]byte, tx *chain.Tx, plugins Plugins, bctx BlockContext) checkResult {
 	r := checkResult{id: id, tx: tx}
 	r.verdict = plugins.CheckTx(ctx, tx, bctx)
-	if ctx.Err() != nil && r.verdict.Decision == Reject {
-		r.verdict = Verdict{Decision: Abstain, Reason: "plugin time limit"}
+	if ctx.Err() != nil && r.verdict.Verdict == pbft.Reject {
+		r.verdict = Judgement{Verdict: pbft.Abstain, Reason: "plugin time limit"}
 	}
-	if r.verdict.Decision == Reject {
+	if r.verdict.Verdict == pbft.Reject {
 		r.err = fmt.Errorf("%w: %s", ErrRejected, r.verdict.Reason)
 	}
 	return r
@@ -127,28 +124,18 @@ func isMembershipTx(tx *chain.Tx) bool {
 	return tx != nil && tx.Type == chain.TypeConfig && tx.Config != nil && len(tx.Config.Membership) > 0
 }
 
-// validator is the pbft.Validator of a node. The core calls it from the
-// node loop only; it keeps a bounded cache of transactions already checked
-// under the current chain configuration (submissions and forwarded
-// requests), so a block's signatures are verified once per replica.
+// validator judges the blocks the core asks about (pbft.Ready.Validate).
+// It keeps a bounded cache of transactions already checked under the
+// current chain configuration (submissions and forwarded requests), so a
+// block's signatures are verified once per replica. ValidateBlock runs on
+// the node's validation goroutine (runValidations), ValidateConfigBlock on
+// the loop; both only read the chain state and the ledger.
 type validator struct {
 	state    func() *chainState
 	plugins  Plugins
 	timeout  func() (context.Context, context.CancelFunc)
 	parallel func(n int, fn func(i int))
 	cache    *checkCache
-
-	// chainBefore runs fn on the ledger at exactly height seq-1 (state()
-	// is then the configuration at that height too) and reports true, or
-	// reports false without running fn: this replica has not applied and
-	// persisted the chain up to seq-1 yet (the core executes blocks before
-	// the node applies them). A reconfiguration block is judged only
-	// there. Nil: reconfiguration blocks get the stateless checks only.
-	chainBefore func(seq uint64, fn func(t *ledger.Tx) error) (bool, error)
-	// deferred is the sequence number of a reconfiguration block judged
-	// too early (Abstain); the node steps its pre-prepare again once it
-	// has applied the chain before it. Loop-owned, like the core.
-	deferred uint64
 }
 
 // checked is a transaction that passed the checks under a configuration
@@ -312,7 +299,7 @@ func (c *checkCache) checkAll(ctx context.Context, raws [][]byte, st *chainState
 		default:
 			c.checks.Add(1)
 			r := checkTx(ctx, raws[i], st, plugins, bctx)
-			c.finish(r.id, st.version, r.tx, r.verdict.Decision == Accept)
+			c.finish(r.id, st.version, r.tx, r.verdict.Verdict == pbft.Accept)
 			results[i] = r
 		}
 	})
@@ -342,39 +329,35 @@ func (c *checkCache) checkAll(ctx context.Context, raws [][]byte, st *chainState
 	return results
 }
 
-// ValidateBlock implements pbft.Validator.
+// ValidateBlock judges a block that changes no membership: the checks of
+// every transaction, through the check cache. A reconfiguration block gets
+// these checks too, but is judged whole only by ValidateConfigBlock.
 func (v *validator) ValidateBlock(seq uint64, b *pbft.Block) pbft.Verdict {
 	st := v.state()
-	bctx := BlockContext{ChainID: st.chainID, Height: seq, View: b.View, Proposer: b.Proposer, Time: b.Time, Plugins: st.cfg.Plugins}
 	if b.Config != nil && len(b.Txs) != 1 {
 		return pbft.Reject // a reconfiguration block carries exactly its authorising config tx
 	}
-	if b.Config != nil && v.chainBefore != nil {
-		// Judged against exactly the chain before it (the core proposes
-		// and accepts one only at executed+1): what execution will say of
-		// its transaction depends on that chain, and the core switches
-		// membership on commit whatever execution says.
-		var verdict pbft.Verdict
-		ok, err := v.chainBefore(seq, func(t *ledger.Tx) error {
-			verdict = v.validateConfigBlock(t, seq, b, bctx)
-			return nil
-		})
-		if err != nil || !ok {
-			v.deferred = seq
-			return pbft.Abstain
-		}
-		return verdict
-	}
-	verdict, _ := v.validateTxs(b, st, bctx)
+	verdict, _ := v.validateTxs(b, st, v.blockContext(st, seq, b))
 	return verdict
 }
 
-// validateConfigBlock judges a reconfiguration block in the ledger
-// transaction t at height seq-1: the checks of every transaction, then
-// every check execution makes of its authorising transaction.
-func (v *validator) validateConfigBlock(t *ledger.Tx, seq uint64, b *pbft.Block, bctx BlockContext) pbft.Verdict {
+func (v *validator) blockContext(st *chainState, seq uint64, b *pbft.Block) BlockContext {
+	return BlockContext{ChainID: st.chainID, Height: seq, View: b.View, Proposer: b.Proposer, Time: b.Time, Plugins: st.cfg.Plugins}
+}
+
+// ValidateConfigBlock judges a reconfiguration block in the ledger
+// transaction t, which holds exactly the chain before it (height seq-1,
+// with v.state() the configuration at that height: the core proposes and
+// accepts one only at executed+1, and what execution will say of its
+// transaction depends on that chain, while the core switches membership
+// on commit whatever execution says): the checks of its transaction, then
+// every check execution makes of it.
+func (v *validator) ValidateConfigBlock(t *ledger.Tx, seq uint64, b *pbft.Block) pbft.Verdict {
 	st := v.state()
-	verdict, results := v.validateTxs(b, st, bctx)
+	if len(b.Txs) != 1 {
+		return pbft.Reject
+	}
+	verdict, results := v.validateTxs(b, st, v.blockContext(st, seq, b))
 	if verdict != pbft.Accept {
 		return verdict
 	}
@@ -396,10 +379,10 @@ func (v *validator) validateTxs(b *pbft.Block, st *chainState, bctx BlockContext
 	results := v.cache.checkAll(ctx, b.Txs, st, v.plugins, bctx, v.parallel, false)
 	verdict := pbft.Accept
 	for _, r := range results {
-		switch r.verdict.Decision {
-		case Reject:
+		switch r.verdict.Verdict {
+		case pbft.Reject:
 			return pbft.Reject, nil
-		case Abstain:
+		case pbft.Abstain:
 			verdict = pbft.Abstain
 		}
 		if r.tx == nil {

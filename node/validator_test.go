@@ -21,12 +21,12 @@ type gatedPlugins struct {
 	gate    chan struct{}
 }
 
-func (p *gatedPlugins) CheckTx(context.Context, *chain.Tx, BlockContext) Verdict {
+func (p *gatedPlugins) CheckTx(context.Context, *chain.Tx, BlockContext) Judgement {
 	if p.calls.Add(1) == 1 {
 		close(p.started)
 		<-p.gate
 	}
-	return Verdict{}
+	return Judgement{}
 }
 
 func serially(n int, fn func(i int)) {
@@ -56,7 +56,7 @@ func TestCheckAllClaimsLazily(t *testing.T) {
 	go func() { done <- cache.checkAll(context.Background(), raws[3:], st, pl, bctx, serially, false) }()
 	select {
 	case rs := <-done:
-		if rs[0].verdict.Decision != Accept || rs[0].tx == nil {
+		if rs[0].verdict.Verdict != pbft.Accept || rs[0].tx == nil {
 			t.Fatalf("the transaction was not accepted: %+v", rs[0])
 		}
 	case <-time.After(30 * time.Second):
@@ -64,7 +64,7 @@ func TestCheckAllClaimsLazily(t *testing.T) {
 	}
 	close(pl.gate)
 	for i, r := range <-batch {
-		if r.verdict.Decision != Accept || r.tx == nil {
+		if r.verdict.Verdict != pbft.Accept || r.tx == nil {
 			t.Fatalf("batch transaction %d: %+v", i, r)
 		}
 	}
@@ -106,11 +106,11 @@ func TestLateCopiesOfExecutedTransactionsSkipTheirChecks(t *testing.T) {
 // a verdict that depends on the block's time.
 type clockPlugins struct{ limit int64 }
 
-func (p clockPlugins) CheckTx(_ context.Context, _ *chain.Tx, bctx BlockContext) Verdict {
+func (p clockPlugins) CheckTx(_ context.Context, _ *chain.Tx, bctx BlockContext) Judgement {
 	if bctx.Time > p.limit {
-		return Verdict{Decision: Reject, Reason: "too late"}
+		return Judgement{Verdict: pbft.Reject, Reason: "too late"}
 	}
-	return Verdict{}
+	return Judgement{}
 }
 
 // TestBlockVerdictIgnoresCachedContext is case 8: a transaction checked at
@@ -132,7 +132,7 @@ func TestBlockVerdictIgnoresCachedContext(t *testing.T) {
 	}
 	cached, fresh := newValidator(), newValidator()
 	sub := cached.cache.checkAll(context.Background(), [][]byte{raw}, st, plugins, BlockContext{ChainID: testChainID, Time: limit - 1}, serially, false)[0]
-	if sub.verdict.Decision != Accept || sub.tx == nil {
+	if sub.verdict.Verdict != pbft.Accept || sub.tx == nil {
 		t.Fatalf("submission: %+v", sub)
 	}
 	for _, tc := range []struct {

@@ -17,10 +17,53 @@ const (
 	Abstain                // this replica cannot tell (e.g. a plugin hit a wall-clock limit): do not vote
 )
 
-// Validator checks a block before the replica votes for it. It must be
-// deterministic for Accept and Reject; Abstain is for local trouble.
-type Validator interface {
-	ValidateBlock(seq uint64, b *Block) Verdict
+// String returns "accept", "reject" or "abstain".
+func (v Verdict) String() string {
+	switch v {
+	case Accept:
+		return "accept"
+	case Reject:
+		return "reject"
+	case Abstain:
+		return "abstain"
+	}
+	return fmt.Sprintf("verdict(%d)", int(v))
+}
+
+// MarshalText writes the verdict as String does, for JSON documents that
+// carry one (a plugin's result).
+func (v Verdict) MarshalText() ([]byte, error) {
+	if v < Accept || v > Abstain {
+		return nil, fmt.Errorf("pbft: no such verdict %d", int(v))
+	}
+	return []byte(v.String()), nil
+}
+
+// UnmarshalText reads "accept", "reject" or "abstain".
+func (v *Verdict) UnmarshalText(b []byte) error {
+	for _, w := range []Verdict{Accept, Reject, Abstain} {
+		if string(b) == w.String() {
+			*v = w
+			return nil
+		}
+	}
+	return fmt.Errorf("pbft: %q is not a verdict (accept, reject or abstain)", b)
+}
+
+// Validation is a proposed block the core asks the application to judge
+// (Config.ValidateBlocks), the way raft asks its application to persist:
+// through Ready. The application answers with Core.Validated(Seq, Digest,
+// verdict), later and on its own schedule, so judging never runs inside
+// Step. Until the verdict, the core neither votes for the block nor, as
+// primary, proposes it (its own reconfiguration block). The verdict must
+// be deterministic for Accept and Reject; Abstain is for local trouble.
+// The application must answer every Validation it is given; a verdict on
+// a block the core no longer waits for (the view moved on, the sequence
+// number executed) is ignored.
+type Validation struct {
+	Seq    uint64
+	Digest Hash
+	Block  *Block
 }
 
 // Config configures a Core. Zero values take the defaults of withDefaults.
@@ -32,7 +75,10 @@ type Config struct {
 	Membership *Membership // in force after the last executed block
 	Signer     Signer      // commits and checkpoints: the certificates (Member.SignKey)
 	Verifier   Verifier    // for Signer's signatures
-	Validator  Validator   // nil accepts every block
+	// ValidateBlocks makes the core ask the application to judge every
+	// proposed block (Ready.Validate, Core.Validated) before it votes for
+	// it; false accepts every block.
+	ValidateBlocks bool
 
 	// VoteSigner and VoteVerifier, if set, sign and verify with each
 	// member's NetKey the messages that matter only while the protocol
@@ -243,12 +289,22 @@ type Ready struct {
 	Committed  []Committed
 	Fetch      *Fetch
 	Events     []Event
+	// Validate lists blocks to judge (Config.ValidateBlocks); see
+	// Validation. Judging may start at once: nothing in it waits for the
+	// persist.
+	Validate []Validation
+	// Presign holds the bytes this replica's COMMITs will be signed over
+	// if the pre-prepares logged in Entries prepare: the application may
+	// sign them ahead (its Signer then finds the signature ready, and the
+	// prepare round no longer waits for a signature). The core knows its
+	// own bytes; the application never rebuilds them.
+	Presign [][]byte
 }
 
 // IsEmpty reports whether there is nothing to do.
 func (r *Ready) IsEmpty() bool {
 	return r.HardState == nil && len(r.Entries) == 0 && len(r.Messages) == 0 && len(r.Proposals) == 0 &&
-		len(r.Committed) == 0 && r.Fetch == nil && len(r.Events) == 0 && r.PruneBelow == 0
+		len(r.Committed) == 0 && r.Fetch == nil && len(r.Events) == 0 && r.PruneBelow == 0 && len(r.Validate) == 0
 }
 
 // entry is the log state of one sequence number.
@@ -331,6 +387,9 @@ type Core struct {
 	futureCP   map[uint64]uint64     // sender → highest seq of its checkpoint in a later epoch
 	answered   map[uint64]int        // sender → block bodies sent to it this tick
 	configPP   *Message              // a reconfiguration pre-prepare waiting for the blocks before it
+	judging    map[uint64]*Message   // seq → pre-prepare waiting for the application's verdict
+	ownConfig  *ownConfig            // primary: its reconfiguration block waiting for the verdict
+	validate   []Validation          // blocks to judge, for the next Ready
 	lastCP     *Message              // this replica's latest checkpoint, for peers left in an earlier epoch
 	helped     map[uint64]int64      // peer → tick+1 at which it was last sent lastCP
 
@@ -384,6 +443,7 @@ func New(cfg Config) (*Core, error) {
 		wants:       make(map[uint64]*blockWant),
 		futureCP:    make(map[uint64]uint64),
 		dirty:       make(map[uint64]bool),
+		judging:     make(map[uint64]*Message),
 		waitSince:   -1,
 		vcDeadline:  -1,
 	}
@@ -535,10 +595,9 @@ func (c *Core) sign(m *Message) {
 	m.Sig = c.cfg.Signer.Sign(m.signingBytes(c.cfg.ChainID))
 }
 
-// CommitSigningBytes returns the bytes this replica's COMMIT for pp will
-// be signed over if pp prepares: an application may sign them ahead of
-// time (its Signer then finds the signature ready).
-func (c *Core) CommitSigningBytes(pp *Message) []byte {
+// commitSigningBytes returns the bytes this replica's COMMIT for pp will
+// be signed over if pp prepares (Ready.Presign).
+func (c *Core) commitSigningBytes(pp *Message) []byte {
 	m := Message{Type: MsgCommit, From: c.id, Epoch: pp.Epoch, View: pp.View, Seq: pp.Seq, Digest: pp.Digest}
 	return m.signingBytes(c.cfg.ChainID)
 }
@@ -725,7 +784,7 @@ func (c *Core) Tick(now int64) {
 // close a batch, so requests that arrive together share a block.
 func (c *Core) Ready() Ready {
 	c.flush()
-	rd := Ready{Messages: c.msgs, Committed: c.committed, Fetch: c.fetch, Events: c.events, PruneBelow: c.pruneBelow}
+	rd := Ready{Messages: c.msgs, Committed: c.committed, Fetch: c.fetch, Events: c.events, PruneBelow: c.pruneBelow, Validate: c.validate}
 	if c.hsDirty {
 		muted := c.muted && c.view <= c.muteView
 		rd.HardState = &HardState{View: c.view, InViewChange: c.inVC, StableSeq: c.stableSeq, StableDigest: c.stableDig, StableProof: c.stableMsg,
@@ -746,6 +805,9 @@ func (c *Core) Ready() Ready {
 		for _, s := range seqs {
 			if e, ok := c.log[s]; ok {
 				rd.Entries = append(rd.Entries, EntryRecord{Seq: s, PrePrepare: e.pp, Prepare: e.myPrep, Commit: e.myCommit, Prepared: e.prepared, PreparedBlock: e.prepBlk})
+				if e.pp != nil && e.myCommit == nil && e.prepared == nil {
+					rd.Presign = append(rd.Presign, c.commitSigningBytes(e.pp))
+				}
 			}
 		}
 	}
@@ -756,14 +818,14 @@ func (c *Core) Ready() Ready {
 func (c *Core) HasReady() bool {
 	c.flush()
 	return c.hsDirty || len(c.dirty) > 0 || len(c.msgs) > 0 || len(c.proposals) > 0 || len(c.committed) > 0 ||
-		c.fetch != nil || len(c.events) > 0 || c.pruneBelow > 0
+		c.fetch != nil || len(c.events) > 0 || c.pruneBelow > 0 || len(c.validate) > 0
 }
 
 // Advance tells the core that the last Ready was handled.
 func (c *Core) Advance() {
 	c.hsDirty = false
 	clear(c.dirty)
-	c.msgs, c.proposals, c.committed, c.events = nil, nil, nil, nil
+	c.msgs, c.proposals, c.committed, c.events, c.validate = nil, nil, nil, nil, nil
 	c.fetch = nil
 	c.pruneBelow = 0
 }
@@ -807,13 +869,12 @@ func (c *Core) propose() bool {
 		// The primary judges its reconfiguration as the backups will,
 		// against the chain before it: one they would reject is dropped
 		// here (with its requests) instead of costing a view change.
-		if c.cfg.Validator != nil {
-			probe := *b
-			probe.View, probe.Proposer, probe.Time = c.view, c.id, max(c.now, c.lastTime, c.execTime)
-			switch c.cfg.Validator.ValidateBlock(seq, &probe) {
-			case Abstain:
-				return false // not judged yet (the application is catching up): later
-			case Reject:
+		if c.cfg.ValidateBlocks {
+			judged, ok := c.judgeOwnConfig(seq, b)
+			if !ok {
+				return false // asked, or waiting for the verdict
+			}
+			if judged == nil {
 				c.configQ = c.configQ[1:]
 				for _, tx := range b.Txs {
 					c.dropPending(reqHash(tx))
@@ -827,6 +888,7 @@ func (c *Core) propose() bool {
 				c.event("rejected-block", c.view, seq, c.id, "the application rejected this replica's reconfiguration")
 				return true
 			}
+			b = judged
 		}
 		c.configQ = c.configQ[1:]
 		for _, tx := range b.Txs {
@@ -838,7 +900,9 @@ func (c *Core) propose() bool {
 			return false
 		}
 	}
-	b.View, b.Proposer, b.Time = c.view, c.id, max(c.now, c.lastTime, c.execTime)
+	if b.Proposer == 0 { // a judged reconfiguration is proposed as it was judged
+		b.View, b.Proposer, b.Time = c.view, c.id, max(c.now, c.lastTime, c.execTime)
+	}
 	c.lastTime = b.Time
 	c.nextSeq = seq
 	pp := Message{Type: MsgPrePrepare, View: c.view, Seq: seq, Digest: b.Digest(seq), Block: b}
@@ -847,6 +911,86 @@ func (c *Core) propose() bool {
 	c.acceptPrePrepare(e, &pp, nil)
 	c.proposals = append(c.proposals, pp)
 	return true
+}
+
+// ownConfig is the primary's reconfiguration block (configQ[0]) as it was
+// sent to the application to judge, at seq in view, and the verdict.
+type ownConfig struct {
+	src     *Block // configQ[0] when asked
+	block   *Block // the block judged: src with view, proposer and time set
+	seq     uint64
+	view    uint64
+	digest  Hash
+	judged  bool
+	verdict Verdict
+	at      int64 // tick of the verdict
+}
+
+// judgeOwnConfig asks the application to judge the primary's
+// reconfiguration block b at seq, or reads its verdict: ok with the block
+// to propose (as judged), ok with nil if rejected, not ok while the
+// verdict is awaited. An abstention is asked again after a tick.
+func (c *Core) judgeOwnConfig(seq uint64, b *Block) (judged *Block, ok bool) {
+	o := c.ownConfig
+	if o != nil && o.src == b && o.seq == seq && o.view == c.view {
+		switch {
+		case !o.judged:
+			return nil, false
+		case o.verdict == Accept:
+			c.ownConfig = nil
+			return o.block, true
+		case o.verdict == Reject:
+			c.ownConfig = nil
+			return nil, true
+		case o.at == c.ticks:
+			return nil, false // abstained: ask again at the next tick
+		}
+	}
+	probe := *b
+	probe.View, probe.Proposer, probe.Time = c.view, c.id, max(c.now, c.lastTime, c.execTime)
+	d := probe.Digest(seq)
+	c.ownConfig = &ownConfig{src: b, block: &probe, seq: seq, view: c.view, digest: d}
+	c.validate = append(c.validate, Validation{Seq: seq, Digest: d, Block: &probe})
+	return nil, false
+}
+
+// Validated gives the application's verdict on the block it was asked to
+// judge (Ready.Validate) at seq with digest d. Accept votes for it (or, for
+// the primary's own reconfiguration, proposes it); Reject starts a view
+// change (the primary proposed what every correct replica rejects) or,
+// for its own reconfiguration, drops it; Abstain casts no vote. A verdict
+// on a block the core no longer waits for is ignored.
+func (c *Core) Validated(seq uint64, d Hash, v Verdict) {
+	if o := c.ownConfig; o != nil && !o.judged && o.seq == seq && o.digest == d {
+		o.judged, o.verdict, o.at = true, v, c.ticks
+		return
+	}
+	pp, ok := c.judging[seq]
+	if !ok || pp.Digest != d {
+		return
+	}
+	delete(c.judging, seq)
+	// The state may have moved on while the application judged.
+	if pp.View != c.view || c.inVC || pp.Epoch != c.m.Epoch || seq <= c.executed || seq <= c.low() {
+		return
+	}
+	if c.barrier != 0 && seq > c.barrier {
+		c.stashMsg(pp) // a reconfiguration accepted meanwhile comes first
+		return
+	}
+	e := c.entry(seq)
+	if e.pp != nil && e.view == pp.View {
+		return
+	}
+	switch v {
+	case Reject:
+		c.event("rejected-block", pp.View, seq, pp.From, "the application rejected the block")
+		c.startViewChange(c.view + 1)
+	case Abstain:
+		c.event("abstained", pp.View, seq, pp.From, "the application could not judge the block")
+	default:
+		c.acceptPrePrepare(e, pp, nil)
+	}
 }
 
 // batch takes requests from the queue, oldest first. With BatchDelay set,

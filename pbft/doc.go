@@ -6,8 +6,16 @@
 // The core has no goroutines, sockets, clocks or randomness. The
 // application drives it with Step (a message from a peer), Tick (one unit of
 // logical time), Propose (a client request), and reads what to do from
-// Ready: state to persist, messages to send, committed blocks to apply, and
-// blocks to fetch from peers. It then calls Advance.
+// Ready: state to persist, messages to send, committed blocks to apply,
+// blocks to fetch from peers, blocks to judge (Ready.Validate, with
+// Config.ValidateBlocks) and COMMIT bytes it may sign ahead (Ready.Presign).
+// It then calls Advance. The application's verdict on a block comes back
+// through Validated, whenever the application has it, so judging a block
+// (signatures, plugins) never runs inside Step; the core does not vote for
+// the block before it. The verdict type, Verdict, is the one every
+// judgement in Careerchain ends in (a plugin call, a transaction's checks, a
+// block): Accept, Reject (deterministic: every correct replica agrees) or
+// Abstain (local trouble: no vote).
 //
 // The one ordering rule: persist Ready.HardState and Ready.Entries (with
 // fsync) before sending Ready.Messages, so a replica never forgets a vote it

@@ -532,10 +532,9 @@ func TestRestartedPrimaryDoesNotReproposeInFlight(t *testing.T) {
 	s.checkNoDuplicates()
 }
 
-// rejectConfigs is a validator that refuses every reconfiguration block.
-type rejectConfigs struct{}
-
-func (rejectConfigs) ValidateBlock(_ uint64, b *Block) Verdict {
+// rejectConfigs is an application's judgement that refuses every
+// reconfiguration block.
+func rejectConfigs(_ uint64, b *Block) Verdict {
 	if b.Config != nil {
 		return Reject
 	}
@@ -547,8 +546,9 @@ func (rejectConfigs) ValidateBlock(_ uint64, b *Block) Verdict {
 // to reject (each rejection costs a view change); the chain goes on.
 func TestPrimaryJudgesItsOwnReconfiguration(t *testing.T) {
 	cfg := simConfig()
-	cfg.Validator = rejectConfigs{}
+	cfg.ValidateBlocks = true
 	s := newSim(t, 1, 4, cfg)
+	s.judge = rejectConfigs
 	m2 := s.genesis.Clone()
 	m2.Epoch++
 	m2.Members = m2.Members[:3]
@@ -580,8 +580,9 @@ func TestPrimaryJudgesItsOwnReconfiguration(t *testing.T) {
 // sit alone in a view change while they wait in the old view for it.
 func TestRejectedReconfigurationStopsThePrimarysTimer(t *testing.T) {
 	cfg := simConfig()
-	cfg.Validator = rejectConfigs{}
+	cfg.ValidateBlocks = true
 	s := newSim(t, 1, 4, cfg)
+	s.judge = rejectConfigs
 	m2 := s.genesis.Clone()
 	m2.Epoch++
 	m2.Members = m2.Members[:3]

@@ -115,6 +115,19 @@ type sim struct {
 	crashAllowed func(nd *simNode) bool
 
 	said map[saidKey]Hash // what each honest replica said, to catch it contradicting itself
+
+	// judge answers the blocks a core asks about (Config.ValidateBlocks),
+	// at once, in handle; nil holds the questions in held instead.
+	judge func(seq uint64, b *Block) Verdict
+	held  []heldValidation
+	// presigned, if set, collects every Ready's Presign, per replica.
+	presigned map[uint64][][]byte
+}
+
+// heldValidation is a question a core asked that the sim holds unanswered.
+type heldValidation struct {
+	nd *simNode
+	v  Validation
 }
 
 // saidKey names one thing a replica says at most once: its pre-prepare,
@@ -308,6 +321,16 @@ func (s *sim) handle(nd *simNode) {
 			}
 		}
 		nd.core.Advance()
+		if s.presigned != nil {
+			s.presigned[nd.id] = append(s.presigned[nd.id], rd.Presign...)
+		}
+		for _, v := range rd.Validate {
+			if s.judge == nil {
+				s.held = append(s.held, heldValidation{nd, v})
+				continue
+			}
+			nd.core.Validated(v.Seq, v.Digest, s.judge(v.Seq, v.Block))
+		}
 		if rd.Fetch != nil {
 			s.fetch(nd, rd.Fetch)
 		}

@@ -492,17 +492,20 @@ func (c *Core) onPrePrepare(m *Message) error {
 		c.event("clock-skew", m.View, m.Seq, m.From, fmt.Sprintf("block time %d, this replica's clock %d, last block %d", b.Time, c.now, c.execTime))
 		return nil
 	}
-	verdict := Accept
-	if c.cfg.Validator != nil {
-		verdict = c.cfg.Validator.ValidateBlock(m.Seq, b)
-	}
-	switch verdict {
-	case Reject:
-		c.event("rejected-block", m.View, m.Seq, m.From, "the application rejected the block")
-		c.startViewChange(c.view + 1)
-		return nil
-	case Abstain:
-		c.event("abstained", m.View, m.Seq, m.From, "the application could not judge the block")
+	if c.cfg.ValidateBlocks {
+		// The application judges the block (Ready.Validate); the vote
+		// waits for its verdict (Validated).
+		if j, ok := c.judging[m.Seq]; ok && j.View == m.View {
+			if j.Digest != m.Digest {
+				c.event("equivocation", m.View, m.Seq, m.From, "two pre-prepares for one sequence number")
+				c.startViewChange(c.view + 1)
+			}
+			return nil
+		}
+		cp := *m
+		cp.To = 0
+		c.judging[m.Seq] = &cp
+		c.validate = append(c.validate, Validation{Seq: m.Seq, Digest: m.Digest, Block: b})
 		return nil
 	}
 	c.acceptPrePrepare(e, m, nil)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"unicode/utf8"
 
+	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 	guest "github.com/careerchain/careerchain/sdk/plugin"
 )
@@ -46,26 +47,6 @@ const (
 	maxReasonLen = 1024
 )
 
-// Verdict is the outcome of one plugin call.
-type Verdict string
-
-const (
-	// VerdictAccept: the plugin accepts the transaction.
-	VerdictAccept Verdict = "accept"
-	// VerdictReject: the plugin rejects the transaction; Code and Reason say why.
-	VerdictReject Verdict = "reject"
-	// VerdictFault: the plugin misbehaved (trap, exit, bad pointer, oversized
-	// or malformed output). Deterministic, so it counts as a reject.
-	VerdictFault Verdict = "fault"
-	// VerdictAbstain: this host could not get an answer (wall-clock limit,
-	// cancelled context, host closed, no instance). It casts no vote.
-	VerdictAbstain Verdict = "abstain"
-)
-
-// Rejects reports whether a replica treats the verdict as a rejection of
-// the transaction: a reject or a plugin fault.
-func (v Verdict) Rejects() bool { return v == VerdictReject || v == VerdictFault }
-
 // Codes of the results the host produces itself (faults and abstentions).
 const (
 	CodeTrap          = "trap"        // the guest trapped or exited
@@ -89,13 +70,19 @@ type Input struct {
 	Tx      chain.Tx
 }
 
-// Result is the outcome of [Host.Evaluate].
+// Result is the outcome of [Host.Evaluate]. Its Verdict is the one every
+// judgement in Careerchain ends in (pbft.Verdict): Accept and Reject come
+// from the plugin, or Reject with Fault set when the plugin misbehaved
+// (trap, exit, bad pointer, oversized or malformed output), which every
+// replica sees alike; Abstain is this host's trouble (wall-clock limit,
+// cancelled context, host closed, no instance) and casts no vote.
 type Result struct {
-	Plugin   string  `json:"plugin"`
-	Verdict  Verdict `json:"verdict"`
-	Code     string  `json:"code,omitempty"`
-	Reason   string  `json:"reason,omitempty"`
-	ScorePPM int64   `json:"score_ppm"`
+	Plugin   string       `json:"plugin"`
+	Verdict  pbft.Verdict `json:"verdict"`
+	Fault    bool         `json:"fault,omitempty"` // the Reject is the plugin's misbehaviour; Code says which
+	Code     string       `json:"code,omitempty"`
+	Reason   string       `json:"reason,omitempty"`
+	ScorePPM int64        `json:"score_ppm"`
 }
 
 // wireOutput is the ABI v1 output document.
@@ -182,10 +169,10 @@ func decodeOutputJSON(name string, raw []byte) Result {
 func outputResult(name, verdict, code, reason string, score int64) Result {
 	r := Result{Plugin: name, Code: clip(code, maxCodeLen), Reason: clip(reason, maxReasonLen)}
 	switch verdict {
-	case string(VerdictAccept):
-		r.Verdict = VerdictAccept
-	case string(VerdictReject):
-		r.Verdict = VerdictReject
+	case guest.VerdictAccept:
+		r.Verdict = pbft.Accept
+	case guest.VerdictReject:
+		r.Verdict = pbft.Reject
 		if r.Code == "" {
 			r.Code = "rejected"
 		}
@@ -268,10 +255,10 @@ func plainString(s []byte) (string, []byte, bool) {
 				return "", s, false
 			}
 			switch string(v) { // the verdicts without an allocation
-			case string(VerdictAccept):
-				return string(VerdictAccept), s[i+1:], true
-			case string(VerdictReject):
-				return string(VerdictReject), s[i+1:], true
+			case guest.VerdictAccept:
+				return guest.VerdictAccept, s[i+1:], true
+			case guest.VerdictReject:
+				return guest.VerdictReject, s[i+1:], true
 			}
 			return string(v), s[i+1:], true
 		case c == '\\' || c < 0x20:
@@ -282,11 +269,11 @@ func plainString(s []byte) (string, []byte, bool) {
 }
 
 func fault(name, code, reason string) Result {
-	return Result{Plugin: name, Verdict: VerdictFault, Code: code, Reason: reason}
+	return Result{Plugin: name, Verdict: pbft.Reject, Fault: true, Code: code, Reason: reason}
 }
 
 func abstain(name, code, reason string) Result {
-	return Result{Plugin: name, Verdict: VerdictAbstain, Code: code, Reason: reason}
+	return Result{Plugin: name, Verdict: pbft.Abstain, Code: code, Reason: reason}
 }
 
 // clip cuts s to at most n bytes without splitting a UTF-8 sequence and

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 	guest "github.com/careerchain/careerchain/sdk/plugin"
 )
@@ -13,29 +14,29 @@ import (
 func TestDecodeOutput(t *testing.T) {
 	tests := []struct {
 		out     string
-		verdict Verdict
+		verdict pbft.Verdict // or faulted
 		code    string
 		score   int64
 	}{
-		{`{"verdict":"accept"}`, VerdictAccept, "", 0},
-		{`{"verdict":"accept","score_ppm":1000000}`, VerdictAccept, "", 1_000_000},
-		{`{"verdict":"accept","score_ppm":0,"extra":1}`, VerdictAccept, "", 0},
-		{`{"verdict":"reject","code":"bad_dates","reason":"end before start"}`, VerdictReject, "bad_dates", 0},
-		{`{"verdict":"reject"}`, VerdictReject, "rejected", 0},
-		{`{"verdict":"accept","score_ppm":1000001}`, VerdictFault, CodeBadOutput, 0},
-		{`{"verdict":"accept","score_ppm":-1}`, VerdictFault, CodeBadOutput, 0},
-		{`{"verdict":"accept","score_ppm":0.5}`, VerdictFault, CodeBadOutput, 0},
-		{`{"verdict":"fault"}`, VerdictFault, CodeBadOutput, 0},
-		{`{"verdict":"abstain"}`, VerdictFault, CodeBadOutput, 0},
-		{`{}`, VerdictFault, CodeBadOutput, 0},
-		{`{"verdict":"accept"} {}`, VerdictFault, CodeBadOutput, 0},
-		{`[1]`, VerdictFault, CodeBadOutput, 0},
-		{``, VerdictFault, CodeBadOutput, 0},
-		{"\x00\xff", VerdictFault, CodeBadOutput, 0},
+		{`{"verdict":"accept"}`, pbft.Accept, "", 0},
+		{`{"verdict":"accept","score_ppm":1000000}`, pbft.Accept, "", 1_000_000},
+		{`{"verdict":"accept","score_ppm":0,"extra":1}`, pbft.Accept, "", 0},
+		{`{"verdict":"reject","code":"bad_dates","reason":"end before start"}`, pbft.Reject, "bad_dates", 0},
+		{`{"verdict":"reject"}`, pbft.Reject, "rejected", 0},
+		{`{"verdict":"accept","score_ppm":1000001}`, faulted, CodeBadOutput, 0},
+		{`{"verdict":"accept","score_ppm":-1}`, faulted, CodeBadOutput, 0},
+		{`{"verdict":"accept","score_ppm":0.5}`, faulted, CodeBadOutput, 0},
+		{`{"verdict":"fault"}`, faulted, CodeBadOutput, 0},
+		{`{"verdict":"abstain"}`, faulted, CodeBadOutput, 0},
+		{`{}`, faulted, CodeBadOutput, 0},
+		{`{"verdict":"accept"} {}`, faulted, CodeBadOutput, 0},
+		{`[1]`, faulted, CodeBadOutput, 0},
+		{``, faulted, CodeBadOutput, 0},
+		{"\x00\xff", faulted, CodeBadOutput, 0},
 	}
 	for _, tt := range tests {
 		r := decodeOutput("p", []byte(tt.out))
-		if r.Verdict != tt.verdict || r.Code != tt.code || r.ScorePPM != tt.score || r.Plugin != "p" {
+		if outcome(r) != tt.verdict || r.Code != tt.code || r.ScorePPM != tt.score || r.Plugin != "p" {
 			t.Errorf("decodeOutput(%q) = %+v, want %s/%s/%d", tt.out, r, tt.verdict, tt.code, tt.score)
 		}
 	}
@@ -48,14 +49,6 @@ func TestDecodeOutputClipsText(t *testing.T) {
 	}
 }
 
-func TestVerdictRejects(t *testing.T) {
-	for v, want := range map[Verdict]bool{VerdictAccept: false, VerdictReject: true, VerdictFault: true, VerdictAbstain: false} {
-		if v.Rejects() != want {
-			t.Errorf("%s.Rejects() = %v", v, !want)
-		}
-	}
-}
-
 // FuzzDecodeOutput: any guest output yields a well-formed Result.
 func FuzzDecodeOutput(f *testing.F) {
 	for _, s := range []string{`{"verdict":"accept"}`, `{"verdict":"reject","code":"x","reason":"y"}`,
@@ -64,16 +57,16 @@ func FuzzDecodeOutput(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, out []byte) {
 		r := decodeOutput("p", out)
-		switch r.Verdict {
-		case VerdictAccept, VerdictReject, VerdictFault:
+		switch {
+		case r.Verdict == pbft.Accept && !r.Fault, r.Verdict == pbft.Reject:
 		default:
-			t.Fatalf("verdict %q", r.Verdict)
+			t.Fatalf("verdict %v (fault %v)", r.Verdict, r.Fault)
 		}
 		if r.ScorePPM < 0 || r.ScorePPM > MaxScorePPM || len(r.Code) > maxCodeLen || len(r.Reason) > maxReasonLen+200 ||
 			!utf8.ValidString(r.Code) || !utf8.ValidString(r.Reason) {
 			t.Fatalf("bad result %+v", r)
 		}
-		if r.Verdict == VerdictReject && r.Code == "" {
+		if r.Verdict == pbft.Reject && r.Code == "" {
 			t.Fatal("reject without code")
 		}
 		// The scanner agrees with encoding/json on whatever it takes.

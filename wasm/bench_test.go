@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 )
 
@@ -68,7 +69,7 @@ func benchEvaluateRef(b *testing.B, ref chain.PluginRef, module []byte, interrup
 	mustLoad(b, h, ref, module)
 	in := benchInput(b)
 	want := h.Evaluate(ctx, name, in)
-	if want.Verdict != VerdictAccept {
+	if want.Verdict != pbft.Accept {
 		b.Fatalf("%+v", want)
 	}
 	b.ReportAllocs()
@@ -104,7 +105,7 @@ func BenchmarkColdStart(b *testing.B) {
 					b.Fatal(err)
 				}
 				mustLoad(b, h, ref, modules[name])
-				if r := h.Evaluate(ctx, name, in); r.Verdict != VerdictAccept {
+				if r := h.Evaluate(ctx, name, in); r.Verdict != pbft.Accept {
 					b.Fatal(r)
 				}
 				_ = h.Close(ctx)
@@ -136,7 +137,8 @@ func BenchmarkInstantiate(b *testing.B) {
 // payment plugin calls. Every iteration builds a new transaction (outside
 // the timed parts), as a replica sees each transaction once: its
 // CheckStateless verifies three signatures, and the payment plugin's check
-// of the receipt signature then comes from chain.VerifyEd25519's cache.
+// of the receipt signature then comes from the host's notes (SigNotes), as
+// on a replica.
 // plugin-% is plugins / (plugins + CheckStateless): the plugins' share of
 // the replica's per-transaction CPU if the stateless checks were all it
 // did besides (an upper bound on the real share, which
@@ -157,7 +159,7 @@ func BenchmarkPluginShare(b *testing.B) {
 	iterations := 0
 	for b.Loop() {
 		iterations++
-		shareNonce++ // never the same transaction twice in a process, or its signatures would be cached
+		shareNonce++ // never the same transaction twice, as a replica sees it
 		tx := careerTx(b, shareNonce, goodClaim(1), "sandbox", nil)
 		att, err := chain.Attest(attester, tx.Career.Statement, tx.Career.Receipt, blockTime)
 		if err != nil {
@@ -172,12 +174,12 @@ func BenchmarkPluginShare(b *testing.B) {
 		in := Input{ChainID: testChain, Height: 9, Time: blockTime, Tx: tx}
 
 		t0 := time.Now()
-		if err := tx.CheckStateless(params); err != nil {
+		if err := tx.CheckStatelessWith(params, h.SigNotes().VerifyAndNote); err != nil {
 			b.Fatal(err)
 		}
 		t1 := time.Now()
 		for _, ref := range refs {
-			if r := h.Evaluate(ctx, ref.Name, in); r.Verdict != VerdictAccept {
+			if r := h.Evaluate(ctx, ref.Name, in); r.Verdict != pbft.Accept {
 				b.Fatalf("%s: %+v", ref.Name, r)
 			}
 		}

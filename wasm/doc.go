@@ -37,8 +37,9 @@
 // are a valid Ed25519 signature (crypto/ed25519.Verify) of the msg_len
 // bytes at msg under the 32-byte key at pub, else 0; a range outside the
 // guest's memory is a fault (CodeBadPointer). It is pure and runs natively,
-// through chain.VerifyEd25519, which answers for a signature this
-// replica's CheckStateless has just verified without verifying it again.
+// through the host's SigNotes, which answer for a signature this
+// replica's CheckStateless has just verified (through
+// SigNotes.VerifyAndNote) without verifying it again.
 // docs/PLUGINS.md is the guide; sdk/plugin hides all of this from Go authors.
 //
 // # Invariants
@@ -58,12 +59,13 @@
 //   - Plugins see no filesystem, network, environment or arguments, wazero's
 //     fake clock and deterministic random source. The block time comes in the
 //     input.
-//   - Verdicts: accept and reject come from the plugin. Fault is the plugin's
-//     own deterministic misbehaviour (trap, exit, bad pointer, oversized or
-//     malformed output): every replica sees it, so it counts as a reject.
-//     Abstain is local trouble (the wall-clock limit, a cancelled context, a
-//     host closing, an instance that could not be created): a replica that
-//     abstains casts no vote.
+//   - Verdicts are pbft.Verdict, the one verdict type of Careerchain: Accept
+//     and Reject come from the plugin. A fault (Result.Fault) is the
+//     plugin's own deterministic misbehaviour (trap, exit, bad pointer,
+//     oversized or malformed output): every replica sees it, so it is a
+//     Reject, with a Code that says which. Abstain is local trouble (the
+//     wall-clock limit, a cancelled context, a host closing, an instance
+//     that could not be created): a replica that abstains casts no vote.
 //
 // A [Host] is safe for concurrent use.
 package wasm

@@ -106,7 +106,13 @@ type Host struct {
 	closed   bool
 	plugins  map[string]*plugin
 	inflight sync.WaitGroup // Evaluate calls running; Close waits for them
+	notes    *SigNotes      // signatures the replica verified, for the host function
 }
+
+// SigNotes returns the host's notes of verified signatures: pass
+// VerifyAndNote to chain.Tx.CheckStatelessWith so that a plugin's check of
+// the same signature costs no second verification.
+func (h *Host) SigNotes() *SigNotes { return h.notes }
 
 // NewHost creates a host: one wazero runtime with the compiler, the
 // compilation cache and the memory limit, and the deterministic WASI subset
@@ -143,7 +149,8 @@ func newHost(ctx context.Context, opts Options, interruptible bool) (*Host, erro
 		_ = cache.Close(ctx)
 		return nil, fmt.Errorf("wasm: instantiate WASI: %w", err)
 	}
-	if err := instantiateHostFunctions(ctx, rt); err != nil {
+	notes := &SigNotes{}
+	if err := instantiateHostFunctions(ctx, rt, notes); err != nil {
 		_ = rt.Close(ctx)
 		_ = cache.Close(ctx)
 		return nil, fmt.Errorf("wasm: instantiate host functions: %w", err)
@@ -154,6 +161,7 @@ func newHost(ctx context.Context, opts Options, interruptible bool) (*Host, erro
 		runtime: rt,
 		cache:   cache,
 		plugins: make(map[string]*plugin),
+		notes:   notes,
 	}, nil
 }
 
@@ -219,8 +227,8 @@ func (h *Host) Load(ctx context.Context, ref chain.PluginRef, module []byte) err
 }
 
 // Evaluate runs the plugin loaded as name on in. It never returns an error:
-// every failure is a Result with VerdictFault (the plugin's fault) or
-// VerdictAbstain (this host's trouble).
+// every failure is a Result with Fault set (a Reject: the plugin's fault)
+// or an Abstain (this host's trouble).
 func (h *Host) Evaluate(ctx context.Context, name string, in Input) Result {
 	h.mu.RLock()
 	if h.closed {
@@ -248,7 +256,7 @@ func (h *Host) Evaluate(ctx context.Context, name string, in Input) Result {
 		return abstain(name, CodeInputTooLarge, fmt.Sprintf("input is %d bytes, limit %d", len(input), h.opts.MaxInput))
 	}
 	r := p.evaluate(ctx, input)
-	if r.Verdict == VerdictFault {
+	if r.Fault {
 		h.log.Warn("plugin fault", "plugin", name, "code", r.Code, "reason", r.Reason)
 	}
 	return r

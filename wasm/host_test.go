@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 )
 
@@ -59,7 +60,7 @@ func TestLoadRefuses(t *testing.T) {
 			if !errors.Is(err, tt.wantErr) || !strings.Contains(err.Error(), tt.msg) {
 				t.Fatalf("Load = %v, want %v containing %q", err, tt.wantErr, tt.msg)
 			}
-			if r := h.Evaluate(context.Background(), tt.ref.Name, sampleInput); r.Verdict != VerdictAbstain || r.Code != CodeNotLoaded {
+			if r := h.Evaluate(context.Background(), tt.ref.Name, sampleInput); r.Verdict != pbft.Abstain || r.Code != CodeNotLoaded {
 				t.Fatalf("refused plugin evaluated: %+v", r)
 			}
 		})
@@ -96,27 +97,27 @@ func TestHostileModules(t *testing.T) {
 	}
 	tests := []struct {
 		plugin, config string
-		verdict        Verdict
+		verdict        pbft.Verdict // or faulted
 		code           string
 	}{
-		{"wat-loop", "", VerdictAbstain, CodeTimeout},
-		{"wat-trap", "", VerdictFault, CodeTrap},
-		{"wat-grow", "", VerdictFault, CodeTrap},
-		{"wat-badptr", "", VerdictFault, CodeBadPointer},
-		{"wat-straddle", "", VerdictFault, CodeBadPointer},
-		{"wat-hugelen", "", VerdictFault, CodeOutputTooBig},
-		{"wat-badalloc", "", VerdictFault, CodeBadPointer},
-		{"hostile", "loop", VerdictAbstain, CodeTimeout},
-		{"hostile", "grow", VerdictFault, CodeTrap},
-		{"hostile", "panic", VerdictFault, CodeTrap},
-		{"hostile", "exit", VerdictFault, CodeTrap},
-		{"hostile", "bigout", VerdictFault, CodeOutputTooBig},
-		{"hostile", "badptr", VerdictFault, CodeBadPointer},
-		{"hostile", "hugelen", VerdictFault, CodeOutputTooBig},
-		{"hostile", "badjson", VerdictFault, CodeBadOutput},
-		{"hostile", "badverdict", VerdictFault, CodeBadOutput},
-		{"hostile", "badscore", VerdictFault, CodeBadOutput},
-		{"hostile", "verifybad", VerdictFault, CodeBadPointer},
+		{"wat-loop", "", pbft.Abstain, CodeTimeout},
+		{"wat-trap", "", faulted, CodeTrap},
+		{"wat-grow", "", faulted, CodeTrap},
+		{"wat-badptr", "", faulted, CodeBadPointer},
+		{"wat-straddle", "", faulted, CodeBadPointer},
+		{"wat-hugelen", "", faulted, CodeOutputTooBig},
+		{"wat-badalloc", "", faulted, CodeBadPointer},
+		{"hostile", "loop", pbft.Abstain, CodeTimeout},
+		{"hostile", "grow", faulted, CodeTrap},
+		{"hostile", "panic", faulted, CodeTrap},
+		{"hostile", "exit", faulted, CodeTrap},
+		{"hostile", "bigout", faulted, CodeOutputTooBig},
+		{"hostile", "badptr", faulted, CodeBadPointer},
+		{"hostile", "hugelen", faulted, CodeOutputTooBig},
+		{"hostile", "badjson", faulted, CodeBadOutput},
+		{"hostile", "badverdict", faulted, CodeBadOutput},
+		{"hostile", "badscore", faulted, CodeBadOutput},
+		{"hostile", "verifybad", faulted, CodeBadPointer},
 	}
 	// Endless loops meet a short call limit; every other case a long one,
 	// so that growing memory to its cap on a loaded machine (the race
@@ -145,13 +146,13 @@ func TestHostileModules(t *testing.T) {
 				mustLoad(t, h, pin(name, KindValidator, tt.config, modules["hostile"]), modules["hostile"])
 			}
 			r := h.Evaluate(ctx, name, sampleInput)
-			if r.Verdict != tt.verdict || r.Code != tt.code || r.Plugin != name {
+			if outcome(r) != tt.verdict || r.Code != tt.code || r.Plugin != name {
 				t.Fatalf("got %+v, want %s/%s", r, tt.verdict, tt.code)
 			}
 			if n := len(h.plugins[name].idle); n != 0 {
 				t.Errorf("%d instances kept after a failed call, want 0", n)
 			}
-			if r := h.Evaluate(ctx, "good", sampleInput); r.Verdict != VerdictAccept {
+			if r := h.Evaluate(ctx, "good", sampleInput); r.Verdict != pbft.Accept {
 				t.Fatalf("good plugin after %s: %+v", name, r)
 			}
 		})
@@ -159,7 +160,7 @@ func TestHostileModules(t *testing.T) {
 	// A hostile plugin's instances are replaced: its good behaviour still works.
 	mustLoad(t, h, pin("hostile-ok", KindValidator, "", modules["hostile"]), modules["hostile"])
 	for range 3 {
-		if r := h.Evaluate(ctx, "hostile-ok", sampleInput); r.Verdict != VerdictAccept || r.Code != "ok" {
+		if r := h.Evaluate(ctx, "hostile-ok", sampleInput); r.Verdict != pbft.Accept || r.Code != "ok" {
 			t.Fatalf("hostile plugin in good mode: %+v", r)
 		}
 	}
@@ -171,20 +172,20 @@ func TestHostLimits(t *testing.T) {
 	good := abiModule(goodBody).bytes()
 	mustLoad(t, h, pin("good", KindValidator, "", good), good)
 
-	if r := h.Evaluate(ctx, "good", sampleInput); r.Verdict != VerdictFault || r.Code != CodeOutputTooBig {
+	if r := h.Evaluate(ctx, "good", sampleInput); outcome(r) != faulted || r.Code != CodeOutputTooBig {
 		t.Errorf("output over MaxOutput: %+v", r)
 	}
 	big := sampleInput
 	big.ChainID = strings.Repeat("c", 300)
-	if r := h.Evaluate(ctx, "good", big); r.Verdict != VerdictAbstain || r.Code != CodeInputTooLarge {
+	if r := h.Evaluate(ctx, "good", big); r.Verdict != pbft.Abstain || r.Code != CodeInputTooLarge {
 		t.Errorf("input over MaxInput: %+v", r)
 	}
-	if r := h.Evaluate(ctx, "missing", sampleInput); r.Verdict != VerdictAbstain || r.Code != CodeNotLoaded {
+	if r := h.Evaluate(ctx, "missing", sampleInput); r.Verdict != pbft.Abstain || r.Code != CodeNotLoaded {
 		t.Errorf("unknown plugin: %+v", r)
 	}
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
-	if r := h.Evaluate(canceled, "good", sampleInput); r.Verdict != VerdictAbstain || r.Code != CodeCanceled {
+	if r := h.Evaluate(canceled, "good", sampleInput); r.Verdict != pbft.Abstain || r.Code != CodeCanceled {
 		t.Errorf("canceled context: %+v", r)
 	}
 }
@@ -203,7 +204,7 @@ func TestClose(t *testing.T) {
 	if err := h.Close(ctx); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
-	if r := h.Evaluate(ctx, "good", sampleInput); r.Verdict != VerdictAbstain || r.Code != CodeHostClosed {
+	if r := h.Evaluate(ctx, "good", sampleInput); r.Verdict != pbft.Abstain || r.Code != CodeHostClosed {
 		t.Errorf("Evaluate after Close: %+v", r)
 	}
 	if err := h.Load(ctx, pin("other", KindValidator, "", good), good); !errors.Is(err, ErrClosed) {
@@ -229,7 +230,7 @@ func TestConcurrentEvaluate(t *testing.T) {
 	for range 4 {
 		wg.Go(func() {
 			for range 10 {
-				if r := h.Evaluate(context.Background(), "validator", in); r.Verdict != VerdictAccept {
+				if r := h.Evaluate(context.Background(), "validator", in); r.Verdict != pbft.Accept {
 					t.Errorf("got %+v", r)
 				}
 			}
@@ -259,7 +260,7 @@ func TestGuestMemoryBounded(t *testing.T) {
 	}
 	warm := size()
 	for range 1000 {
-		if r := h.Evaluate(context.Background(), "validator", in); r.Verdict != VerdictAccept {
+		if r := h.Evaluate(context.Background(), "validator", in); r.Verdict != pbft.Accept {
 			t.Fatal(r)
 		}
 	}
@@ -283,7 +284,7 @@ func TestCloseDuringCalls(t *testing.T) {
 		wg.Go(func() {
 			for range 200 {
 				r := h.Evaluate(ctx, "good", sampleInput)
-				if r.Verdict != VerdictAccept && (r.Verdict != VerdictAbstain || r.Code != CodeHostClosed) {
+				if r.Verdict != pbft.Accept && (r.Verdict != pbft.Abstain || r.Code != CodeHostClosed) {
 					t.Errorf("got %+v", r)
 				}
 			}

@@ -10,8 +10,24 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 )
+
+// faulted stands in the tests' tables for a plugin's misbehaviour: a Reject
+// with Fault set.
+const faulted pbft.Verdict = -1
+
+// outcome is r's verdict, or faulted: what the tables compare.
+func outcome(r Result) pbft.Verdict {
+	switch {
+	case r.Fault && r.Verdict == pbft.Reject:
+		return faulted
+	case r.Fault:
+		return -2 // a fault must be a reject
+	}
+	return r.Verdict
+}
 
 // Guest modules built once for the whole test binary by TestMain: the
 // shipped plugins and the Go test guests under testdata.

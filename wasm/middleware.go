@@ -17,5 +17,5 @@ var _ middleware.Plugins = MiddlewarePlugins{}
 // Evaluate implements middleware.Plugins.
 func (p MiddlewarePlugins) Evaluate(ctx context.Context, name string, in middleware.PluginInput) middleware.PluginResult {
 	r := p.Host.Evaluate(ctx, name, Input{ChainID: in.ChainID, Height: in.Height, Time: in.Time, Tx: in.Tx})
-	return middleware.PluginResult{Plugin: r.Plugin, Verdict: string(r.Verdict), Code: r.Code, Reason: r.Reason, ScorePPM: r.ScorePPM}
+	return middleware.PluginResult{Plugin: r.Plugin, Verdict: r.Verdict, Fault: r.Fault, Code: r.Code, Reason: r.Reason, ScorePPM: r.ScorePPM}
 }

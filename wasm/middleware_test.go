@@ -2,11 +2,12 @@ package wasm_test
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"path/filepath"
 	"testing"
 
+	"github.com/careerchain/careerchain/internal/testkit"
+	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 	"github.com/careerchain/careerchain/sdk/middleware"
 	"github.com/careerchain/careerchain/wasm"
@@ -22,12 +23,7 @@ func (n noLeader) Leader(context.Context) ([]string, error) {
 
 func wallet(t *testing.T, label string) chain.Wallet {
 	t.Helper()
-	seed := sha256.Sum256([]byte(label))
-	w, err := chain.WalletFromSeed(seed[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return w
+	return testkit.Keys{}.Wallet(t, label)
 }
 
 // The pipeline's local run, in the real sandbox with the shipped
@@ -56,7 +52,7 @@ func TestMiddlewarePluginsFailFast(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := p.Submit(context.Background(), chain.NewCareerTx(s, sig, r, a))
-	if !errors.Is(err, middleware.ErrRejected) || res == nil || len(res.Plugins) != 1 || !res.Plugins[0].Rejects() {
+	if !errors.Is(err, middleware.ErrRejected) || res == nil || len(res.Plugins) != 1 || res.Plugins[0].Verdict != pbft.Reject {
 		t.Fatalf("end before start: %+v %v", res, err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 )
 
@@ -167,14 +168,14 @@ func TestShippedPluginsAcrossReplicas(t *testing.T) {
 			case "payment-sandbox":
 				want = c.paymentCode
 			case "authenticity-scorer":
-				if a.Verdict != VerdictAccept || a.ScorePPM < 0 || a.ScorePPM > MaxScorePPM {
+				if a.Verdict != pbft.Accept || a.ScorePPM < 0 || a.ScorePPM > MaxScorePPM {
 					t.Errorf("%s: scorer: %+v", c.name, a)
 				}
 				continue
 			default:
 				continue
 			}
-			if want == "" && a.Verdict != VerdictAccept || want != "" && (a.Verdict != VerdictReject || a.Code != want) {
+			if want == "" && a.Verdict != pbft.Accept || want != "" && (a.Verdict != pbft.Reject || a.Code != want) {
 				t.Errorf("%s %s: got %s/%s (%s), want %q", c.name, ref.Name, a.Verdict, a.Code, a.Reason, want)
 			}
 		}
@@ -193,14 +194,14 @@ func TestPaymentProviders(t *testing.T) {
 		in := Input{ChainID: testChain, Time: blockTime, Tx: careerTx(t, 1, goodClaim(1), provider, nil)}
 		for _, module := range []string{"sandbox", "kakaopay", "card"} {
 			r := h.Evaluate(ctx, "payment-"+module, in)
-			if module == provider && r.Verdict != VerdictAccept {
+			if module == provider && r.Verdict != pbft.Accept {
 				t.Errorf("%s receipt in payment-%s: %+v", provider, module, r)
 			}
-			if module != provider && (r.Verdict != VerdictReject || r.Code != "wrong_provider") {
+			if module != provider && (r.Verdict != pbft.Reject || r.Code != "wrong_provider") {
 				t.Errorf("%s receipt in payment-%s: %+v, want wrong_provider", provider, module, r)
 			}
 		}
-		if r := h.Evaluate(ctx, broken.Name, in); r.Verdict != VerdictReject || r.Code != "bad_config" {
+		if r := h.Evaluate(ctx, broken.Name, in); r.Verdict != pbft.Reject || r.Code != "bad_config" {
 			t.Errorf("bad config: %+v", r)
 		}
 	}
@@ -216,7 +217,7 @@ func TestScorerRanks(t *testing.T) {
 		Description: "BEST WORLD-CLASS GENIUS NINJA", Skills: strings.Fields("a b c d e f g h i j k l m n")}
 	score := func(c chain.Claim) int64 {
 		r := h.Evaluate(context.Background(), ref.Name, Input{Time: blockTime, Tx: careerTx(t, 3, c, "sandbox", nil)})
-		if r.Verdict != VerdictAccept {
+		if r.Verdict != pbft.Accept {
 			t.Fatalf("scorer: %+v", r)
 		}
 		return r.ScorePPM

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -102,14 +103,14 @@ func (p *plugin) evaluate(ctx context.Context, input []byte) Result {
 	if !ok {
 		// Whatever went wrong, this instance's state is suspect: discard it.
 		_ = inst.mod.Close(context.Background())
-		if res.Verdict == "" {
+		if res.Code == "" {
 			res = p.ctxResult(ctx, "running")
 		}
 		res.Plugin = name
 		return res
 	}
 	res = decodeOutput(name, out)
-	if res.Verdict == VerdictFault {
+	if res.Fault {
 		_ = inst.mod.Close(context.Background()) // a guest that misbehaves is not reused
 		return res
 	}
@@ -127,7 +128,7 @@ func (p *plugin) ctxResult(ctx context.Context, doing string) Result {
 
 // call writes input into the guest, runs evaluate and copies the output
 // out. ok is false if the instance must be discarded; then res is the
-// fault, or has an empty Verdict when the context ended (the caller turns
+// fault, or has an empty Code when the context ended (the caller turns
 // that into an abstention).
 //
 // In the steady state this is one guest call: the input buffer is the
@@ -150,13 +151,13 @@ func (in *instance) call(ctx context.Context, input []byte, maxOutput int) (out 
 		}
 		ptr := uint32(in.stack[0])
 		if end := uint64(ptr) + uint64(size); end > uint64(in.mem.Size()) {
-			return nil, Result{Verdict: VerdictFault, Code: CodeBadPointer,
+			return nil, Result{Verdict: pbft.Reject, Fault: true, Code: CodeBadPointer,
 				Reason: fmt.Sprintf("alloc(%d) returned %#x, outside the guest's %d bytes of memory", size, ptr, in.mem.Size())}, false
 		}
 		in.inPtr, in.inCap = ptr, size
 	}
 	if !in.mem.Write(in.inPtr, input) { // cannot fail: checked at alloc, and memory never shrinks
-		return nil, Result{Verdict: VerdictFault, Code: CodeBadPointer, Reason: "input buffer outside the guest's memory"}, false
+		return nil, Result{Verdict: pbft.Reject, Fault: true, Code: CodeBadPointer, Reason: "input buffer outside the guest's memory"}, false
 	}
 
 	in.stack[0], in.stack[1] = uint64(in.inPtr), uint64(len(input))
@@ -165,12 +166,12 @@ func (in *instance) call(ctx context.Context, input []byte, maxOutput int) (out 
 	}
 	outPtr, outLen := uint32(in.stack[0]>>32), uint32(in.stack[0])
 	if uint64(outLen) > uint64(maxOutput) {
-		return nil, Result{Verdict: VerdictFault, Code: CodeOutputTooBig,
+		return nil, Result{Verdict: pbft.Reject, Fault: true, Code: CodeOutputTooBig,
 			Reason: fmt.Sprintf("output is %d bytes, limit %d", outLen, maxOutput)}, false
 	}
 	view, inRange := in.mem.Read(outPtr, outLen)
 	if !inRange {
-		return nil, Result{Verdict: VerdictFault, Code: CodeBadPointer,
+		return nil, Result{Verdict: pbft.Reject, Fault: true, Code: CodeBadPointer,
 			Reason: fmt.Sprintf("output %#x+%d lies outside the guest's %d bytes of memory", outPtr, outLen, in.mem.Size())}, false
 	}
 	return append([]byte(nil), view...), Result{}, true // copied before the guest runs again
@@ -194,14 +195,14 @@ func callFault(ctx context.Context, fn string, err error) Result {
 		return Result{}
 	}
 	if errors.Is(err, errHostBadPointer) {
-		return Result{Verdict: VerdictFault, Code: CodeBadPointer,
+		return Result{Verdict: pbft.Reject, Fault: true, Code: CodeBadPointer,
 			Reason: fmt.Sprintf("plugin passed a host function a range outside its memory during %s", fn)}
 	}
 	if exit != nil {
-		return Result{Verdict: VerdictFault, Code: CodeTrap,
+		return Result{Verdict: pbft.Reject, Fault: true, Code: CodeTrap,
 			Reason: fmt.Sprintf("plugin exited with code %d during %s", exit.ExitCode(), fn)}
 	}
-	return Result{Verdict: VerdictFault, Code: CodeTrap,
+	return Result{Verdict: pbft.Reject, Fault: true, Code: CodeTrap,
 		Reason: fmt.Sprintf("plugin trapped during %s: %s", fn, firstLine(err.Error()))}
 }
 

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/careerchain/careerchain/internal/testkit"
 	"github.com/careerchain/careerchain/sdk/client"
 	"github.com/careerchain/careerchain/sdk/verify"
 )
@@ -64,15 +65,7 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // freeTCP returns a loopback address that is free right now.
-func freeTCP(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+func freeTCP(t *testing.T) string { return testkit.FreeTCP(t) }
 
 // startCareerdDev builds careerd and runs `careerd dev` as a subprocess on
 // free ports until the test ends; it returns the data directory and the

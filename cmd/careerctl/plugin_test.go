@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/wasm"
 )
 
@@ -50,7 +51,7 @@ func TestPluginRun(t *testing.T) {
 		if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 			t.Fatalf("%v: output %q: %v", args, out.String(), err)
 		}
-		if res.Plugin != "accept" || res.Verdict != wasm.VerdictAccept || res.Code != "wat" || !strings.Contains(out.String(), `"sha256"`) {
+		if res.Plugin != "accept" || res.Verdict != pbft.Accept || res.Code != "wat" || !strings.Contains(out.String(), `"sha256"`) {
 			t.Errorf("%v: got %s", args, out.String())
 		}
 	}

@@ -15,11 +15,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/careerchain/careerchain/internal/gctune"
 	"github.com/careerchain/careerchain/msp"
 	"github.com/careerchain/careerchain/node"
 	"github.com/careerchain/careerchain/wasm"
@@ -38,9 +38,7 @@ commands:
 `
 
 func main() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(node.GCPercent)
-	}
+	gctune.Apply()
 	if len(os.Args) < 2 {
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)

@@ -4,9 +4,10 @@
 // encoding and id, and the Merkle tree of a block. Replicas, the portal, the
 // CLI and Wasm guest plugins (GOOS=wasip1) all use it, so it imports only
 // the standard library and keeps no state: every function is pure apart
-// from the randomness a caller passes in (the bounded table of signatures
-// CheckStateless verified, which lets VerifyEd25519 skip one repeated
-// verification, saves work but never changes an answer).
+// from the randomness a caller passes in. A caller that wants to remember
+// the signatures the checks verified passes its own verifier
+// (Tx.CheckStatelessWith; a replica's plugin host keeps such notes,
+// wasm.SigNotes).
 //
 // # Canonical bytes
 //

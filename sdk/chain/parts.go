@@ -1,6 +1,9 @@
 package chain
 
-import "fmt"
+import (
+	"crypto/ed25519"
+	"fmt"
+)
 
 // The signature checks of CheckStateless, one by one, for callers that
 // report each (the light client, sdk/verify). Each assumes that CheckForm
@@ -16,7 +19,7 @@ func (c *Career) CheckHolderSig() error {
 	if err != nil {
 		return fmt.Errorf("%w: statement: %w", ErrMalformed, err)
 	}
-	return verify("holder_sig", c.Statement.HolderKey, sb, c.HolderSig)
+	return verify(ed25519.Verify, "holder_sig", c.Statement.HolderKey, sb, c.HolderSig)
 }
 
 // CheckReceipt verifies the payment receipt: its issuer is one p allows
@@ -31,7 +34,7 @@ func (c *Career) CheckReceipt(p Params) error {
 	if sd == "" {
 		return fmt.Errorf("%w: statement has an integer beyond 2^53-1", ErrMalformed)
 	}
-	_, err := checkReceiptSig(r, sd)
+	_, err := checkReceiptSig(r, sd, ed25519.Verify)
 	return err
 }
 
@@ -51,13 +54,13 @@ func (c *Career) CheckAttestation(p Params) error {
 	if sd == "" || rd == "" {
 		return fmt.Errorf("%w: statement or receipt has an integer beyond 2^53-1", ErrMalformed)
 	}
-	return checkAttestationSig(a, sd, rd)
+	return checkAttestationSig(a, sd, rd, ed25519.Verify)
 }
 
 // CheckSig verifies the revoker's signature (ErrBadSignature). Whether the
 // revoker may revoke the target is a question of ledger state.
-func (r *Revoke) CheckSig() error { return checkRevokeSig(r) }
+func (r *Revoke) CheckSig() error { return checkRevokeSig(r, ed25519.Verify) }
 
 // CheckSig verifies the config signer's signature (ErrBadSignature).
 // Whether the signer is one the chain names is CheckForm's question.
-func (c *Config) CheckSig() error { return checkConfigSig(c, Params{}) }
+func (c *Config) CheckSig() error { return checkConfigSig(c, ed25519.Verify) }

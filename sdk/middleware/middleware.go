@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 	"github.com/careerchain/careerchain/sdk/client"
 )
@@ -52,26 +53,18 @@ type PluginInput struct {
 	Tx      chain.Tx
 }
 
-// Verdicts of a PluginResult (the ABI's, see docs/PLUGINS.md).
-const (
-	VerdictAccept  = "accept"
-	VerdictReject  = "reject"
-	VerdictFault   = "fault"   // the plugin misbehaved; counts as a reject
-	VerdictAbstain = "abstain" // this host could not get an answer; no vote
-)
-
-// PluginResult is one plugin's outcome.
+// PluginResult is one plugin's outcome, as the replicas' sandbox gives it
+// (wasm.Result): Accept or Reject from the plugin, Reject with Fault set
+// when the plugin misbehaved, Abstain when the host could not get an
+// answer (no vote; the pipeline goes on and the replicas judge).
 type PluginResult struct {
-	Plugin   string `json:"plugin"`
-	Verdict  string `json:"verdict"`
-	Code     string `json:"code,omitempty"`
-	Reason   string `json:"reason,omitempty"`
-	ScorePPM int64  `json:"score_ppm"`
+	Plugin   string       `json:"plugin"`
+	Verdict  pbft.Verdict `json:"verdict"`
+	Fault    bool         `json:"fault,omitempty"`
+	Code     string       `json:"code,omitempty"`
+	Reason   string       `json:"reason,omitempty"`
+	ScorePPM int64        `json:"score_ppm"`
 }
-
-// Rejects reports whether the verdict rejects the transaction: a reject
-// or a plugin fault.
-func (r PluginResult) Rejects() bool { return r.Verdict == VerdictReject || r.Verdict == VerdictFault }
 
 // LeaderSource tells where to send a transaction: the API base URLs of the
 // current leader first, then of the other replicas. After a failed
@@ -149,7 +142,7 @@ func (p *Pipeline) Check(ctx context.Context, tx *chain.Tx) ([]PluginResult, err
 		}
 		r := p.o.Plugins.Evaluate(ctx, ref.Name, in)
 		out = append(out, r)
-		if r.Rejects() {
+		if r.Verdict == pbft.Reject {
 			return out, fmt.Errorf("%w by plugin %s (%s): %s", ErrRejected, ref.Name, r.Code, r.Reason)
 		}
 	}

@@ -2,7 +2,6 @@ package middleware
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -10,17 +9,14 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/careerchain/careerchain/internal/testkit"
+	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 )
 
 func wallet(t *testing.T, label string) chain.Wallet {
 	t.Helper()
-	seed := sha256.Sum256([]byte(label))
-	w, err := chain.WalletFromSeed(seed[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return w
+	return testkit.Keys{}.Wallet(t, label)
 }
 
 func careerTx(t *testing.T, claim chain.Claim) *chain.Tx {
@@ -55,9 +51,9 @@ type fakePlugins struct{}
 func (fakePlugins) Evaluate(_ context.Context, name string, in PluginInput) PluginResult {
 	c := in.Tx.Career.Statement.Claim
 	if c.End != "" && c.End < c.Start {
-		return PluginResult{Plugin: name, Verdict: VerdictReject, Code: "dates", Reason: "the end precedes the start"}
+		return PluginResult{Plugin: name, Verdict: pbft.Reject, Code: "dates", Reason: "the end precedes the start"}
 	}
-	return PluginResult{Plugin: name, Verdict: VerdictAccept}
+	return PluginResult{Plugin: name, Verdict: pbft.Accept}
 }
 
 func TestPluginsFailFast(t *testing.T) {

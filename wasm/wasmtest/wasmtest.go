@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 	"github.com/careerchain/careerchain/wasm"
 	"github.com/careerchain/careerchain/wasm/internal/gobuild"
@@ -73,7 +74,7 @@ func NewHost(t testing.TB, opts wasm.Options, refs []chain.PluginRef, modules []
 type Case struct {
 	Name    string
 	Input   wasm.Input
-	Verdict wasm.Verdict
+	Verdict pbft.Verdict
 	Code    string // checked when not empty
 }
 

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/careerchain/careerchain/pbft"
 	"github.com/careerchain/careerchain/sdk/chain"
 	"github.com/careerchain/careerchain/wasm"
 	"github.com/careerchain/careerchain/wasm/wasmtest"
@@ -28,8 +29,8 @@ func TestPinLoadRun(t *testing.T) {
 	}
 	h := wasmtest.NewHost(t, wasm.Options{PoolSize: 1}, []chain.PluginRef{ref}, [][]byte{mod})
 	wasmtest.Run(t, h, "accept", []wasmtest.Case{
-		{Name: "revoke", Input: wasm.Input{Tx: chain.Tx{Type: chain.TypeRevoke}}, Verdict: wasm.VerdictAccept, Code: "wat"},
-		{Name: "any code", Input: wasm.Input{}, Verdict: wasm.VerdictAccept},
+		{Name: "revoke", Input: wasm.Input{Tx: chain.Tx{Type: chain.TypeRevoke}}, Verdict: pbft.Accept, Code: "wat"},
+		{Name: "any code", Input: wasm.Input{}, Verdict: pbft.Accept},
 	})
 }
 

@@ -1,34 +1,35 @@
-package chain
+package wasm
 
 import (
 	"crypto/ed25519"
 	"testing"
 )
 
-func TestVerifyEd25519(t *testing.T) {
+func TestSigNotes(t *testing.T) {
+	var verified SigNotes
 	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
 	pub := key.Public().(ed25519.PublicKey)
 	msg := []byte("careerchain/receipt/v1\n{}")
 	sig := ed25519.Sign(key, msg)
-	// Noted by a verification, used up by one VerifyEd25519, then verified
+	// Noted by a verification, used up by one Verify, then verified
 	// afresh: valid every time.
-	if !verifyAndNote(pub, msg, sig) {
+	if !verified.VerifyAndNote(pub, msg, sig) {
 		t.Fatal("valid signature refused")
 	}
 	k := sigKey(pub, msg, sig)
-	before := verified.len()
-	if !VerifyEd25519(pub, msg, sig) || verified.len() != before-1 {
-		t.Fatalf("the note was not used: %d keys, had %d", verified.len(), before)
+	before := verified.Len()
+	if !verified.Verify(pub, msg, sig) || verified.Len() != before-1 {
+		t.Fatalf("the note was not used: %d keys, had %d", verified.Len(), before)
 	}
 	if verified.take(k) {
 		t.Fatal("a note was used twice")
 	}
-	if !VerifyEd25519(pub, msg, sig) {
+	if !verified.Verify(pub, msg, sig) {
 		t.Fatal("valid signature refused without a note")
 	}
 	// A note is for exactly one triple: a change to the key, the
 	// signature or the message is verified, and fails.
-	verifyAndNote(pub, msg, sig)
+	verified.VerifyAndNote(pub, msg, sig)
 	other := append([]byte(nil), msg...)
 	other[0] ^= 1
 	bad := append([]byte(nil), sig...)
@@ -39,17 +40,17 @@ func TestVerifyEd25519(t *testing.T) {
 		pub, msg, sig []byte
 	}{{"message", pub, other, sig}, {"signature", pub, msg, bad}, {"key", pub2, msg, sig},
 		{"short key", pub[:31], msg, sig}, {"short signature", pub, msg, sig[:63]}, {"long message", pub, append(msg, make([]byte, 1000)...), sig}} {
-		if VerifyEd25519(c.pub, c.msg, c.sig) {
+		if verified.Verify(c.pub, c.msg, c.sig) {
 			t.Errorf("%s: changed triple verifies", c.name)
 		}
 	}
 	// An invalid signature is never noted.
-	if verifyAndNote(pub, msg, bad) || verified.take(sigKey(pub, msg, bad)) {
+	if verified.VerifyAndNote(pub, msg, bad) || verified.take(sigKey(pub, msg, bad)) {
 		t.Error("invalid signature noted")
 	}
 	long := make([]byte, 2000)
 	sigLong := ed25519.Sign(key, long)
-	if !verifyAndNote(pub, long, sigLong) || !VerifyEd25519(pub, long, sigLong) {
+	if !verified.VerifyAndNote(pub, long, sigLong) || !verified.Verify(pub, long, sigLong) {
 		t.Error("valid signature of a long message refused")
 	}
 }
@@ -57,8 +58,7 @@ func TestVerifyEd25519(t *testing.T) {
 // Two verifications of one signature are two notes: two replicas in one
 // process each use their own.
 func TestNotesCount(t *testing.T) {
-	var nt noteTable
-	nt.cur = make(map[[32]byte]uint32)
+	var nt SigNotes
 	k := [32]byte{1}
 	nt.add(k)
 	nt.add(k)
@@ -70,11 +70,10 @@ func TestNotesCount(t *testing.T) {
 }
 
 func TestNotesBounded(t *testing.T) {
-	var nt noteTable
-	nt.cur = make(map[[32]byte]uint32)
+	var nt SigNotes
 	for i := range 3 * sigNotes {
 		nt.add([32]byte{byte(i), byte(i >> 8), byte(i >> 16)})
-		if n := nt.len(); n > sigNotes {
+		if n := nt.Len(); n > sigNotes {
 			t.Fatalf("%d keys after %d adds", n, i+1)
 		}
 	}
@@ -84,5 +83,21 @@ func TestNotesBounded(t *testing.T) {
 	}
 	if nt.take([32]byte{}) {
 		t.Error("oldest key kept")
+	}
+}
+
+// TestHostsShareNoNotes: each host has its own notes, so a replica's
+// verification never stands in for another's (replicas share a process in
+// careerd dev and the cluster tests).
+func TestHostsShareNoNotes(t *testing.T) {
+	h1, h2 := newTestHost(t, Options{}), newTestHost(t, Options{})
+	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	msg := []byte("careerchain/receipt/v1\n{}")
+	sig := ed25519.Sign(key, msg)
+	if !h1.SigNotes().VerifyAndNote(key.Public().(ed25519.PublicKey), msg, sig) {
+		t.Fatal("valid signature refused")
+	}
+	if h1.SigNotes().Len() != 1 || h2.SigNotes().Len() != 0 {
+		t.Fatalf("notes: %d and %d, want 1 and 0", h1.SigNotes().Len(), h2.SigNotes().Len())
 	}
 }

@@ -1,4 +1,4 @@
-package node
+package statesync
 
 import (
 	"context"
@@ -6,28 +6,29 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/careerchain/careerchain/sdk/client"
 )
 
-// Catch-up for learners. A replica that is not in the membership in force
-// (a node admitted by the MSP, waiting for the reconfiguration block that
-// makes it a member, or a standby) receives no consensus traffic: the
-// members' transports do not connect to it. It learns that it is behind by
-// polling the members' GET /api/v1/status and asks the loop to fetch the
-// missing blocks; every block is installed through pbft.Core.Install, which
-// verifies its commit certificate against the membership in force, so a
-// lying member can waste the learner's time but never feed it a block.
-//
-// A member that has fallen more than a checkpoint interval behind uses the
-// same hint; normally checkpoints tell it first.
+// CatchUp is the catch-up poller. A replica that is not in the membership
+// in force (a node admitted by the MSP, waiting for the reconfiguration
+// block that makes it a member, or a standby) receives no consensus
+// traffic: the members' transports do not connect to it. It learns that it
+// is behind by polling the members' GET /api/v1/status. A member that has
+// fallen more than a checkpoint interval behind uses the same hint;
+// normally checkpoints tell it first.
+type CatchUp struct {
+	HTTPClient         *http.Client
+	Every              time.Duration         // how often to ask the members
+	CheckpointInterval uint64                // a member chases the chain only this far behind (or stalled)
+	Status             func() *client.Status // this replica's published status: its height and the members
+}
 
-// catchUpEvery is how often, in ticks, the poller asks the members.
-const catchUpEvery = 20
-
-// runCatchUp polls the members until ctx ends and sends the height the
-// chain has reached (one that at least f+1 members report, so at least one
-// correct member has it) to hints when this replica is behind.
-func (n *Node) runCatchUp(ctx context.Context, hints chan<- uint64) {
-	t := time.NewTicker(catchUpEvery * n.cfg.TickInterval)
+// Run polls the members until ctx ends and sends to hints the height the
+// chain has reached (one that at least f+1 members report) whenever this
+// replica is behind.
+func (c CatchUp) Run(ctx context.Context, hints chan<- uint64) {
+	t := time.NewTicker(c.Every)
 	defer t.Stop()
 	var prev uint64 // own height at the last poll
 	stalled := 0    // polls in a row that found this member behind and not moving
@@ -37,7 +38,7 @@ func (n *Node) runCatchUp(ctx context.Context, hints chan<- uint64) {
 			return
 		case <-t.C:
 		}
-		st := n.status.Load()
+		st := c.Status()
 		member := false
 		var urls []string
 		for _, m := range st.Members {
@@ -50,7 +51,7 @@ func (n *Node) runCatchUp(ctx context.Context, hints chan<- uint64) {
 		if len(urls) == 0 {
 			continue
 		}
-		h := n.chainHeight(ctx, urls)
+		h := c.chainHeight(ctx, urls)
 		behind := h > st.Height
 		if member {
 			// A member normally keeps up through consensus and its
@@ -64,7 +65,7 @@ func (n *Node) runCatchUp(ctx context.Context, hints chan<- uint64) {
 			} else {
 				stalled = 0
 			}
-			behind = h > st.Height+n.cfg.CheckpointInterval || stalled >= 2
+			behind = h > st.Height+c.CheckpointInterval || stalled >= 2
 		}
 		prev = st.Height
 		if !behind {
@@ -82,14 +83,14 @@ func (n *Node) runCatchUp(ctx context.Context, hints chan<- uint64) {
 // (f+1)-th highest answer, with f = len(urls)/3 (at least the f of the
 // membership), so a height that only faulty members claim is never chased.
 // Members that do not answer count as height 0.
-func (n *Node) chainHeight(ctx context.Context, urls []string) uint64 {
-	ctx, cancel := context.WithTimeout(ctx, 20*catchUpEvery*n.cfg.TickInterval)
+func (c CatchUp) chainHeight(ctx context.Context, urls []string) uint64 {
+	ctx, cancel := context.WithTimeout(ctx, 20*c.Every)
 	defer cancel()
 	heights := make([]uint64, len(urls))
 	var wg sync.WaitGroup
 	for i, u := range urls {
 		wg.Go(func() {
-			if h, err := peerHeight(ctx, n.cfg.HTTPClient, u); err == nil {
+			if h, err := peerHeight(ctx, c.HTTPClient, u); err == nil {
 				heights[i] = h
 			}
 		})
