@@ -125,6 +125,9 @@ func (n *Node) postTx(w http.ResponseWriter, r *http.Request) error {
 		done = c
 	}
 	if err := n.submit(r.Context(), p); err != nil {
+		if errors.Is(err, errExecutedMeanwhile) {
+			return n.answerExecuted(w, r, p.id, waiting)
+		}
 		if errors.Is(err, ErrNotLeader) {
 			if s := n.status.Load(); s != nil {
 				for _, m := range s.Members {
@@ -153,6 +156,38 @@ func (n *Node) postTx(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("%w: transaction %s not committed within %v; it may still commit, look it up with GET /api/v1/tx/%s", ErrTimeout, id, n.cfg.SubmitTimeout, id)
 	case <-r.Context().Done():
 		return r.Context().Err()
+	}
+}
+
+// answerExecuted answers a submission whose transaction executed before
+// this replica could propose it (errExecutedMeanwhile): 202 pending, or,
+// when the client waits, the committed result once the ledger holds it
+// (the block may still be on its way to disk).
+func (n *Node) answerExecuted(w http.ResponseWriter, r *http.Request, id [32]byte, waiting bool) error {
+	txid := hex.EncodeToString(id[:])
+	if !waiting {
+		httpkit.WriteJSON(w, http.StatusAccepted, client.SubmitResult{TxID: txid, Status: client.TxPending})
+		return nil
+	}
+	deadline := time.Now().Add(n.cfg.SubmitTimeout)
+	for {
+		var loc ledger.Loc
+		var ok bool
+		if err := n.readLedger(func(t *ledger.Tx) error { loc, ok = t.TxLoc(id); return nil }); err != nil {
+			return err
+		}
+		if ok {
+			httpkit.WriteJSON(w, http.StatusOK, client.SubmitResult{TxID: txid, Status: loc.Code.String(), Height: loc.Height, Index: loc.Index})
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%w: transaction %s executed but is not yet on disk here; look it up with GET /api/v1/tx/%s", ErrTimeout, txid, txid)
+		}
+		select {
+		case <-r.Context().Done():
+			return r.Context().Err()
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"fmt"
 	"errors"
 
 	"github.com/careerchain/careerchain/internal/httpkit"
@@ -24,3 +25,10 @@ var (
 	ErrNotLeader  = httpkit.Sentinel(client.CodeNotLeader, "node: not the leader")
 	ErrClosed     = errors.New("node: closed")
 )
+
+// errExecutedMeanwhile is the loop's answer to a submission whose own
+// transaction executed between its admission and its proposal: the copy
+// relayed to another replica reached a block first. It is a replay to the
+// core, but the submitter's transaction is on chain, so postTx answers
+// with the committed result, not a refusal.
+var errExecutedMeanwhile = fmt.Errorf("%w: it executed while this copy waited to be proposed", ErrReplay)

@@ -772,8 +772,8 @@ func (n *Node) propose(p proposal) error {
 	// first copy commits). The core forgets a request once it executed,
 	// so a copy proposed now would be included again and rejected there
 	// as a replay: refuse it here, where the loop knows what executed.
-	if loc, ok := n.executed(p.id); ok {
-		return fmt.Errorf("%w: transaction %x is already at height %d", ErrReplay, p.id, loc.Height)
+	if _, ok := n.executed(p.id); ok {
+		return fmt.Errorf("%w: transaction %x", errExecutedMeanwhile, p.id)
 	}
 	if p.membership != nil {
 		if !n.core.IsPrimary() {

@@ -429,7 +429,7 @@ func (s *Server) check(ctx context.Context, lang string, c store.Claim, tx *chai
 	cat := s.cats[lang]
 	ok = err == nil || !errors.Is(err, middleware.ErrRejected)
 	for _, r := range res {
-		v := verdict{Plugin: r.Plugin, OK: !r.Rejects(), Reason: r.Reason, Skipped: r.Verdict == middleware.VerdictAbstain}
+		v := verdict{Plugin: r.Plugin, OK: r.Verdict != middleware.Reject, Reason: r.Reason, Skipped: r.Verdict == middleware.Abstain}
 		switch {
 		case strings.HasPrefix(r.Plugin, "payment-"):
 			v.Kind = "payment"

@@ -45,12 +45,12 @@ func (f *fakeSubmitter) Check(_ context.Context, tx *chain.Tx) ([]middleware.Plu
 	if tx.Career == nil {
 		return nil, nil
 	}
-	out := []middleware.PluginResult{{Plugin: "career-validator", Verdict: middleware.VerdictAccept}}
+	out := []middleware.PluginResult{{Plugin: "career-validator", Verdict: middleware.Accept}}
 	if tx.Career.Statement.Claim.Role == "Refused" {
-		out[0] = middleware.PluginResult{Plugin: "career-validator", Verdict: middleware.VerdictReject, Code: "bad_text", Reason: "role is not sensible"}
+		out[0] = middleware.PluginResult{Plugin: "career-validator", Verdict: middleware.Reject, Code: "bad_text", Reason: "role is not sensible"}
 		return out, fmt.Errorf("%w by plugin career-validator (bad_text): role is not sensible", middleware.ErrRejected)
 	}
-	out = append(out, middleware.PluginResult{Plugin: "authenticity-scorer", Verdict: middleware.VerdictAccept, ScorePPM: 870000})
+	out = append(out, middleware.PluginResult{Plugin: "authenticity-scorer", Verdict: middleware.Accept, ScorePPM: 870000})
 	return out, nil
 }
 

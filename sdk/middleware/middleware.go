@@ -53,6 +53,15 @@ type PluginInput struct {
 	Tx      chain.Tx
 }
 
+// Verdicts of a PluginResult: the one verdict type of the chain
+// (pbft.Verdict), named here so that callers of this package need not
+// import the consensus core.
+const (
+	Accept  = pbft.Accept
+	Reject  = pbft.Reject
+	Abstain = pbft.Abstain
+)
+
 // PluginResult is one plugin's outcome, as the replicas' sandbox gives it
 // (wasm.Result): Accept or Reject from the plugin, Reject with Fault set
 // when the plugin misbehaved, Abstain when the host could not get an
