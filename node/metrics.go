@@ -11,9 +11,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/careerchain/careerchain/sdk/chain"
 	"github.com/careerchain/careerchain/internal/httpkit"
 	"github.com/careerchain/careerchain/quicnet"
+	"github.com/careerchain/careerchain/sdk/chain"
 	"github.com/careerchain/careerchain/sdk/client"
 )
 
