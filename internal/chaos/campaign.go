@@ -275,10 +275,11 @@ func (k *Campaign) QuorumLoss(ctx context.Context, r *Result) error {
 	return nil
 }
 
-// FlipBytes stops a follower, flips bytes in the middle of its ledger
-// file, and starts it: a replica that refuses the damaged file is given
-// an empty directory (the operator's documented remedy) and must catch up
-// from its peers.
+// FlipBytes stops a follower, flips bytes across the second half of its
+// ledger file, and starts it. It must refuse the file at start, or refuse
+// to serve the damaged part when read (never serve it); either way the
+// operator's remedy its message names (move the file away) must bring it
+// back, the chain refetched from its peers.
 func (k *Campaign) FlipBytes(ctx context.Context, r *Result) error {
 	f, err := k.follower(ctx)
 	if err != nil {
@@ -292,8 +293,14 @@ func (k *Campaign) FlipBytes(ctx context.Context, r *Result) error {
 	if err != nil {
 		return err
 	}
-	for j := len(b) / 2; j < len(b)/2+64 && j < len(b); j++ {
-		b[j] ^= 0xa5
+	// 16 bytes in every 4 KiB page of the file's second half: some of
+	// them land in pages the ledger uses, wherever bbolt put its data.
+	flipped := 0
+	for p := len(b) / 2 / 4096 * 4096; p+80 <= len(b); p += 4096 {
+		for j := p + 64; j < p+80; j++ {
+			b[j] ^= 0xa5
+		}
+		flipped++
 	}
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		return err
@@ -312,12 +319,12 @@ func (k *Campaign) FlipBytes(ctx context.Context, r *Result) error {
 		_, rerr := k.L.Check(ctx, []int{f}, k.bound())
 		switch {
 		case rerr == nil:
-			r.Note = fmt.Sprintf("replica %d started on its ledger with 64 flipped bytes at offset %d of %d and served every block and transaction intact (the bytes were in unused pages)", f+1, len(b)/2, len(b))
+			r.Note = fmt.Sprintf("replica %d started on its ledger with 16 bytes flipped in each of the %d pages of the file's second half and served every block and transaction intact (the pages were unused)", f+1, flipped)
 			return nil
 		case !strings.Contains(rerr.Error(), "damaged"):
 			return fmt.Errorf("replica %d with flipped bytes: %w", f+1, rerr)
 		}
-		r.Note = fmt.Sprintf("replica %d started on its ledger with 64 flipped bytes, then refused to serve the damaged part on read (\"damaged\", 500); ", f+1)
+		r.Note = fmt.Sprintf("replica %d started on its ledger with 16 bytes flipped in each of %d pages, then refused to serve the damaged part on read (\"damaged\", 500); ", f+1, flipped)
 		if err := k.C.Stop(f); err != nil {
 			return err
 		}
@@ -329,7 +336,7 @@ func (k *Campaign) FlipBytes(ctx context.Context, r *Result) error {
 		if tail := k.C.LogTail(f); !strings.Contains(tail, "damaged") {
 			return fmt.Errorf("replica %d exited on its damaged ledger without saying so: %s", f+1, tail)
 		}
-		r.Note = fmt.Sprintf("replica %d refused to start on its ledger with 64 flipped bytes (\"damaged\"); ", f+1)
+		r.Note = fmt.Sprintf("replica %d refused to start on its ledger with 16 bytes flipped in each of %d pages (\"damaged\"); ", f+1, flipped)
 	}
 	if err := os.Rename(path, path+".damaged"); err != nil {
 		return err

@@ -156,7 +156,9 @@ func (c *Cluster) API(i int) string { return c.api[i] }
 func (c *Cluster) Testnet() *node.Testnet { return c.tn }
 
 // DataDir is replica i's data directory (its ledger.db is inside).
-func (c *Cluster) DataDir(i int) string { return filepath.Join(filepath.Dir(c.tn.ConfigPaths[i]), "data") }
+func (c *Cluster) DataDir(i int) string {
+	return filepath.Join(filepath.Dir(c.tn.ConfigPaths[i]), "data")
+}
 
 // Start starts replica i's process (a no-op if it runs).
 func (c *Cluster) Start(i int) error {
