@@ -2,7 +2,9 @@
 // Careerchain replica: a bbolt ledger (package node/ledger), a transport
 // (package quicnet), deterministic execution of committed transactions, a
 // block validator that runs before the replica votes, state transfer, and
-// the client JSON API under /api/v1/.
+// the client JSON API under /api/v1/, with /healthz (alive), /readyz
+// (caught up and a quorum reachable, the reasons in the body) and /metrics
+// (client_golang, metrics.go).
 //
 // Concurrency lives in node.go alone: one goroutine owns the core and the
 // write side of the ledger; it drains inbound frames, ticks, takes proposals
