@@ -75,11 +75,6 @@ func (s *Service) readyz(w http.ResponseWriter, r *http.Request) error {
 	if st.InViewChange {
 		rd.Reasons = append(rd.Reasons, "the chain is in a view change")
 	}
-	rd.Ready = len(rd.Reasons) == 0
-	code := http.StatusOK
-	if !rd.Ready {
-		code = http.StatusServiceUnavailable
-	}
-	httpkit.WriteJSON(w, code, rd)
+	httpkit.WriteReadiness(w, rd)
 	return nil
 }

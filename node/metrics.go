@@ -187,11 +187,6 @@ func (n *Node) readyz(w http.ResponseWriter, r *http.Request) error {
 		rd.Reasons = append(rd.Reasons, fmt.Sprintf("quorum unreachable: %d of the %d members reachable (itself included), %d needed",
 			rd.Connected, len(ms.Members), rd.Quorum))
 	}
-	rd.Ready = len(rd.Reasons) == 0
-	status := http.StatusOK
-	if !rd.Ready {
-		status = http.StatusServiceUnavailable
-	}
-	httpkit.WriteJSON(w, status, rd)
+	httpkit.WriteReadiness(w, rd)
 	return nil
 }

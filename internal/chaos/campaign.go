@@ -204,34 +204,30 @@ func (k *Campaign) noCommit(ctx context.Context, up []int, wait time.Duration) e
 
 // KillFollower SIGKILLs a follower, commits without it, restarts it.
 func (k *Campaign) KillFollower(ctx context.Context, r *Result) error {
-	f, err := k.follower(ctx)
-	if err != nil {
-		return err
-	}
-	if err := k.C.Kill(f); err != nil {
-		return err
-	}
-	r.Note = fmt.Sprintf("replica %d killed", f+1)
-	if err := k.stall(ctx, r, without(k.all(), f)); err != nil {
-		return err
-	}
-	return k.C.Start(f)
+	return k.killOne(ctx, r, false)
 }
 
 // KillLeader SIGKILLs the leader: the others change view and commit.
-func (k *Campaign) KillLeader(ctx context.Context, r *Result) error {
-	ld, err := k.leader(ctx, k.all())
+func (k *Campaign) KillLeader(ctx context.Context, r *Result) error { return k.killOne(ctx, r, true) }
+
+func (k *Campaign) killOne(ctx context.Context, r *Result, leader bool) error {
+	victim, err := k.follower(ctx)
+	what := "replica"
+	if leader {
+		victim, err = k.leader(ctx, k.all())
+		what = "leader"
+	}
 	if err != nil {
 		return err
 	}
-	if err := k.C.Kill(ld); err != nil {
+	if err := k.C.Kill(victim); err != nil {
 		return err
 	}
-	r.Note = fmt.Sprintf("leader %d killed", ld+1)
-	if err := k.stall(ctx, r, without(k.all(), ld)); err != nil {
+	r.Note = fmt.Sprintf("%s %d killed", what, victim+1)
+	if err := k.stall(ctx, r, without(k.all(), victim)); err != nil {
 		return err
 	}
-	return k.C.Start(ld)
+	return k.C.Start(victim)
 }
 
 // PauseLeader SIGSTOPs the leader, commits without it, SIGCONTs it.

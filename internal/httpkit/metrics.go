@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/careerchain/careerchain/sdk/client"
 )
 
 // Metrics is one server's Prometheus registry: the Go and process
@@ -55,4 +57,15 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 		}
 		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(sw.statusOr200())).Observe(time.Since(start).Seconds())
 	})
+}
+
+// WriteReadiness answers a /readyz: Ready is set from Reasons (none: ready),
+// 200 when ready, 503 otherwise, the reasons in the body.
+func WriteReadiness(w http.ResponseWriter, rd client.Readiness) {
+	rd.Ready = len(rd.Reasons) == 0
+	status := http.StatusOK
+	if !rd.Ready {
+		status = http.StatusServiceUnavailable
+	}
+	WriteJSON(w, status, rd)
 }
