@@ -4,11 +4,11 @@ PKGS     ?= ./...
 BIN      := bin
 PLUGINS  := $(wildcard plugins/*/main.go)
 
-.PHONY: all build run test bench soak chaos lint fmt plugins clean
+.PHONY: all build run test bench soak chaos lint fmt plugins verifier clean
 
 all: build
 
-build: plugins
+build: plugins verifier
 	$(GO) build -o $(BIN)/ ./cmd/...
 
 ## run: start the whole network on this machine (careerd dev) and print its URLs.
@@ -19,9 +19,13 @@ run: build
 plugins:
 	@if [ -x plugins/build.sh ]; then plugins/build.sh; fi
 
+## verifier: the in-browser verifier (sdk/verify as WebAssembly) the portal embeds.
+verifier:
+	portal/verifier/build.sh
+
 ## test: every test with the race detector, fuzz seed corpora included; the light
 ## client's tests again under GOOS=js (Node.js), as the browser runs it.
-test: plugins
+test: plugins verifier
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./sdk/verify/
 
@@ -48,4 +52,4 @@ fmt:
 	gofmt -w .
 
 clean:
-	rm -rf $(BIN) plugins/build
+	rm -rf $(BIN) plugins/build portal/web/static/verify.wasm portal/web/static/wasm_exec.js

@@ -389,6 +389,7 @@ func (s *chainState) with(fn func(*genesis.ChainConfig)) *chainState {
 	cfg.Attesters = slices.Clone(cfg.Attesters)
 	cfg.PaymentIssuers = slices.Clone(cfg.PaymentIssuers)
 	cfg.ConfigSigners = slices.Clone(cfg.ConfigSigners)
+	cfg.CredentialIssuers = slices.Clone(cfg.CredentialIssuers)
 	cfg.Plugins = slices.Clone(cfg.Plugins)
 	fn(&cfg)
 	return newChainState(s.chainID, cfg, s.params.MaxTxBytes, s.version+1)
@@ -403,6 +404,8 @@ func (s *chainState) withKeys(k *chain.KeyChange) (*chainState, error) {
 		keys = s.cfg.Attesters
 	case chain.KeySetPaymentIssuers:
 		keys = s.cfg.PaymentIssuers
+	case chain.KeySetCredentialIssuers:
+		keys = s.cfg.CredentialIssuers
 	default:
 		return nil, fmt.Errorf("%w: unknown key set %q", chain.ErrMalformed, k.Set)
 	}
@@ -411,10 +414,13 @@ func (s *chainState) withKeys(k *chain.KeyChange) (*chainState, error) {
 		return nil, err
 	}
 	return s.with(func(cc *genesis.ChainConfig) {
-		if k.Set == chain.KeySetAttesters {
+		switch k.Set {
+		case chain.KeySetAttesters:
 			cc.Attesters = next
-		} else {
+		case chain.KeySetPaymentIssuers:
 			cc.PaymentIssuers = next
+		default: // chain.KeySetCredentialIssuers, as the switch above checked
+			cc.CredentialIssuers = next
 		}
 	}), nil
 }

@@ -75,12 +75,13 @@ type Testnet struct {
 	GenesisPath string
 	ConfigPaths []string // per replica, index i is replica ID i+1
 	// Role keys (Ed25519) as wallets: Operator and MSP sign config
-	// changes, Attester attests career records, Payment signs receipts.
-	Operator, MSP, Attester, Payment chain.Wallet
+	// changes, Attester attests career records, Payment signs receipts,
+	// Credential signs the Verifiable Credentials the portal exports.
+	Operator, MSP, Attester, Payment, Credential chain.Wallet
 }
 
 // GenerateTestnet writes a chain of n replicas under dir: genesis.json,
-// keys/{operator,msp,attester,payment}.key (hex Ed25519 seeds), and for
+// keys/{operator,msp,attester,payment,credential}.key (hex Ed25519 seeds), and for
 // each replica nodeI/node.key and nodeI/config.json (load it with
 // LoadConfig). It refuses to overwrite an existing genesis.
 func GenerateTestnet(dir string, n int, o TestnetOptions) (*Testnet, error) {
@@ -113,7 +114,7 @@ func GenerateTestnet(dir string, n int, o TestnetOptions) (*Testnet, error) {
 	roles := []struct {
 		name string
 		w    *chain.Wallet
-	}{{"operator", &tn.Operator}, {"msp", &tn.MSP}, {"attester", &tn.Attester}, {"payment", &tn.Payment}}
+	}{{"operator", &tn.Operator}, {"msp", &tn.MSP}, {"attester", &tn.Attester}, {"payment", &tn.Payment}, {"credential", &tn.Credential}}
 	for _, r := range roles {
 		w, err := chain.NewWallet(o.Rand)
 		if err != nil {
@@ -125,10 +126,11 @@ func GenerateTestnet(dir string, n int, o TestnetOptions) (*Testnet, error) {
 		}
 	}
 	g := &genesis.Genesis{ChainID: o.ChainID, Time: o.Time, Config: genesis.ChainConfig{
-		PoWDifficulty:  o.PoWDifficulty,
-		Attesters:      []string{tn.Attester.KeyHex()},
-		PaymentIssuers: []string{tn.Payment.KeyHex()},
-		ConfigSigners:  []string{tn.Operator.KeyHex(), tn.MSP.KeyHex()},
+		PoWDifficulty:     o.PoWDifficulty,
+		Attesters:         []string{tn.Attester.KeyHex()},
+		PaymentIssuers:    []string{tn.Payment.KeyHex()},
+		ConfigSigners:     []string{tn.Operator.KeyHex(), tn.MSP.KeyHex()},
+		CredentialIssuers: []string{tn.Credential.KeyHex()},
 	}}
 	if o.PluginDir != "" {
 		if o.Fee == 0 {

@@ -222,8 +222,15 @@ func TestKeyChangeExecution(t *testing.T) {
 	replay.PoW++ // another TxID, the same signed change
 	wantCodes(t, "replayed change", kc.exec(replay), rej)
 
+	cred := wallet(t, "credential issuer")
+	wantCodes(t, "credential issuer added", kc.exec(kc.keys(op, chain.KeyChange{Set: chain.KeySetCredentialIssuers, Add: []string{cred.KeyHex()}})), acc)
+	wantCodes(t, "credential issuer added twice", kc.exec(kc.keys(op, chain.KeyChange{Set: chain.KeySetCredentialIssuers, Add: []string{cred.KeyHex()}})), rej)
+
 	want := kc.st.cfg
 	kc.restart()
+	if !slices.Equal(kc.st.cfg.CredentialIssuers, []string{cred.KeyHex()}) {
+		t.Fatalf("after a restart: credential issuers %q, want %q", kc.st.cfg.CredentialIssuers, []string{cred.KeyHex()})
+	}
 	if !slices.Equal(kc.st.cfg.Attesters, want.Attesters) || !slices.Equal(kc.st.cfg.PaymentIssuers, want.PaymentIssuers) ||
 		!slices.Equal(kc.st.cfg.Attesters, []string{c.KeyHex()}) || !slices.Equal(kc.st.cfg.PaymentIssuers, []string{pay2.KeyHex()}) {
 		t.Fatalf("after a restart: attesters %q, issuers %q; want %q, %q", kc.st.cfg.Attesters, kc.st.cfg.PaymentIssuers, want.Attesters, want.PaymentIssuers)

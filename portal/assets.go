@@ -19,12 +19,13 @@ import (
 type assets struct {
 	byName   map[string]string // "wallet.js" → "wallet.<hash>.js"
 	byHashed map[string][]byte // "wallet.<hash>.js" → content
+	gzipped  map[string][]byte // hashed name → gzip of the content, for large files (see add)
 }
 
 var importRe = regexp.MustCompile(`(from\s+|import\s*\(?\s*)"\./([A-Za-z0-9_-]+\.js)"`)
 
 func loadAssets(fsys fs.FS) (*assets, error) {
-	a := &assets{byName: map[string]string{}, byHashed: map[string][]byte{}}
+	a := &assets{byName: map[string]string{}, byHashed: map[string][]byte{}, gzipped: map[string][]byte{}}
 	entries, err := fs.ReadDir(fsys, "static")
 	if err != nil {
 		return nil, err
@@ -32,6 +33,14 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 	raw := map[string][]byte{}
 	for _, e := range entries {
 		if e.IsDir() || strings.HasSuffix(e.Name(), "_test.js") {
+			continue
+		}
+		if e.Name() == verifierWasm { // large: added with a gzip copy below
+			b, err := fs.ReadFile(fsys, "static/"+e.Name())
+			if err != nil {
+				return nil, err
+			}
+			a.add(e.Name(), b)
 			continue
 		}
 		b, err := fs.ReadFile(fsys, "static/"+e.Name())
@@ -105,8 +114,28 @@ func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ct = "text/css; charset=utf-8"
 	case ".svg":
 		ct = "image/svg+xml"
+	case ".wasm":
+		ct = "application/wasm"
 	}
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	if z, ok := a.gzipped[name]; ok {
+		w.Header().Set("Vary", "Accept-Encoding")
+		if acceptsGzip(r) {
+			w.Header().Set("Content-Encoding", "gzip")
+			b = z
+		}
+	}
 	w.Write(b)
+}
+
+// acceptsGzip reports whether the request's Accept-Encoding allows gzip.
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(enc), "gzip") && strings.ReplaceAll(strings.TrimSpace(q), " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
 }

@@ -5,6 +5,14 @@
 // (Google in production, the in-process dev issuer in `careerd dev` and
 // the tests), server-side sessions, and the wallet page where keys are
 // made or imported in the browser and the address is linked to the account.
+// Part 3 (verification.go, share.go, credential.go, network.go): each
+// record's proof checked step by step in the visitor's browser by the
+// light client compiled to WebAssembly (portal/verifier, web/static/verify.js)
+// against a genesis the page names and pins; sharing (link, QR code as SVG,
+// LinkedIn's add-to-profile link, a print view); export as a W3C
+// Verifiable Credential (sdk/vc) and a page that checks proofs and
+// credentials; and the live network picture by server-sent events with
+// the operator controls for admins.
 //
 // Shape: one chi router (server.go); handlers return errors that one table
 // (errors.go) turns into a page in plain words; html/template parsed once
@@ -26,6 +34,9 @@
 //   - Identity is the issuer plus subject; an e-mail is trusted only when
 //     the issuer says it is verified.
 //   - Every page is sent with a strict Content-Security-Policy (no inline
-//     script or style), nosniff, a Referrer-Policy and frame-ancestors none.
+//     script or style), nosniff, a Referrer-Policy and frame-ancestors none;
+//     only the verifier's pages add 'wasm-unsafe-eval', nothing else.
+//   - The portal never decides whether a record verifies: the browser does,
+//     from the bundle and a genesis whose chain id and hash it shows.
 //   - A Server is safe for concurrent use; it owns no goroutines.
 package portal

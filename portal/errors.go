@@ -68,6 +68,9 @@ var errorPages = []errorPage{
 	{ErrBadLink, http.StatusBadRequest, "err.link.title", "err.link.body", "wallet"},
 	{ErrBadForm, http.StatusBadRequest, "err.form.title", "err.form.body", "home"},
 	{ErrChainDown, http.StatusServiceUnavailable, "err.chaindown.title", "err.chaindown.body", "retry"},
+	{ErrNoCredentials, http.StatusNotFound, "vc.unavailable.title", "vc.unavailable", "home"},
+	{ErrNoNetwork, http.StatusNotFound, "net.unconfigured.title", "net.unconfigured", "home"},
+	{ErrNotAdmin, http.StatusForbidden, "net.notadmin.title", "net.notadmin", "home"},
 }
 
 // internalPage is shown for every error the table does not know.

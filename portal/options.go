@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -27,6 +28,29 @@ type Options struct {
 	IssuerName string
 	// Admins are subjects at Issuer who are admins.
 	Admins []string
+
+	// Genesis is the chain's genesis file (genesis.json), which the
+	// in-browser verifier checks proof bundles against; the page shows its
+	// chain id and hash and lets the visitor use their own copy instead.
+	// Without it, career pages offer the proof file only.
+	Genesis []byte
+	// VerifierWasm and VerifierSupport are the in-browser verifier: the
+	// Wasm module of portal/verifier and the wasm_exec.js of the Go that
+	// built it. Default: the copies `make verifier` leaves in web/static,
+	// embedded at build time.
+	VerifierWasm, VerifierSupport []byte
+	// CredentialKey signs the Verifiable Credentials the portal exports
+	// (sdk/vc); its public key must be a credential issuer of the chain
+	// config (genesis credential_issuers) for verifiers to accept them.
+	// Without it (or without Genesis), records are not exported.
+	CredentialKey ed25519.PrivateKey
+	// MSP is the membership service's URL, which the network page asks
+	// for the address book; OperatorKey an operator key its admin API
+	// accepts, with which portal admins swap the leader, remove nodes and
+	// promote standbys. Without MSP there is no network page; without the
+	// key no controls.
+	MSP         string
+	OperatorKey ed25519.PrivateKey
 
 	Chain Chain       // required
 	Store store.Store // required; the Server does not close it

@@ -184,6 +184,27 @@ type careerData struct {
 	Attester  string
 	Paid      string
 	Evidence  int
+	Share     shareView // verification in the browser and sharing (share.go)
+}
+
+// careerDataOf is what a record's pages (career, print) show of v.
+func (s *Server) careerDataOf(v *TxView) careerData {
+	d := careerData{Block: v.Block, Result: v.Result, Reason: v.Reason}
+	d.TxID, d.Height = v.TxID, v.Height
+	switch {
+	case v.Tx != nil && v.Tx.Career != nil:
+		d.Kind = "career"
+		d.careerItem = itemOf(v, uint32(v.Index))
+		c := v.Tx.Career
+		d.Holder, d.Attester, d.Evidence = c.Statement.Holder, c.Attestation.Attester, len(c.Statement.Claim.Evidence)
+		d.Paid = formatMoney(c.Receipt.Amount, c.Receipt.Currency)
+		d.Share = s.shareOf(d.careerItem)
+	case v.Tx != nil && v.Tx.Revoke != nil:
+		d.Kind, d.Revokes, d.RevokeWhy = "revoke", v.Tx.Revoke.Target, v.Tx.Revoke.Reason
+	default:
+		d.Kind = "config"
+	}
+	return d
 }
 
 // career shows one transaction by TxID, in words.
@@ -199,19 +220,9 @@ func (s *Server) career(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := careerData{Block: v.Block, Result: v.Result, Reason: v.Reason}
-	d.TxID, d.Height = v.TxID, v.Height
-	switch {
-	case v.Tx != nil && v.Tx.Career != nil:
-		d.Kind = "career"
-		d.careerItem = itemOf(v, uint32(v.Index))
-		c := v.Tx.Career
-		d.Holder, d.Attester, d.Evidence = c.Statement.Holder, c.Attestation.Attester, len(c.Statement.Claim.Evidence)
-		d.Paid = formatMoney(c.Receipt.Amount, c.Receipt.Currency)
-	case v.Tx != nil && v.Tx.Revoke != nil:
-		d.Kind, d.Revokes, d.RevokeWhy = "revoke", v.Tx.Revoke.Target, v.Tx.Revoke.Reason
-	default:
-		d.Kind = "config"
+	d := s.careerDataOf(v)
+	if d.Kind == "career" { // the record's page runs the verifier
+		w.Header().Set("Content-Security-Policy", cspWasm)
 	}
 	s.render(w, r, http.StatusOK, "career", d)
 	return nil

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/careerchain/careerchain/portal/store"
+	"github.com/careerchain/careerchain/sdk/verify"
 )
 
 //go:embed web
@@ -26,7 +27,7 @@ func webFS() fs.FS {
 }
 
 // pages are the templates, each parsed with the layout, once per language.
-var pageNames = []string{"home", "profile", "career", "wallet", "results", "error"}
+var pageNames = []string{"home", "profile", "career", "wallet", "results", "error", "verify", "print", "network"}
 
 type templates map[string]map[string]*template.Template // lang → page → template
 
@@ -40,10 +41,12 @@ func parseTemplates(fsys fs.FS, cats map[string]catalog, a *assets) (templates, 
 			"date":  func(ms int64) string { return formatTime(lang, ms) },
 			"short": short,
 			"add":   func(a, b int) int { return a + b },
+			"steps": verify.Steps,
+			"slug":  func(s string) string { return strings.ReplaceAll(s, " ", "_") },
 		}
 		out[lang] = map[string]*template.Template{}
 		for _, p := range pageNames {
-			t, err := template.New(p).Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/"+p+".html")
+			t, err := template.New(p).Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/partials/*.html", "templates/"+p+".html")
 			if err != nil {
 				return nil, fmt.Errorf("portal: template %s: %w", p, err)
 			}

@@ -23,6 +23,10 @@ type Server struct {
 	oidc   *oidcClient
 	search *searchLimiter
 	router chi.Router
+
+	trust         *trustRoot // Options.Genesis, for the in-browser verifier; nil without one
+	verifierReady bool       // the verifier's Wasm module is installed
+	pub           *public    // sharing, credentials and the network picture (public.go's part 3)
 }
 
 // New returns the portal for o.
@@ -40,13 +44,25 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	ready := a.installVerifier(o.VerifierWasm, o.VerifierSupport)
+	trust, err := newTrustRoot(o.Genesis)
+	if err != nil {
+		return nil, err
+	}
 	t, err := parseTemplates(fsys, cats, a)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{o: o, tmpl: t, cats: cats, assets: a,
 		oidc:   newOIDCClient(o),
-		search: newSearchLimiter(o.SearchPerClient, o.SearchBurst, o.SearchGlobal, o.Now)}
+		search: newSearchLimiter(o.SearchPerClient, o.SearchBurst, o.SearchGlobal, o.Now),
+		trust:  trust, verifierReady: ready}
+	if !ready {
+		o.Logger.Warn("portal: the in-browser verifier is not built (run make verifier): career pages offer the proof file only")
+	}
+	if s.pub, err = newPublic(o); err != nil {
+		return nil, err
+	}
 	s.router = s.routes()
 	return s, nil
 }
@@ -74,6 +90,7 @@ func (s *Server) routes() chi.Router {
 	r.Get("/wallet", s.adapt(s.walletPage))
 	r.Post("/wallet/link", s.adapt(s.walletLink))
 	r.Post("/account/findable", s.adapt(s.setFindable))
+	s.publicRoutes(r)
 	r.NotFound(s.adapt(func(w http.ResponseWriter, r *http.Request) error {
 		return userErr(ErrNotFound, "err.notfound.page")
 	}))

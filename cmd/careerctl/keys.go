@@ -11,12 +11,12 @@ import (
 )
 
 // keySets maps the command's words to the chain's key-set names.
-var keySets = map[string]string{"attester": chain.KeySetAttesters, "payment-issuer": chain.KeySetPaymentIssuers}
+var keySets = map[string]string{"attester": chain.KeySetAttesters, "payment-issuer": chain.KeySetPaymentIssuers, "credential-issuer": chain.KeySetCredentialIssuers}
 
-// adminKeys changes the attester or payment-issuer set with a config
+// adminKeys changes the attester, payment-issuer or credential-issuer set with a config
 // transaction signed by an operator key the genesis names:
 //
-//	admin attester|payment-issuer add|remove KEYHEX... --key FILE
+//	admin attester|payment-issuer|credential-issuer add|remove KEYHEX... --key FILE
 //
 // A rotation is one transaction: --add and --remove together (admin
 // attester rotate OLD NEW). Records attested before a removal stay valid.

@@ -73,7 +73,7 @@ records:
 operators:
   admin leader ID | remove ID | promote ID | status | enrol ...   (careerctl admin -h)
         through the MSP's authenticated admin API
-  admin attester|payment-issuer add KEY... | remove KEY... | rotate OLD NEW
+  admin attester|payment-issuer|credential-issuer add KEY... | remove KEY... | rotate OLD NEW
         (--key FILE | --dev-keys DATADIR) [--genesis FILE] [--pow D]
         change who may attest records or sign payment receipts, by a config
         transaction signed with an operator key the genesis names; records

@@ -239,7 +239,7 @@ func runDev(ctx context.Context, args []string, log *slog.Logger, out io.Writer)
 		wg.Wait()
 		return err
 	}
-	portalLines, closePortal, err := devPortal(ctx, &wg, *dir, *portalAddr, *issuerAddr, urls, log)
+	portalLines, closePortal, err := devPortal(ctx, &wg, *dir, *portalAddr, *issuerAddr, "http://"+*mspAddr, urls, log)
 	if err != nil {
 		cancel()
 		wg.Wait()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -39,6 +40,15 @@ type portalConfig struct {
 		ClientSecret string `json:"client_secret"` // or $CAREERCHAIN_OIDC_CLIENT_SECRET
 	} `json:"oidc"`
 	Admins []string `json:"admins"` // subjects at the issuer
+	// MSP's admin API: operator_key is a file holding the hex Ed25519
+	// seed of an operator key; with it, portal admins get the network
+	// page's controls. The network page asks chain.msp.
+	OperatorKey string `json:"operator_key"`
+	// Genesis is the chain's genesis file, which the in-browser verifier
+	// checks proofs against; CredentialKey a file holding the hex Ed25519
+	// seed of a credential issuer the genesis names. Both optional.
+	Genesis       string `json:"genesis"`
+	CredentialKey string `json:"credential_key"`
 }
 
 func loadPortalConfig(path string) (portalConfig, error) {
@@ -96,8 +106,25 @@ func runPortal(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
-	p, err := portal.New(portal.Options{PublicURL: c.PublicURL, Issuer: c.OIDC.Issuer, IssuerName: c.OIDC.Name,
-		ClientID: c.OIDC.ClientID, ClientSecret: c.OIDC.ClientSecret, Admins: c.Admins, Chain: ch, Store: st, Logger: log.With("role", "portal")})
+	o := portal.Options{PublicURL: c.PublicURL, Issuer: c.OIDC.Issuer, IssuerName: c.OIDC.Name,
+		ClientID: c.OIDC.ClientID, ClientSecret: c.OIDC.ClientSecret, Admins: c.Admins, Chain: ch, Store: st, Logger: log.With("role", "portal")}
+	if c.Genesis != "" {
+		if o.Genesis, err = os.ReadFile(c.Genesis); err != nil {
+			return fmt.Errorf("genesis: %w", err)
+		}
+	}
+	o.MSP = c.Chain.MSP
+	if c.OperatorKey != "" {
+		if o.OperatorKey, err = readSeedKey(c.OperatorKey); err != nil {
+			return fmt.Errorf("operator_key: %w", err)
+		}
+	}
+	if c.CredentialKey != "" {
+		if o.CredentialKey, err = readSeedKey(c.CredentialKey); err != nil {
+			return fmt.Errorf("credential_key: %w", err)
+		}
+	}
+	p, err := portal.New(o)
 	if err != nil {
 		return err
 	}
@@ -147,7 +174,7 @@ func serveHTTP(ctx context.Context, wg *sync.WaitGroup, addr string, h http.Hand
 // devPortal starts the dev OIDC issuer and the portal for `careerd dev`
 // and returns the lines that introduce them.
 // The returned close releases the portal's store; call it after wg.Wait.
-func devPortal(ctx context.Context, wg *sync.WaitGroup, dir, portalAddr, issuerAddr string, replicas []string, log *slog.Logger) (lines []string, close func(), err error) {
+func devPortal(ctx context.Context, wg *sync.WaitGroup, dir, portalAddr, issuerAddr, mspURL string, replicas []string, log *slog.Logger) (lines []string, close func(), err error) {
 	var b [16]byte
 	rand.Read(b[:])
 	secret := hex.EncodeToString(b[:])
@@ -182,8 +209,24 @@ func devPortal(ctx context.Context, wg *sync.WaitGroup, dir, portalAddr, issuerA
 		}
 		users = append(users, fmt.Sprintf("%s / %s%s", u.Email, u.Password, note))
 	}
+	gen, err := os.ReadFile(filepath.Join(dir, "genesis.json"))
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	credKey, err := readSeedKey(filepath.Join(dir, "keys", "credential.key"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) { // a data directory from before credentials has none
+		st.Close()
+		return nil, nil, err
+	}
+	opKey, err := readSeedKey(filepath.Join(dir, "keys", "operator.key"))
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
 	p, err := portal.New(portal.Options{PublicURL: portalURL, Issuer: issuerURL, IssuerName: "the dev login", ClientID: "careerchain-portal",
-		ClientSecret: secret, Admins: admins, Chain: ch, Store: st, Logger: log.With("role", "portal")})
+		ClientSecret: secret, Admins: admins, Chain: ch, Store: st, Logger: log.With("role", "portal"),
+		Genesis: gen, CredentialKey: credKey, MSP: mspURL, OperatorKey: opKey})
 	if err != nil {
 		st.Close()
 		return nil, nil, err
@@ -196,4 +239,18 @@ func devPortal(ctx context.Context, wg *sync.WaitGroup, dir, portalAddr, issuerA
 		"             log in as: " + strings.Join(users, "; "),
 		fmt.Sprintf("  Login:     %s   (the dev OpenID Connect issuer the portal logs in with)", issuerURL)}
 	return lines, func() { st.Close() }, nil
+}
+
+// readSeedKey reads an Ed25519 key file as careerd init writes them: the
+// 32-byte seed in hex.
+func readSeedKey(path string) (ed25519.PrivateKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	seed, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(seed) != ed25519.SeedSize {
+		return nil, fmt.Errorf("%s: want a 64-digit hex Ed25519 seed", path)
+	}
+	return ed25519.NewKeyFromSeed(seed), nil
 }

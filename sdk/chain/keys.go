@@ -12,6 +12,10 @@ import (
 const (
 	KeySetAttesters      = "attesters"       // keys allowed to attest career records
 	KeySetPaymentIssuers = "payment_issuers" // keys of payment services that sign receipts
+	// KeySetCredentialIssuers are the keys that sign Verifiable Credentials
+	// exported from the chain's records (sdk/vc). No transaction is
+	// checked against them: they tie a credential to the chain.
+	KeySetCredentialIssuers = "credential_issuers"
 )
 
 // MaxKeyChangeKeys bounds each of KeyChange.Add and KeyChange.Remove.
@@ -24,7 +28,7 @@ const MaxKeyChangeKeys = 32
 // appears at most once in the change. Records attested before a removal
 // stay valid: nothing re-checks them.
 type KeyChange struct {
-	Set    string   `json:"set"`              // KeySetAttesters or KeySetPaymentIssuers
+	Set    string   `json:"set"`              // KeySetAttesters, KeySetPaymentIssuers or KeySetCredentialIssuers
 	Add    []string `json:"add,omitempty"`    // keys to allow; none may be in the set already
 	Remove []string `json:"remove,omitempty"` // keys to retire; each must be in the set
 }
@@ -33,9 +37,9 @@ type KeyChange struct {
 // key, every key well-formed, none twice.
 func checkKeyChangeForm(k *KeyChange) error {
 	switch k.Set {
-	case KeySetAttesters, KeySetPaymentIssuers:
+	case KeySetAttesters, KeySetPaymentIssuers, KeySetCredentialIssuers:
 	default:
-		return fmt.Errorf("%w: config.keys.set %q is not %s or %s", ErrMalformed, clip(k.Set), KeySetAttesters, KeySetPaymentIssuers)
+		return fmt.Errorf("%w: config.keys.set %q is not %s, %s or %s", ErrMalformed, clip(k.Set), KeySetAttesters, KeySetPaymentIssuers, KeySetCredentialIssuers)
 	}
 	if len(k.Add) == 0 && len(k.Remove) == 0 {
 		return fmt.Errorf("%w: config.keys adds and removes no key", ErrMalformed)

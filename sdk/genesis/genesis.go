@@ -42,8 +42,8 @@ const hashTag = "careerchain/genesis/v1\n"
 
 // ChainConfig is the part of the chain's configuration that transactions
 // are checked against. The genesis sets it; config.change transactions
-// update the PoW difficulty, the plugin set, the attesters and the payment
-// issuers (never the config signers). Keys are lower-case hex Ed25519
+// update the PoW difficulty, the plugin set, the attesters, the payment
+// issuers and the credential issuers (never the config signers). Keys are lower-case hex Ed25519
 // public keys.
 type ChainConfig struct {
 	PoWDifficulty  uint8             `json:"pow_difficulty"`
@@ -51,6 +51,10 @@ type ChainConfig struct {
 	PaymentIssuers []string          `json:"payment_issuers"`
 	ConfigSigners  []string          `json:"config_signers"` // MSP and operator keys
 	Plugins        []chain.PluginRef `json:"plugins,omitempty"`
+	// CredentialIssuers sign the Verifiable Credentials exported from the
+	// chain's records (sdk/vc). Omitted when empty, so a genesis without
+	// them keeps its hash.
+	CredentialIssuers []string `json:"credential_issuers,omitempty"`
 }
 
 // Params returns the stateless-check parameters of this configuration.
@@ -71,7 +75,7 @@ func (c *ChainConfig) Params(chainID string, maxTxBytes int) chain.Params {
 // Validate checks that every key is 64 lower-case hex digits and that the
 // chain can be reconfigured (at least one config signer).
 func (c *ChainConfig) Validate() error {
-	for _, list := range [][]string{c.Attesters, c.PaymentIssuers, c.ConfigSigners} {
+	for _, list := range [][]string{c.Attesters, c.PaymentIssuers, c.ConfigSigners, c.CredentialIssuers} {
 		for _, k := range list {
 			if !IsKeyHex(k) {
 				return fmt.Errorf("%w: key %q is not 64 lower-case hex digits", ErrInvalid, k)

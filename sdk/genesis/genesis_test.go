@@ -53,12 +53,13 @@ func TestParseRoundTrip(t *testing.T) {
 func TestParseRefuses(t *testing.T) {
 	good, _ := json.Marshal(testGenesis())
 	for name, mutate := range map[string]func(*Genesis){
-		"no chain id":       func(g *Genesis) { g.ChainID = "" },
-		"long chain id":     func(g *Genesis) { g.ChainID = strings.Repeat("x", MaxChainIDLen+1) },
-		"no config signers": func(g *Genesis) { g.Config.ConfigSigners = nil },
-		"upper-case key":    func(g *Genesis) { g.Config.Attesters = []string{strings.ToUpper(key("att"))} },
-		"bad net key":       func(g *Genesis) { g.Members[0].NetKey = "zz" },
-		"no members":        func(g *Genesis) { g.Members = nil },
+		"no chain id":                 func(g *Genesis) { g.ChainID = "" },
+		"long chain id":               func(g *Genesis) { g.ChainID = strings.Repeat("x", MaxChainIDLen+1) },
+		"no config signers":           func(g *Genesis) { g.Config.ConfigSigners = nil },
+		"upper-case key":              func(g *Genesis) { g.Config.Attesters = []string{strings.ToUpper(key("att"))} },
+		"short credential issuer key": func(g *Genesis) { g.Config.CredentialIssuers = []string{key("cred")[:62]} },
+		"bad net key":                 func(g *Genesis) { g.Members[0].NetKey = "zz" },
+		"no members":                  func(g *Genesis) { g.Members = nil },
 	} {
 		t.Run(name, func(t *testing.T) {
 			g := testGenesis()
@@ -79,5 +80,24 @@ func TestParseRefuses(t *testing.T) {
 				t.Errorf("Parse = %v, want ErrInvalid", err)
 			}
 		})
+	}
+}
+
+// TestCredentialIssuersKeepOldHashes: a genesis without credential issuers
+// has no credential_issuers member, so its hash is the one it had before
+// the field existed; one with them hashes differently.
+func TestCredentialIssuersKeepOldHashes(t *testing.T) {
+	g := testGenesis()
+	b, _ := json.Marshal(g)
+	if strings.Contains(string(b), "credential_issuers") {
+		t.Fatalf("a genesis without credential issuers writes the field: %s", b)
+	}
+	h1, _ := g.Hash()
+	g.Config.CredentialIssuers = []string{key("cred")}
+	if _, err := Parse(func() []byte { b, _ := json.Marshal(g); return b }()); err != nil {
+		t.Fatalf("a genesis with a credential issuer: %v", err)
+	}
+	if h2, _ := g.Hash(); h1 == h2 {
+		t.Fatal("the credential issuers are not covered by the genesis hash")
 	}
 }

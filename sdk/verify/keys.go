@@ -106,6 +106,8 @@ func (v *verification) keyHistory() (string, error) {
 		switch c.Keys.Set {
 		case chain.KeySetAttesters:
 			next.Attesters, err = chain.ApplyKeyChange(next.Attesters, c.Keys)
+		case chain.KeySetCredentialIssuers:
+			next.CredentialIssuers, err = chain.ApplyKeyChange(next.CredentialIssuers, c.Keys)
 		default: // chain.KeySetPaymentIssuers, as CheckForm checked
 			next.PaymentIssuers, err = chain.ApplyKeyChange(next.PaymentIssuers, c.Keys)
 		}

@@ -33,6 +33,9 @@ type KeySet struct {
 	Attesters      []string
 	PaymentIssuers []string
 	ConfigSigners  []string
+	// CredentialIssuers sign the Verifiable Credentials exported from the
+	// chain's records (sdk/vc); no step of Verify uses them.
+	CredentialIssuers []string
 }
 
 // validate checks that t can anchor a verification.
@@ -92,7 +95,7 @@ func TrustFromGenesisJSON(b []byte) (Trust, error) {
 		m.Members = append(m.Members, pbft.Member{ID: gm.ID, SignKey: sk, NetKey: nk, Addr: gm.Addr, API: gm.API})
 	}
 	slices.SortFunc(m.Members, func(a, b pbft.Member) int { return cmp.Compare(a.ID, b.ID) })
-	for _, list := range [][]string{g.Config.Attesters, g.Config.PaymentIssuers, g.Config.ConfigSigners} {
+	for _, list := range [][]string{g.Config.Attesters, g.Config.PaymentIssuers, g.Config.ConfigSigners, g.Config.CredentialIssuers} {
 		for _, k := range list {
 			if _, err := decodeHex(k, 32); err != nil {
 				return Trust{}, fmt.Errorf("verify: genesis: key %q: %w", k, err)
@@ -100,7 +103,8 @@ func TrustFromGenesisJSON(b []byte) (Trust, error) {
 		}
 	}
 	t := Trust{ChainID: g.ChainID, Membership: m, Keys: []KeySet{{From: 1,
-		Attesters: g.Config.Attesters, PaymentIssuers: g.Config.PaymentIssuers, ConfigSigners: g.Config.ConfigSigners}}}
+		Attesters: g.Config.Attesters, PaymentIssuers: g.Config.PaymentIssuers, ConfigSigners: g.Config.ConfigSigners,
+		CredentialIssuers: g.Config.CredentialIssuers}}}
 	if err := t.validate(); err != nil {
 		return Trust{}, fmt.Errorf("verify: genesis: %w", err)
 	}

@@ -52,6 +52,11 @@ type Step struct {
 // failed.
 type Report struct {
 	Steps []Step `json:"steps"`
+	// Latest is the last key set the bundle proves (the trust anchor's,
+	// extended by every key change of the bundle), set once the key
+	// history step passed. Credential issuers are judged by it: a
+	// credential is signed after its record, by a key in force then.
+	Latest *KeySet `json:"-"`
 }
 
 // OK reports whether every step ran and passed.
@@ -127,6 +132,10 @@ func Verify(b *Bundle, g Trust) Report {
 			return r
 		}
 		r.Steps = append(r.Steps, Step{Name: run.name, OK: true, Text: text})
+		if run.name == StepKeys {
+			last := v.keys[len(v.keys)-1].set
+			r.Latest = &last
+		}
 	}
 	return r
 }

@@ -61,6 +61,7 @@ func run(t *testing.T, n *testNet, rows []row) {
 				tt.trust(&g)
 			}
 			rep := verify.Verify(b, g)
+			dumpCase(t, b, g, tt.fail)
 			got, failed := rep.Failed()
 			switch {
 			case tt.fail == "" && !rep.OK():
