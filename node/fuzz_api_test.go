@@ -2,12 +2,14 @@ package node
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzAPI sends arbitrary requests to a running replica's API handler. Whatever
@@ -15,7 +17,8 @@ import (
 // 500 (an internal error is a bug: bad input is the client's 4xx), and
 // every refusal is a JSON error body with a code. Submissions never wait
 // (wait is stripped) so one input cannot hold the fuzzer for the submit
-// timeout. Crashers are kept under testdata/fuzz/FuzzAPI.
+// timeout, and an answer that never comes fails the input. Crashers are
+// kept under testdata/fuzz/FuzzAPI.
 func FuzzAPI(f *testing.F) {
 	c := newCluster(f, 4, false, nil)
 	tx := encode(f, c.careerTx(f, wallet(f, "fuzz holder"), 1))
@@ -50,9 +53,17 @@ func FuzzAPI(f *testing.F) {
 		q := u.Query()
 		q.Del("wait")
 		u.RawQuery = q.Encode()
-		r := httptest.NewRequest(method, "http://replica"+u.RequestURI(), bytes.NewReader(body))
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		r := httptest.NewRequestWithContext(ctx, method, "http://replica"+u.RequestURI(), bytes.NewReader(body))
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
+		done := make(chan struct{})
+		go func() { defer close(done); h.ServeHTTP(w, r) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s %s (%d bytes): no answer 10 s after the request, 5 s after its context ended", method, u.RequestURI(), len(body))
+		}
 		if w.Code >= 500 && w.Code != http.StatusServiceUnavailable && w.Code != http.StatusGatewayTimeout {
 			t.Fatalf("%s %s (%d bytes): %d %s", method, u.RequestURI(), len(body), w.Code, w.Body.String())
 		}
