@@ -4,7 +4,7 @@ PKGS     ?= ./...
 BIN      := bin
 PLUGINS  := $(wildcard plugins/*/main.go)
 
-.PHONY: all build run test bench soak lint fmt plugins verifier clean
+.PHONY: all build run test bench soak chaos lint fmt plugins verifier clean
 
 all: build
 
@@ -37,6 +37,11 @@ bench: plugins
 soak:
 	PBFT_SOAK=1 $(GO) test -count=1 -timeout 60m -run 'TestSim|TestAdversary|TestTwins' ./pbft/
 	$(GO) test -run '^$$' -fuzz=FuzzSchedule -fuzztime=10m ./pbft/
+
+## chaos: the long fault campaign (100 SIGKILL cycles and every other fault) against careerd
+## node processes, in network namespaces when run as root; report in test-artifacts/chaos-report.json.
+chaos:
+	CHAOS_LONG=1 $(GO) test -count=1 -timeout 90m -run TestFaultCampaign -v ./internal/chaos/
 
 lint:
 	@out=$$(gofmt -l . | grep -v '^plugins/build/' || true); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

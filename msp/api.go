@@ -23,19 +23,24 @@ import (
 //	POST /api/v1/admin/leader    {"id":N}: swap the leader (operator-signed)
 //	POST /api/v1/admin/remove    {"id":N}: remove a member, or drop a standby
 //	POST /api/v1/admin/promote   {"id":N}: make a standby a member
-//	GET  /healthz
+//	GET  /healthz                alive
+//	GET  /readyz                 polled the chain lately and a quorum answered → client.Readiness (503 if not)
+//	GET  /metrics                Prometheus exposition (ops.go)
 
 const maxBody = 64 << 10
 
 func (s *Service) newAPI() http.Handler {
 	h := s.responder.Handle
+	hm := s.newMetrics()
 	r := chi.NewRouter()
-	r.Use(httpkit.Recover(s.log), httpkit.RequestID(nil), httpkit.AccessLog(s.log, httpkit.AccessLogOptions{Now: s.cfg.Now}),
+	r.Use(httpkit.Recover(s.log), httpkit.RequestID(nil), httpkit.AccessLog(s.log, httpkit.AccessLogOptions{Now: s.cfg.Now}), hm.Middleware,
 		httpkit.LimitBody(maxBody, s.responder))
 	r.Get("/healthz", h(func(w http.ResponseWriter, r *http.Request) error {
 		httpkit.WriteJSON(w, http.StatusOK, client.Health{Status: "ok"})
 		return nil
 	}))
+	r.Get("/readyz", h(s.readyz))
+	r.Method(http.MethodGet, "/metrics", hm.Handler())
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Post("/join", h(s.postJoin))
 		r.Get("/join/{id}", h(s.getJoin))

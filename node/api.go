@@ -33,7 +33,7 @@ import (
 // primary can propose a reconfiguration block, so a follower answers 307
 // with the leader's API URL.
 
-// APIHandler returns the client API (/api/v1/..., /healthz, /metrics).
+// APIHandler returns the client API (/api/v1/..., /healthz, /readyz, /metrics).
 func (n *Node) APIHandler() http.Handler { return n.api }
 
 // badRequest is a malformed request with a code of its own.
@@ -65,11 +65,13 @@ func (n *Node) adapt(h httpkit.HandlerFunc) http.HandlerFunc {
 }
 
 func (n *Node) newAPI() http.Handler {
+	hm := n.newMetrics()
 	r := chi.NewRouter()
-	r.Use(httpkit.Recover(n.log), httpkit.RequestID(nil), httpkit.AccessLog(n.log, httpkit.AccessLogOptions{Now: n.cfg.Now}),
+	r.Use(httpkit.Recover(n.log), httpkit.RequestID(nil), httpkit.AccessLog(n.log, httpkit.AccessLogOptions{Now: n.cfg.Now}), hm.Middleware,
 		httpkit.LimitBody(n.cfg.MaxBodyBytes, n.responder))
 	r.Get("/healthz", n.adapt(n.healthz))
-	r.Get("/metrics", n.serveMetrics)
+	r.Get("/readyz", n.adapt(n.readyz))
+	r.Method(http.MethodGet, "/metrics", hm.Handler())
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Post("/tx", n.adapt(n.postTx))
 		r.Get("/tx/{txid}", n.adapt(n.getTx))
@@ -100,6 +102,7 @@ func (n *Node) healthz(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (n *Node) postTx(w http.ResponseWriter, r *http.Request) error {
+	start := time.Now()
 	body, err := httpkit.ReadBody(w, r, n.cfg.MaxBodyBytes)
 	if err != nil {
 		return err
@@ -150,6 +153,7 @@ func (n *Node) postTx(w http.ResponseWriter, r *http.Request) error {
 	defer timer.Stop()
 	select {
 	case d := <-done:
+		n.metrics.observeCommit(time.Since(start))
 		httpkit.WriteJSON(w, http.StatusOK, client.SubmitResult{TxID: id, Status: d.result.Code.String(), Height: d.height, Index: d.index, Reason: d.result.Reason})
 		return nil
 	case <-timer.C:

@@ -152,9 +152,8 @@ func benchClusterClients(b *testing.B, useQUIC bool, clients int, pace time.Dura
 	var persistSec float64
 	for i := range 4 {
 		m := &c.node(i).metrics
-		m.mu.Lock()
-		persists, persistSec = persists+m.fsyncN, persistSec+m.fsyncSum
-		m.mu.Unlock()
+		fn, fs := m.fsyncTotals()
+		persists, persistSec = persists+fn, persistSec+fs
 		blocks += m.blocks.Load()
 	}
 	var checks uint64

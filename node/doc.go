@@ -2,7 +2,9 @@
 // Careerchain replica: a bbolt ledger (package node/ledger), a transport
 // (package quicnet), deterministic execution of committed transactions, the
 // admission checks that run before the replica votes, state transfer
-// (package node/statesync), and the client JSON API under /api/v1/.
+// (package node/statesync), and the client JSON API under /api/v1/, with
+// /healthz (alive), /readyz (caught up and a quorum reachable, the reasons
+// in the body) and /metrics (client_golang, metrics.go).
 //
 // # Goroutines and their owners
 //

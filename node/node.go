@@ -157,7 +157,8 @@ func New(cfg Config) (*Node, error) {
 	} else {
 		n.tr.SetPeers(peersOf(ms))
 	}
-	n.val = &validator{state: n.state.Load, plugins: cfg.Plugins, parallel: parallel, cache: newCheckCache(),
+	n.cfg.Plugins = n.metrics.timePlugins(n.cfg.Plugins)
+	n.val = &validator{state: n.state.Load, plugins: n.cfg.Plugins, parallel: parallel, cache: newCheckCache(),
 		timeout: func() (context.Context, context.CancelFunc) {
 			return context.WithTimeout(context.Background(), cfg.PluginTimeout)
 		}}
@@ -403,6 +404,7 @@ func (n *Node) loop(ctx context.Context, wg *sync.WaitGroup) error {
 	defer stopFetch()
 	startFetch := func(f *pbft.Fetch) {
 		fetch.want = max(fetch.want, f.To)
+		n.metrics.knownHeight.Store(fetch.want)
 		if fetch.cancel != nil {
 			return
 		}

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/careerchain/careerchain/internal/httpkit"
 )
 
 // Server is the portal's http.Handler.
@@ -70,9 +72,11 @@ func New(o Options) (*Server, error) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
 
 func (s *Server) routes() chi.Router {
+	hm := httpkit.NewMetrics("careerchain_portal")
 	r := chi.NewRouter()
-	r.Use(securityHeaders, s.recoverer, s.sessions)
+	r.Use(hm.Middleware, securityHeaders, s.recoverer, s.sessions)
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	r.Method(http.MethodGet, "/metrics", hm.Handler())
 	r.Get("/static/*", s.assets.ServeHTTP)
 	r.Head("/static/*", s.assets.ServeHTTP)
 	r.Get("/", s.adapt(s.home))

@@ -23,6 +23,18 @@ type Health struct {
 	Status string `json:"status"` // "ok"
 }
 
+// Readiness is the answer to GET /readyz (200 when Ready, 503 otherwise):
+// whether the server can do its work now, and every reason it cannot.
+// A replica fills the heights and the quorum counts; the MSP only Reasons.
+type Readiness struct {
+	Ready       bool     `json:"ready"`
+	Reasons     []string `json:"reasons,omitempty"`
+	Height      uint64   `json:"height,omitempty"`
+	KnownHeight uint64   `json:"known_height,omitempty"` // highest certified height heard of
+	Connected   int      `json:"connected,omitempty"`    // members reachable, itself included
+	Quorum      int      `json:"quorum,omitempty"`
+}
+
 // Transaction outcomes, in SubmitResult.Status and TxView.Result.
 const (
 	TxPending  = "pending"  // accepted for ordering, not committed yet
