@@ -33,6 +33,8 @@ commands:
   portal --config FILE                 the web portal alone, against a remote network
   node   --config FILE                 one replica, from a config file written by init
   msp    --config FILE | --testnet DIR the membership service provider
+  bench  [--replicas N] [--clients K | --sweep] [--plugins on|off|both] [--targets URLS --data DIR]
+                                       start N careerd node processes (or drive running ones) and measure
   init   --dir DIR [--replicas N] [--host H] [--base-port P] [--chain-id ID] [--pow D]
                                        write genesis, keys and per-replica configs
 `
@@ -60,6 +62,8 @@ func main() {
 		err = runMSP(ctx, os.Args[2:], log)
 	case "portal":
 		err = runPortal(ctx, os.Args[2:], log)
+	case "bench":
+		err = runBenchCommand(ctx, os.Args[2:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
