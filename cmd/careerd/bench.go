@@ -185,7 +185,11 @@ func benchNetwork(ctx context.Context, nw *bench.Network, plugins bool, loads []
 	run := &measuredRun{benchRun: benchRun{Plugins: plugins}}
 	for i, k := range loads {
 		prog.line(fmt.Sprintf("plugins %s, %d clients: making transactions", onOff(plugins), k))
-		txs, err := nw.Keys.MakeTxs(ctx, fmt.Sprintf("%s-%d", prefix, i), max(perPoint, 4*k))
+		n := max(perPoint, 4*k)
+		if i == 0 {
+			n += len(nw.URLs) // the warm-up's
+		}
+		txs, err := nw.Keys.MakeTxs(ctx, fmt.Sprintf("%s-%d", prefix, i), n)
 		if err != nil {
 			return nil, err
 		}
