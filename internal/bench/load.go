@@ -67,12 +67,12 @@ type Point struct {
 	ViewChanges     uint64 `json:"view_changes"`
 	DroppedRequests uint64 `json:"dropped_requests"`
 	// Only when the benchmark started the processes (from /proc).
-	CPUPerTxUs  float64    `json:"cpu_us_per_tx,omitempty"` // all replicas' CPU per committed tx
-	Replicas    []ProcStat `json:"replicas,omitempty"`
-	OfCeiling   float64    `json:"of_ceiling"`               // TxPerSec / ceiling tx/s
-	CPUOfCeil   float64    `json:"cpu_of_ceiling,omitempty"` // ceiling CPU per tx / CPUPerTxUs
-	BlockTxs    float64    `json:"tx_per_block,omitempty"`
-	Blocks      uint64     `json:"blocks"`
+	CPUPerTxUs float64    `json:"cpu_us_per_tx,omitempty"` // all replicas' CPU per committed tx
+	Replicas   []ProcStat `json:"replicas,omitempty"`
+	OfCeiling  float64    `json:"of_ceiling"`               // TxPerSec / ceiling tx/s
+	CPUOfCeil  float64    `json:"cpu_of_ceiling,omitempty"` // ceiling CPU per tx / CPUPerTxUs
+	BlockTxs   float64    `json:"tx_per_block,omitempty"`
+	Blocks     uint64     `json:"blocks"`
 	latencies  []time.Duration
 	refusalsMu sync.Mutex
 }
