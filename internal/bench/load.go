@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -63,6 +64,8 @@ type Point struct {
 	// Refusals by the API's error code ("unreachable" for a failed
 	// connection): none is expected.
 	Refusals map[string]int `json:"refusals"`
+	// The first message of each refusal code, to tell what happened.
+	RefusalSamples map[string]string `json:"refusal_samples,omitempty"`
 	// From the replicas' /metrics, summed over replicas, during the point.
 	ViewChanges     uint64 `json:"view_changes"`
 	DroppedRequests uint64 `json:"dropped_requests"`
@@ -98,11 +101,10 @@ type RunOptions struct {
 // submitting to replica i mod N with POST /api/v1/tx?wait=1 until
 // o.Duration has passed (those in flight then finish), and measures.
 func (nw *Network) Run(ctx context.Context, pool *Pool, o RunOptions) (*Point, error) {
-	pt := &Point{Clients: o.Clients, Refusals: map[string]int{}}
-	tr := &http.Transport{MaxIdleConnsPerHost: o.Clients, MaxIdleConns: o.Clients + len(nw.URLs), IdleConnTimeout: time.Minute}
-	defer tr.CloseIdleConnections()
-	hc := &http.Client{Transport: tr, Timeout: 90 * time.Second}
-	before, err := nw.scrape(ctx, hc)
+	pt := &Point{Clients: o.Clients, Refusals: map[string]int{}, RefusalSamples: map[string]string{}}
+	hc, closeAll := clientsFor(o.Clients)
+	defer closeAll()
+	before, err := nw.scrape(ctx, hc[0])
 	if err != nil {
 		return nil, err
 	}
@@ -126,10 +128,13 @@ func (nw *Network) Run(ctx context.Context, pool *Pool, o RunOptions) (*Point, e
 					return
 				}
 				t0 := time.Now()
-				res, code := submit(ctx, hc, url, raw)
+				res, code, msg := submit(ctx, hc[w/clientsPerAddr], url, raw)
 				if code != "" {
 					pt.refusalsMu.Lock()
 					pt.Refusals[code]++
+					if _, ok := pt.RefusalSamples[code]; !ok {
+						pt.RefusalSamples[code] = msg
+					}
 					pt.refusalsMu.Unlock()
 					continue
 				}
@@ -170,7 +175,7 @@ func (nw *Network) Run(ctx context.Context, pool *Pool, o RunOptions) (*Point, e
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	after, err := nw.scrape(ctx, hc)
+	after, err := nw.scrape(ctx, hc[0])
 	if err != nil {
 		return nil, err
 	}
@@ -218,6 +223,31 @@ func (nw *Network) Run(ctx context.Context, pool *Pool, o RunOptions) (*Point, e
 	return pt, nil
 }
 
+// clientsPerAddr is how many clients share one loopback source address:
+// a replica accepts at most 64 connections per client address
+// (httpkit.Options.MaxConnsPerClient), so the benchmark's clients come
+// from 127.0.0.2, 127.0.0.3, … as if from separate hosts, a group each.
+const clientsPerAddr = 32
+
+// clientsFor returns one HTTP client per group of clientsPerAddr clients,
+// each dialling from its own loopback address (on Linux all of 127/8 is
+// local), and a function closing their idle connections.
+func clientsFor(clients int) ([]*http.Client, func()) {
+	var hcs []*http.Client
+	var trs []*http.Transport
+	for g := 0; g*clientsPerAddr < max(clients, 1); g++ {
+		d := &net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: net.IPv4(127, byte(g/250), byte(g%250), 2)}}
+		tr := &http.Transport{DialContext: d.DialContext, MaxIdleConnsPerHost: clientsPerAddr, IdleConnTimeout: time.Minute}
+		trs = append(trs, tr)
+		hcs = append(hcs, &http.Client{Transport: tr, Timeout: 90 * time.Second})
+	}
+	return hcs, func() {
+		for _, tr := range trs {
+			tr.CloseIdleConnections()
+		}
+	}
+}
+
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -233,38 +263,38 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 }
 
 // submit posts one transaction and waits for its commit; code is "" on a
-// 200 answer, else the API's error code or "unreachable".
-func submit(ctx context.Context, hc *http.Client, url string, raw []byte) (client.SubmitResult, string) {
-	var res client.SubmitResult
+// 200 answer, else the API's error code, "unreachable" or
+// "client_timeout", with the message.
+func submit(ctx context.Context, hc *http.Client, url string, raw []byte) (res client.SubmitResult, code, msg string) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(raw))
 	if err != nil {
-		return res, "unreachable"
+		return res, "unreachable", err.Error()
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := hc.Do(req)
 	if err != nil {
 		var ne interface{ Timeout() bool }
 		if errors.As(err, &ne) && ne.Timeout() {
-			return res, "client_timeout"
+			return res, "client_timeout", err.Error()
 		}
-		return res, "unreachable"
+		return res, "unreachable", err.Error()
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return res, "unreachable"
+		return res, "unreachable", err.Error()
 	}
 	if resp.StatusCode != http.StatusOK {
 		var eb client.ErrorBody
 		if json.Unmarshal(body, &eb) != nil || eb.Code == "" {
-			return res, "http_" + strconv.Itoa(resp.StatusCode)
+			return res, "http_" + strconv.Itoa(resp.StatusCode), string(body[:min(len(body), 200)])
 		}
-		return res, string(eb.Code)
+		return res, string(eb.Code), eb.Error
 	}
 	if json.Unmarshal(body, &res) != nil {
-		return res, "bad_answer"
+		return res, "bad_answer", string(body[:min(len(body), 200)])
 	}
-	return res, ""
+	return res, "", ""
 }
 
 func (nw *Network) procCPU() ([]time.Duration, error) {
@@ -330,8 +360,8 @@ func (nw *Network) Warm(ctx context.Context, txs [][]byte) error {
 	for i, raw := range txs {
 		url := nw.URLs[i%len(nw.URLs)] + "/api/v1/tx?wait=1"
 		wg.Go(func() {
-			if _, code := submit(ctx, hc, url, raw); code != "" {
-				errs <- fmt.Errorf("warm-up transaction at %s refused: %s", url, code)
+			if _, code, msg := submit(ctx, hc, url, raw); code != "" {
+				errs <- fmt.Errorf("warm-up transaction at %s refused: %s: %s", url, code, msg)
 			}
 		})
 	}
