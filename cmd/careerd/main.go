@@ -11,15 +11,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"sync"
 	"syscall"
-	"time"
 
+	"github.com/careerchain/careerchain/internal/bench"
 	"github.com/careerchain/careerchain/msp"
 	"github.com/careerchain/careerchain/node"
 	"github.com/careerchain/careerchain/wasm"
@@ -271,26 +270,5 @@ func runDev(ctx context.Context, args []string, log *slog.Logger, out io.Writer)
 
 // waitReady polls each replica's status endpoint until all answer.
 func waitReady(ctx context.Context, urls []string) error {
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(60 * time.Second)
-	for _, u := range urls {
-		for {
-			resp, err := client.Get(u + "/api/v1/status")
-			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					break
-				}
-			}
-			if time.Now().After(deadline) {
-				return fmt.Errorf("replica at %s did not answer within 60 s: %v", u, err)
-			}
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
-	}
-	return nil
+	return bench.WaitReady(ctx, urls, nil)
 }

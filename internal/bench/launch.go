@@ -20,11 +20,12 @@ import (
 // the processes when the benchmark started them (nil when it targets
 // running replicas).
 type Network struct {
-	URLs   []string
-	Procs  []*exec.Cmd
-	Keys   Keys
-	Params chain.Params
-	exited []chan error
+	URLs    []string
+	Procs   []*exec.Cmd
+	Keys    Keys
+	Params  chain.Params
+	exited  []chan struct{} // closed when the i-th process has exited
+	exitErr []error         // its Wait error, set before exited[i] closes
 }
 
 // LaunchOptions configure Launch.
@@ -65,10 +66,15 @@ func Launch(ctx context.Context, o LaunchOptions) (*Network, error) {
 			nw.Stop()
 			return nil, fmt.Errorf("starting replica %d: %w", i+1, err)
 		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait(); log.Close() }()
+		done := make(chan struct{})
 		nw.Procs = append(nw.Procs, cmd)
 		nw.exited = append(nw.exited, done)
+		nw.exitErr = append(nw.exitErr, nil)
+		go func() {
+			nw.exitErr[i] = cmd.Wait()
+			log.Close()
+			close(done)
+		}()
 	}
 	if err := nw.waitReady(ctx); err != nil {
 		nw.Stop()
@@ -98,12 +104,24 @@ func Open(dir string, urls []string) (*Network, error) {
 	return nw, nil
 }
 
-// waitReady polls every replica's status until all answer 200, or a
-// process exits, or 60 s pass.
+// waitReady waits for every replica's API, or for a started one to exit.
 func (nw *Network) waitReady(ctx context.Context) error {
+	return WaitReady(ctx, nw.URLs, func(i int) error {
+		select {
+		case <-nw.exited[i]:
+			return fmt.Errorf("replica %d exited before it was ready (%v): see its node.log", i+1, nw.exitErr[i])
+		default:
+			return nil
+		}
+	})
+}
+
+// WaitReady polls each API's /api/v1/status until all answer 200, or 60 s
+// pass, or gone (if not nil) reports an error for the i-th.
+func WaitReady(ctx context.Context, urls []string, gone func(i int) error) error {
 	hc := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(60 * time.Second)
-	for i, u := range nw.URLs {
+	for i, u := range urls {
 		for {
 			resp, err := hc.Get(u + "/api/v1/status")
 			if err == nil {
@@ -112,10 +130,10 @@ func (nw *Network) waitReady(ctx context.Context) error {
 					break
 				}
 			}
-			select {
-			case err := <-nw.exited[i]:
-				return fmt.Errorf("replica %d exited before it was ready (%v): see its node.log", i+1, err)
-			default:
+			if gone != nil {
+				if err := gone(i); err != nil {
+					return err
+				}
 			}
 			if time.Now().After(deadline) {
 				return fmt.Errorf("replica at %s did not answer within 60 s: %v", u, err)
@@ -136,13 +154,13 @@ func (nw *Network) Stop() error {
 	var first error
 	for i, cmd := range nw.Procs {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
-		var err error
 		select {
-		case err = <-nw.exited[i]:
+		case <-nw.exited[i]:
 		case <-time.After(10 * time.Second):
 			_ = cmd.Process.Kill()
-			err = <-nw.exited[i]
+			<-nw.exited[i]
 		}
+		err := nw.exitErr[i]
 		var ee *exec.ExitError
 		if err != nil && !(errors.As(err, &ee) && ee.ProcessState.Sys().(syscall.WaitStatus).Signaled()) && first == nil {
 			first = fmt.Errorf("replica %d: %w", i+1, err)
