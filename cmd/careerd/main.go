@@ -1,7 +1,7 @@
 // Command careerd runs Careerchain's daemons: a replica (node), the
 // membership service (msp), the web portal (portal), the whole network on
-// one machine with the portal and a dev login issuer (dev), and the
-// genesis generator (init).
+// one machine with the portal and a dev login issuer (dev), the
+// genesis generator (init), and the multi-process benchmark (bench).
 package main
 
 import (
