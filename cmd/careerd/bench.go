@@ -147,8 +147,12 @@ func runBench(ctx context.Context, args []string, exe string, stdout, stderr io.
 		run.finish()
 		res.Runs = append(res.Runs, run.benchRun)
 		for _, p := range run.Points {
-			fmt.Fprintf(stdout, "plugins %-3s %5d clients  %7.1f tx/s  p50 %7.1f ms  p95 %7.1f ms  p99 %7.1f ms  %6.0f µs CPU/tx  %.2f of ceiling  view changes %d  refusals %d\n",
-				onOff(withPlugins), p.Clients, p.TxPerSec, p.P50ms, p.P95ms, p.P99ms, p.CPUPerTxUs, p.OfCeiling, p.ViewChanges, refusals(p))
+			cpu := "CPU n/a (targets)"
+			if p.CPUPerTxUs > 0 {
+				cpu = fmt.Sprintf("%6.0f µs CPU/tx", p.CPUPerTxUs)
+			}
+			fmt.Fprintf(stdout, "plugins %-3s %5d clients  %7.1f tx/s  p50 %7.1f ms  p95 %7.1f ms  p99 %7.1f ms  %s  %.2f of ceiling  view changes %d  refusals %d\n",
+				onOff(withPlugins), p.Clients, p.TxPerSec, p.P50ms, p.P95ms, p.P99ms, cpu, p.OfCeiling, p.ViewChanges, refusals(p))
 		}
 		fmt.Fprintf(stdout, "plugins %-3s ceiling %.0f tx/s (before %.0f, after %.0f)\n", onOff(withPlugins), run.CeilingTxPerS, run.CeilingBefore.TxPerSec, run.CeilingAfter.TxPerSec)
 	}
