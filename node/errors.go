@@ -1,8 +1,8 @@
 package node
 
 import (
-	"fmt"
 	"errors"
+	"fmt"
 
 	"github.com/careerchain/careerchain/internal/httpkit"
 	"github.com/careerchain/careerchain/sdk/client"

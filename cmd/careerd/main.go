@@ -1,7 +1,7 @@
 // Command careerd runs Careerchain's daemons: a replica (node), the
 // membership service (msp), the web portal (portal), the whole network on
-// one machine with the portal and a dev login issuer (dev), and the
-// genesis generator (init).
+// one machine with the portal and a dev login issuer (dev), the
+// genesis generator (init), and the multi-process benchmark (bench).
 package main
 
 import (
@@ -11,14 +11,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"sync"
 	"syscall"
-	"time"
 
+	"github.com/careerchain/careerchain/internal/bench"
 	"github.com/careerchain/careerchain/internal/gctune"
 	"github.com/careerchain/careerchain/msp"
 	"github.com/careerchain/careerchain/node"
@@ -33,6 +32,8 @@ commands:
   portal --config FILE                 the web portal alone, against a remote network
   node   --config FILE                 one replica, from a config file written by init
   msp    --config FILE | --testnet DIR the membership service provider
+  bench  [--replicas N] [--clients K | --sweep] [--plugins on|off|both] [--targets URLS --data DIR]
+                                       start N careerd node processes (or drive running ones) and measure
   init   --dir DIR [--replicas N] [--host H] [--base-port P] [--chain-id ID] [--pow D]
                                        write genesis, keys and per-replica configs
 `
@@ -58,6 +59,8 @@ func main() {
 		err = runMSP(ctx, os.Args[2:], log)
 	case "portal":
 		err = runPortal(ctx, os.Args[2:], log)
+	case "bench":
+		err = runBenchCommand(ctx, os.Args[2:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
@@ -266,26 +269,5 @@ func runDev(ctx context.Context, args []string, log *slog.Logger, out io.Writer)
 
 // waitReady polls each replica's status endpoint until all answer.
 func waitReady(ctx context.Context, urls []string) error {
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(60 * time.Second)
-	for _, u := range urls {
-		for {
-			resp, err := client.Get(u + "/api/v1/status")
-			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					break
-				}
-			}
-			if time.Now().After(deadline) {
-				return fmt.Errorf("replica at %s did not answer within 60 s: %v", u, err)
-			}
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
-	}
-	return nil
+	return bench.WaitReady(ctx, urls, nil)
 }
