@@ -174,22 +174,24 @@ func itemOf(v *TxView, index uint32) careerItem {
 
 type careerData struct {
 	careerItem
-	Holder    string
-	Block     BlockInfo
-	Result    string
-	Reason    string
-	Kind      string // "career", "revoke", "config"
-	Revokes   string
-	RevokeWhy string
-	Attester  string
-	Paid      string
-	Evidence  int
-	Share     shareView // verification in the browser and sharing (share.go)
+	Holder string
+	Block  BlockInfo
+	Result string
+	// ResultReason is why the chain rejected the transaction; the
+	// record's own Reason (careerItem) is why it was revoked.
+	ResultReason string
+	Kind         string // "career", "revoke", "config"
+	Revokes      string
+	RevokeWhy    string
+	Attester     string
+	Paid         string
+	Evidence     int
+	Share        shareView // verification in the browser and sharing (share.go)
 }
 
 // careerDataOf is what a record's pages (career, print) show of v.
 func (s *Server) careerDataOf(v *TxView) careerData {
-	d := careerData{Block: v.Block, Result: v.Result, Reason: v.Reason}
+	d := careerData{Block: v.Block, Result: v.Result, ResultReason: v.Reason}
 	d.TxID, d.Height = v.TxID, v.Height
 	switch {
 	case v.Tx != nil && v.Tx.Career != nil:

@@ -258,3 +258,22 @@ func TestEmailLookupGlobalLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestRevokedRecordShowsItsReason: a revoked record's page and its print
+// view say why it was revoked, in the holder's or admin's own words (the
+// page once showed the transaction's empty rejection reason instead).
+func TestRevokedRecordShowsItsReason(t *testing.T) {
+	e := newEnv(t, nil)
+	claim := chain.Claim{Role: "Designer", Organisation: "Acme", Start: "2022-01-01"}
+	id := e.chain.addCareer(goodAddr, 4, claim, &RecordView{Status: "revoked", Reason: "entered by mistake", RevokedBy: strings.Repeat("ab", 32)})
+	b := e.browser()
+	for _, path := range []string{"/tx/" + id, "/tx/" + id + "/print"} {
+		resp, page := b.get(path)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+		if !strings.Contains(page, "Reason given: entered by mistake") {
+			t.Errorf("%s does not give the revocation's reason", path)
+		}
+	}
+}
