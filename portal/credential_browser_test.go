@@ -50,8 +50,8 @@ func TestCredentialExportAndVerifierPage(t *testing.T) {
 	for _, tc := range []struct {
 		name, bundle, state, shot string
 	}{
-		{"active record", "TestVerifyRecord/valid", "active", "35-credential-valid"},
-		{"revoked record", "TestVerifyStatus/revoked_by_the_holder", "revoked", "36-credential-revoked"},
+		{"active record", "TestVerifyRecord/valid", "active", "65-credential-valid"},
+		{"revoked record", "TestVerifyStatus/revoked_by_the_holder", "revoked", "66-credential-revoked"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := findCase(t, tc.bundle)

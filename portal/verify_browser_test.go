@@ -167,7 +167,7 @@ func TestBrowserVerifierAgreesWithCareerctl(t *testing.T) {
 			t.Errorf("%s: the browser fails at %q, careerctl at %q", c.Name, got, want)
 		}
 		if i == 0 {
-			browsertest.Screenshot(t, ctx, browsertest.ScreenshotDir(t), "30-verify-page-1280")
+			browsertest.Screenshot(t, ctx, browsertest.ScreenshotDir(t), "60-verify-page-1280")
 		}
 	}
 	t.Logf("%d cases: the browser and careerctl agree", len(cases))
@@ -233,13 +233,13 @@ func TestSharedLinkVerifiesInBrowser(t *testing.T) {
 	for _, tc := range []struct {
 		name, served, failed, shot string
 	}{
-		{"honest portal", "TestVerifyRecord/valid", "", "31-career-verified"},
-		{"dishonest portal: certificate cut", "TestVerifyRecord/certificate_with_too_few_signers", verify.StepCertificate, "32-career-tampered-certificate"},
+		{"honest portal", "TestVerifyRecord/valid", "", "61-career-verified"},
+		{"dishonest portal: certificate cut", "TestVerifyRecord/certificate_with_too_few_signers", verify.StepCertificate, "62-career-tampered-certificate"},
 		// A changed transaction has another TxID: on the record's page that
 		// fails the format step (the verifier page, which has no page
 		// TxID, names the holder signature: TestBrowserVerifierAgreesWithCareerctl).
-		{"dishonest portal: role changed", "TestVerifyRecord/changed_claim_role", verify.StepFormat, "33-career-tampered-role"},
-		{"dishonest portal: another record's valid proof", "TestVerifyStatus/active_record", verify.StepFormat, "34-career-other-record"},
+		{"dishonest portal: role changed", "TestVerifyRecord/changed_claim_role", verify.StepFormat, "63-career-tampered-role"},
+		{"dishonest portal: another record's valid proof", "TestVerifyStatus/active_record", verify.StepFormat, "64-career-other-record"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			served := findCase(t, tc.served)

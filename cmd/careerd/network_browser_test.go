@@ -62,9 +62,9 @@ func TestNetworkPageLeaderSwap(t *testing.T) {
 	if got := eval(`document.querySelector("#net-picture .node.leader").dataset.id`); got != leader {
 		t.Fatalf("the picture marks replica %s as leader, the page says %s", got, leader)
 	}
-	browsertest.Screenshot(t, ctx, shots, "40-network-390")
+	browsertest.Screenshot(t, ctx, shots, "70-network-390")
 	must("desktop width", chromedp.EmulateViewport(1280, 900))
-	browsertest.Screenshot(t, ctx, shots, "40-network-1280")
+	browsertest.Screenshot(t, ctx, shots, "70-network-1280")
 	must("phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
 
 	l, _ := strconv.Atoi(leader)
@@ -80,5 +80,5 @@ func TestNetworkPageLeaderSwap(t *testing.T) {
 	if p := eval(`document.getElementById("net-progress").textContent`); !strings.Contains(p, "replica "+target+" leads") {
 		t.Fatalf("progress line %q", p)
 	}
-	browsertest.Screenshot(t, ctx, shots, "41-network-swapped-390")
+	browsertest.Screenshot(t, ctx, shots, "71-network-swapped-390")
 }

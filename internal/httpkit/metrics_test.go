@@ -56,3 +56,18 @@ func TestMetricsMiddleware(t *testing.T) {
 		t.Error("a path became a label")
 	}
 }
+
+// TestWrappersKeepFlusher: a streaming handler (the portal's server-sent
+// events) behind the metrics and access-log middleware still finds an
+// http.Flusher; the wrapper once hid it and the stream refused to start.
+func TestWrappersKeepFlusher(t *testing.T) {
+	m := NewMetrics("test")
+	var got bool
+	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, got = w.(http.Flusher)
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/events", nil))
+	if !got {
+		t.Fatal("the handler behind the metrics middleware gets no http.Flusher")
+	}
+}
