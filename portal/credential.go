@@ -24,10 +24,7 @@ func (s *Server) credential(w http.ResponseWriter, r *http.Request) error {
 	if s.o.CredentialKey == nil || s.trust == nil {
 		return userErr(ErrNoCredentials, "vc.unavailable")
 	}
-	v, err := s.o.Chain.Tx(r.Context(), id)
-	if errors.Is(err, ErrNotFound) {
-		return userErr(ErrNotFound, "err.notfound.tx", "txid", id)
-	}
+	v, err := s.txOf(r)
 	if err != nil {
 		return err
 	}

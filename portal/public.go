@@ -209,16 +209,23 @@ func (s *Server) careerDataOf(v *TxView) careerData {
 	return d
 }
 
-// career shows one transaction by TxID, in words.
-func (s *Server) career(w http.ResponseWriter, r *http.Request) error {
+// txOf returns the committed transaction the request's {txid} names; a
+// malformed TxID or one the chain does not have is a page that says so.
+func (s *Server) txOf(r *http.Request) (*TxView, error) {
 	id, err := checkTxID(chi.URLParam(r, "txid"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	v, err := s.o.Chain.Tx(r.Context(), id)
 	if errors.Is(err, ErrNotFound) {
-		return userErr(ErrNotFound, "err.notfound.tx", "txid", id)
+		return nil, userErr(ErrNotFound, "err.notfound.tx", "txid", id)
 	}
+	return v, err
+}
+
+// career shows one transaction by TxID, in words.
+func (s *Server) career(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.txOf(r)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -117,19 +116,12 @@ func (s *Server) qrCode(w http.ResponseWriter, r *http.Request) error {
 
 // printPage is the record on one page with its QR code, for paper.
 func (s *Server) printPage(w http.ResponseWriter, r *http.Request) error {
-	id, err := checkTxID(chi.URLParam(r, "txid"))
-	if err != nil {
-		return err
-	}
-	v, err := s.o.Chain.Tx(r.Context(), id)
-	if errors.Is(err, ErrNotFound) {
-		return userErr(ErrNotFound, "err.notfound.tx", "txid", id)
-	}
+	v, err := s.txOf(r)
 	if err != nil {
 		return err
 	}
 	if v.Tx == nil || v.Tx.Career == nil {
-		http.Redirect(w, r, "/tx/"+id, http.StatusSeeOther)
+		http.Redirect(w, r, "/tx/"+chi.URLParam(r, "txid"), http.StatusSeeOther)
 		return nil
 	}
 	d := s.careerDataOf(v)
